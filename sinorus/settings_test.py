@@ -1,0 +1,21 @@
+"""Settings for the test suite: production settings with test-only secrets.
+
+The database still comes from ``DATABASE_URL``, so the same suite runs on
+SQLite (the default) and on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from .settings import *  # noqa: E402,F403
+
+# Tests talk plain HTTP to the test client and the live server.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+
+# Hashing cost is irrelevant in tests and dominates user creation.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,311 @@
+"""Dates with precision: the one implementation every model uses.
+
+Sources date events to the day ("3 October 2019"), the month ("September
+2019"), the year ("2016") or the decade ("the 1980s"), and sometimes loosely
+("the end of 2016"). A fuzzy date is stored in three columns:
+
+``<name>``            a ``DateField`` holding the *first day* of the period
+``<name>_precision``  a Wikidata precision code (8 decade ... 11 day)
+``<name>_qualifier``  what the text says loosely (approximate, early, mid, end)
+
+Storing the first day of the period keeps SQL ordering and range comparison
+plain and portable (no date functions in constraints or filters). A date
+that is not known is stored as three empty values and displayed as such; it
+is never invented.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+class Precision(models.IntegerChoices):
+    """Wikidata's precision codes, restricted to those the tracker needs."""
+
+    DECADE = 8, "decade"
+    YEAR = 9, "year"
+    MONTH = 10, "month"
+    DAY = 11, "day"
+
+
+class Qualifier(models.TextChoices):
+    """How loosely the source words the date."""
+
+    NONE = "", "as stated"
+    APPROXIMATE = "approximate", "approximately (c.)"
+    EARLY = "early", "early"
+    MID = "mid", "mid"
+    END = "end", "end of"
+
+
+# Early/mid/end describe a part of a period, so they need a period.
+PERIOD_QUALIFIERS = (Qualifier.EARLY, Qualifier.MID, Qualifier.END)
+
+_PARSE_PATTERNS = (
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), Precision.DAY),
+    (re.compile(r"^(\d{4})-(\d{2})$"), Precision.MONTH),
+    (re.compile(r"^(\d{4})$"), Precision.YEAR),
+    (re.compile(r"^(\d{3}0)s$"), Precision.DECADE),
+)
+
+
+def normalise(value: dt.date, precision: int) -> dt.date:
+    """Return the first day of the period ``value`` falls in at ``precision``."""
+    if precision == Precision.DAY:
+        return value
+    if precision == Precision.MONTH:
+        return value.replace(day=1)
+    if precision == Precision.YEAR:
+        return value.replace(month=1, day=1)
+    if precision == Precision.DECADE:
+        return dt.date(value.year - value.year % 10, 1, 1)
+    raise ValueError(f"unknown precision {precision!r}")
+
+
+def period_end(value: dt.date, precision: int) -> dt.date:
+    """Return the last day of the period that starts at ``value``."""
+    if precision == Precision.DAY:
+        return value
+    if precision == Precision.MONTH:
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+    if precision == Precision.YEAR:
+        return dt.date(value.year, 12, 31)
+    if precision == Precision.DECADE:
+        return dt.date(value.year + 9, 12, 31)
+    raise ValueError(f"unknown precision {precision!r}")
+
+
+@dataclass(frozen=True)
+class FuzzyDate:
+    """A date, its precision and an optional qualifier; ``value`` None means unknown."""
+
+    value: dt.date | None
+    precision: int | None = None
+    qualifier: str = ""
+
+    @classmethod
+    def parse(cls, text: str, qualifier: str = "") -> FuzzyDate:
+        """Read ``2019-10-03``, ``2019-09``, ``2016`` or ``1980s``.
+
+        The precision follows from the form, so the caller never has to pad
+        a month or a year with an invented day.
+        """
+        text = (text or "").strip()
+        for pattern, precision in _PARSE_PATTERNS:
+            match = pattern.match(text)
+            if not match:
+                continue
+            parts = [int(p) for p in match.groups()] + [1, 1]
+            try:
+                value = dt.date(parts[0], parts[1], parts[2])
+            except ValueError as exc:
+                raise ValidationError(f"“{text}” is not a real date: {exc}.") from exc
+            return cls(value, int(precision), qualifier)
+        raise ValidationError(
+            f"“{text}” is not a date. Use YYYY-MM-DD, YYYY-MM, YYYY or a decade such as 1980s."
+        )
+
+    @property
+    def is_known(self) -> bool:
+        return self.value is not None
+
+    @property
+    def earliest(self) -> dt.date | None:
+        """First day the date can mean."""
+        return self.value
+
+    @property
+    def latest(self) -> dt.date | None:
+        """Last day the date can mean."""
+        if self.value is None or self.precision is None:
+            return None
+        return period_end(self.value, self.precision)
+
+    @property
+    def iso(self) -> str:
+        """The shortest ISO 8601 form that carries the precision (``2019-09``)."""
+        if self.value is None:
+            return ""
+        if self.precision == Precision.DAY:
+            return self.value.isoformat()
+        if self.precision == Precision.MONTH:
+            return f"{self.value:%Y-%m}"
+        if self.precision == Precision.YEAR:
+            return f"{self.value.year:04d}"
+        return f"{self.value.year:04d}s"
+
+    def display(self) -> str:
+        """Human form: ``3 October 2019``, ``September 2019``, ``end of 2016``, ``1980s``."""
+        if self.value is None:
+            return "date unknown"
+        value, precision = self.value, self.precision
+        if precision == Precision.DAY:
+            base = f"{value.day} {value:%B %Y}"
+        elif precision == Precision.MONTH:
+            base = f"{value:%B %Y}"
+        elif precision == Precision.YEAR:
+            base = str(value.year)
+        else:
+            base = f"{value.year}s"
+        if self.qualifier == Qualifier.APPROXIMATE:
+            return f"c. {base}"
+        if self.qualifier == Qualifier.EARLY:
+            return f"early {base}"
+        if self.qualifier == Qualifier.MID:
+            return f"mid-{base}"
+        if self.qualifier == Qualifier.END:
+            return f"end of the {base}" if precision == Precision.DECADE else f"end of {base}"
+        return base
+
+    def __str__(self) -> str:
+        return self.display()
+
+    def errors(self) -> list[str]:
+        """What is wrong with this date, in words an editor understands."""
+        if self.value is None:
+            problems = []
+            if self.precision is not None:
+                problems.append("A precision is set but the date is empty.")
+            if self.qualifier:
+                problems.append("A qualifier is set but the date is empty.")
+            return problems
+        if self.precision is None:
+            return ["Say how precise the date is (day, month, year or decade)."]
+        if self.precision not in Precision.values:
+            return [f"{self.precision} is not a known precision."]
+        problems = []
+        expected = normalise(self.value, self.precision)
+        if expected != self.value:
+            label = Precision(self.precision).label
+            problems.append(
+                f"A date with {label} precision is stored as the first day of its {label}: "
+                f"use {expected.isoformat()} for {FuzzyDate(expected, self.precision).display()}."
+            )
+        if self.qualifier not in Qualifier.values:
+            problems.append(f"“{self.qualifier}” is not a known qualifier.")
+        elif self.precision == Precision.DAY and self.qualifier in PERIOD_QUALIFIERS:
+            problems.append("Early, mid and end of need a month, year or decade, not a day.")
+        return problems
+
+
+def fuzzy_date_fields(
+    verbose_name: str, help_text: str = ""
+) -> tuple[models.DateField, models.PositiveSmallIntegerField, models.CharField]:
+    """The three columns of one fuzzy date; unpack them into a model body.
+
+    ``start_date, start_date_precision, start_date_qualifier = fuzzy_date_fields("start")``
+    """
+    return (
+        models.DateField(
+            verbose_name,
+            null=True,
+            blank=True,
+            db_index=True,
+            help_text=help_text
+            or "First day of the period: 2019-09-01 for “September 2019”. Empty if unknown.",
+        ),
+        models.PositiveSmallIntegerField(
+            f"{verbose_name} precision",
+            choices=Precision.choices,
+            null=True,
+            blank=True,
+            help_text="How precisely the source dates it.",
+        ),
+        models.CharField(
+            f"{verbose_name} qualifier",
+            max_length=12,
+            choices=Qualifier.choices,
+            blank=True,
+            default="",
+            help_text="What the source says loosely, e.g. “end of 2016”.",
+        ),
+    )
+
+
+class FuzzyDateAttribute:
+    """Descriptor exposing the three columns named ``field`` as one :class:`FuzzyDate`."""
+
+    def __init__(self, field: str):
+        self.field = field
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return FuzzyDate(
+            getattr(instance, self.field),
+            getattr(instance, f"{self.field}_precision"),
+            getattr(instance, f"{self.field}_qualifier"),
+        )
+
+    def __set__(self, instance, value: FuzzyDate | None) -> None:
+        value = value or FuzzyDate(None)
+        setattr(instance, self.field, value.value)
+        setattr(instance, f"{self.field}_precision", value.precision)
+        setattr(instance, f"{self.field}_qualifier", value.qualifier)
+
+
+def fuzzy_date_constraints(field: str) -> list[models.CheckConstraint]:
+    """Database checks for one fuzzy date (normalisation is checked in ``clean``)."""
+    precision, qualifier = f"{field}_precision", f"{field}_qualifier"
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{field}__isnull": True, f"{precision}__isnull": True})
+            | Q(**{f"{field}__isnull": False, f"{precision}__in": Precision.values}),
+            name=f"%(app_label)s_%(class)s_{field}_precision",
+            violation_error_message=f"{field}: a date needs a precision, and only a date has one.",
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{qualifier}__in": Qualifier.values})
+            & (Q(**{f"{field}__isnull": False}) | Q(**{qualifier: ""}))
+            & (
+                ~Q(**{precision: Precision.DAY})
+                | Q(**{f"{qualifier}__in": [Qualifier.NONE, Qualifier.APPROXIMATE]})
+            ),
+            name=f"%(app_label)s_%(class)s_{field}_qualifier",
+            violation_error_message=f"{field}: the qualifier does not fit the date.",
+        ),
+    ]
+
+
+def date_order_constraint(start: str, end: str) -> models.CheckConstraint:
+    """Database check that ``end`` is not before ``start``."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__isnull": True})
+        | Q(**{f"{end}__gte": F(start)}),
+        name=f"%(app_label)s_%(class)s_{end}_not_before_{start}",
+        violation_error_message=f"{end} is before {start}.",
+    )
+
+
+def overlap_q(start: str, end: str | None, date_from: dt.date | None, date_to: dt.date | None) -> Q:
+    """Rows whose period (``start`` to ``end``) overlaps ``date_from``–``date_to``.
+
+    A row's period runs from its start's first day to the last day of its end
+    (or of its start when it has no end), at each date's own precision. Rows
+    whose date is unknown never match a date range. Portable SQL only.
+    """
+    condition = Q(**{f"{start}__isnull": False})
+    if date_to is not None:
+        condition &= Q(**{f"{start}__lte": date_to})
+    if date_from is not None:
+        latest_bound = Q()
+        for precision in Precision.values:
+            # The period ends on or after date_from iff its first day is on or
+            # after date_from truncated to the same precision.
+            floor = normalise(date_from, precision)
+            started_after = Q(**{f"{start}_precision": precision, f"{start}__gte": floor})
+            if end is None:
+                latest_bound |= started_after
+            else:
+                latest_bound |= Q(**{f"{end}__isnull": True}) & started_after
+                latest_bound |= Q(**{f"{end}_precision": precision, f"{end}__gte": floor})
+        condition &= latest_bound
+    return condition

@@ -1,0 +1,41 @@
+"""The tracker's data model, one module per kind of record."""
+
+from .actors import Actor, ActorKind
+from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatus, PartyRole
+from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
+from .base import DeletedRecord, TrackedModel
+from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
+from .sources import CITATION_TARGETS, Citation, Source, SourceKind
+from .statements import Statement, StatementKind
+
+#: The six kinds of public record, in the order consumers see them.
+RECORD_MODELS = (Actor, Source, Agreement, Exercise, ArmsDeal, Statement)
+
+__all__ = [
+    "CITATION_TARGETS",
+    "RECORD_MODELS",
+    "Actor",
+    "ActorKind",
+    "Agreement",
+    "AgreementKind",
+    "AgreementParty",
+    "AgreementStatus",
+    "ArmsCategory",
+    "ArmsDeal",
+    "ArmsDealContractor",
+    "Citation",
+    "ContractorRole",
+    "DealScope",
+    "DealStatus",
+    "DeletedRecord",
+    "Exercise",
+    "ExerciseDomain",
+    "ExerciseParticipant",
+    "ParticipantRole",
+    "PartyRole",
+    "Source",
+    "SourceKind",
+    "Statement",
+    "StatementKind",
+    "TrackedModel",
+]

@@ -1,0 +1,120 @@
+"""What every tracked record shares: a public identifier, timestamps, a note."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ..dates import FuzzyDate, FuzzyDateAttribute
+
+
+class TrackedQuerySet(models.QuerySet):
+    """Base queryset; subclasses add named, prefetching reads."""
+
+
+class TrackedManager(models.Manager.from_queryset(TrackedQuerySet)):
+    """Looks records up by slug so fixtures and exports refer to them stably."""
+
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+class TrackedModel(models.Model):
+    """Abstract base of every record a consumer can address.
+
+    ``slug`` is the public identifier: unique, never changed once saved and
+    never reused after a deletion (see :class:`DeletedRecord`), so consumers'
+    copies, exports and links keep pointing at the same fact.
+    """
+
+    slug = models.SlugField(
+        "identifier",
+        max_length=120,
+        unique=True,
+        help_text="Stable public identifier, e.g. “tsentr-2019”. Cannot change once saved.",
+    )
+    editorial_note = models.TextField(
+        blank=True, help_text="For editors: doubts, sources still to check, decisions taken."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    #: Names of the fuzzy dates (see ``tracker.dates``) this model has.
+    fuzzy_dates: tuple[str, ...] = ()
+    #: (start, end) pairs of fuzzy dates where end may not precede start.
+    date_ranges: tuple[tuple[str, str], ...] = ()
+
+    objects = TrackedManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    @classmethod
+    def record_type(cls) -> str:
+        """The name consumers see for this kind of record (``exercise``)."""
+        return cls._meta.model_name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        for field in self.fuzzy_dates:
+            for message in self.fuzzy(field).errors():
+                errors.setdefault(field, []).append(message)
+        for start, end in self.date_ranges:
+            if start in errors or end in errors:
+                continue
+            first, last = self.fuzzy(start), self.fuzzy(end)
+            if first.is_known and last.is_known and last.value < first.value:
+                errors.setdefault(end, []).append(
+                    f"Ends ({last.display()}) before it starts ({first.display()})."
+                )
+        self._clean_slug(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def fuzzy(self, field: str) -> FuzzyDate:
+        """The fuzzy date stored in the three columns named ``field``."""
+        return FuzzyDateAttribute(field).__get__(self)
+
+    def _clean_slug(self, errors: dict[str, list[str]]) -> None:
+        if not self.slug:
+            return
+        if self.pk is not None:
+            stored = type(self)._default_manager.filter(pk=self.pk).values_list("slug", flat=True)
+            stored_slug = stored.first()
+            if stored_slug is not None and stored_slug != self.slug:
+                errors.setdefault("slug", []).append(
+                    f"The identifier “{stored_slug}” is public and cannot be changed."
+                )
+                return
+        else:
+            if DeletedRecord.objects.filter(
+                record_type=self.record_type(), slug=self.slug
+            ).exists():
+                errors.setdefault("slug", []).append(
+                    f"“{self.slug}” belonged to a deleted record; identifiers are never reused."
+                )
+
+
+class DeletedRecord(models.Model):
+    """A tombstone: which public identifier was deleted, and when.
+
+    Consumers that mirror the database learn about deletions from these
+    rows, and identifiers listed here are never handed out again.
+    """
+
+    record_type = models.CharField(max_length=40)
+    slug = models.SlugField(max_length=120)
+    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["deleted_at", "record_type", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_type", "slug"], name="deleted_record_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.slug} (deleted {self.deleted_at:%Y-%m-%d})"

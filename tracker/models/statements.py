@@ -1,0 +1,82 @@
+"""Statements: who said what, when and where, and what it concerns."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ..dates import fuzzy_date_constraints, fuzzy_date_fields
+from .base import TrackedManager, TrackedModel, TrackedQuerySet
+
+
+class StatementKind(models.TextChoices):
+    DIRECT_QUOTE = "direct_quote", "direct quote"
+    PARAPHRASE = "paraphrase", "paraphrase"
+    ASSESSMENT = "assessment", "expert assessment (paraphrased)"
+
+
+class StatementQuerySet(TrackedQuerySet):
+    def with_links(self) -> StatementQuerySet:
+        """Statements with speaker, everything they concern and citations loaded."""
+        from .sources import Citation
+
+        return self.select_related("speaker").prefetch_related(
+            "about_agreements",
+            "about_exercises",
+            "about_arms_deals",
+            "about_actors",
+            models.Prefetch("citations", Citation.objects.select_related("source")),
+        )
+
+
+class Statement(TrackedModel):
+    """Something an actor said or wrote.
+
+    A direct quote's ``text`` is the quoted words exactly as the source
+    gives them; a paraphrase or assessment is in our own words.
+    """
+
+    speaker = models.ForeignKey(
+        "Actor",
+        on_delete=models.PROTECT,
+        related_name="statements_made",
+        null=True,
+        blank=True,
+        help_text="Who said it. Empty only when the source does not say.",
+    )
+    speaker_role = models.CharField(
+        max_length=200, blank=True, help_text="The speaker's role at the time, as the source says."
+    )
+    date, date_precision, date_qualifier = fuzzy_date_fields("date")
+    occasion = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where or how it was said: a speech, interview, paper.",
+    )
+    kind = models.CharField(max_length=20, choices=StatementKind.choices, db_index=True)
+    text = models.TextField(help_text="A direct quote exactly as the source gives it.")
+    language = models.CharField(max_length=8, blank=True, default="en")
+    about_agreements = models.ManyToManyField("Agreement", related_name="statements", blank=True)
+    about_exercises = models.ManyToManyField("Exercise", related_name="statements", blank=True)
+    about_arms_deals = models.ManyToManyField("ArmsDeal", related_name="statements", blank=True)
+    about_actors = models.ManyToManyField("Actor", related_name="statements_about", blank=True)
+
+    fuzzy_dates = ("date",)
+
+    objects = TrackedManager.from_queryset(StatementQuerySet)()
+
+    class Meta:
+        ordering = ["date", "date_precision", "slug"]
+        constraints = [
+            *fuzzy_date_constraints("date"),
+            models.CheckConstraint(
+                condition=~models.Q(text=""),
+                name="statement_text_not_empty",
+                violation_error_message="A statement needs its text.",
+            ),
+        ]
+        indexes = [models.Index(fields=["updated_at", "slug"], name="statement_sync_idx")]
+
+    def __str__(self) -> str:
+        who = self.speaker.name if self.speaker_id else "Unknown speaker"
+        snippet = self.text if len(self.text) <= 60 else self.text[:57] + "…"
+        return f"{who}: {snippet}"

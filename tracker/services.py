@@ -1,0 +1,117 @@
+"""The one write path for records that span several tables.
+
+The admin and the API both save through these functions, so a record is
+validated the same way (``full_clean``: model ``clean`` plus constraints)
+whichever door it comes in by, and a write that touches several tables
+happens completely or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from .models import (
+    CITATION_TARGETS,
+    Agreement,
+    AgreementParty,
+    ArmsDeal,
+    ArmsDealContractor,
+    Citation,
+    Exercise,
+    ExerciseParticipant,
+    Statement,
+    TrackedModel,
+)
+
+#: For each record type with link rows: (related name, link model, FK to the record).
+LINK_TABLES: dict[type[TrackedModel], tuple[str, type[models.Model], str]] = {
+    Agreement: ("party_links", AgreementParty, "agreement"),
+    Exercise: ("participations", ExerciseParticipant, "exercise"),
+    ArmsDeal: ("contractor_links", ArmsDealContractor, "deal"),
+}
+
+#: Statement's many-to-many "what it concerns" fields.
+STATEMENT_ABOUT = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")
+
+
+def citation_target_field(record: models.Model) -> str:
+    """The Citation foreign key that points at ``record``'s type (``arms_deal``)."""
+    for name in CITATION_TARGETS:
+        if Citation._meta.get_field(name).related_model is type(record):
+            return name
+    raise TypeError(f"{type(record).__name__} records cannot carry citations.")
+
+
+def _replace_rows(
+    record: models.Model,
+    related_name: str,
+    model: type[models.Model],
+    fk: str,
+    rows: Iterable[Mapping[str, Any]],
+) -> None:
+    getattr(record, related_name).all().delete()
+    errors: list[Any] = []
+    built = []
+    for index, row in enumerate(rows):
+        obj = model(**{fk: record}, **row)
+        try:
+            obj.full_clean(exclude=[fk], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors.append({f"{related_name}[{index}]": exc.message_dict})
+        built.append(obj)
+    if errors:
+        raise ValidationError(errors)
+    for obj in built:
+        obj.save()
+    # Uniqueness across the new rows is checked by the database inside the transaction.
+
+
+@transaction.atomic
+def record_save(
+    record: TrackedModel,
+    *,
+    links: Iterable[Mapping[str, Any]] | None = None,
+    citations: Iterable[Mapping[str, Any]] | None = None,
+    about: Mapping[str, Iterable[models.Model]] | None = None,
+) -> TrackedModel:
+    """Validate and save ``record``, replacing whichever of its link sets are given.
+
+    ``links``      participants / parties / contractors, as dicts of field values
+                   (``{"actor": actor, "role": "host"}``) for the record's link table.
+    ``citations``  dicts of Citation field values (``{"source": s, "footnote": 7}``).
+    ``about``      for statements: ``{"about_exercises": [...], ...}``.
+
+    A set left as ``None`` is kept as it is. Raises ``ValidationError`` and
+    writes nothing if any part is invalid.
+    """
+    record.full_clean()
+    record.save()
+    if links is not None:
+        if type(record) not in LINK_TABLES:
+            raise ValidationError(f"{record.record_type()} records have no link rows.")
+        related_name, model, fk = LINK_TABLES[type(record)]
+        _replace_rows(record, related_name, model, fk, links)
+    if citations is not None:
+        _replace_rows(record, "citations", Citation, citation_target_field(record), citations)
+    if about is not None:
+        if not isinstance(record, Statement):
+            raise ValidationError("Only statements say what they concern.")
+        for name, targets in about.items():
+            if name not in STATEMENT_ABOUT:
+                raise ValidationError(f"Unknown link “{name}”.")
+            getattr(record, name).set(list(targets))
+    return record
+
+
+@transaction.atomic
+def record_delete(record: TrackedModel) -> None:
+    """Delete ``record`` and its link rows; a tombstone keeps its identifier retired.
+
+    Raises ``django.db.models.ProtectedError`` when other records still refer
+    to it (a cited source, an actor that took part in an exercise).
+    """
+    record.delete()
