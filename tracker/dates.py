@@ -257,7 +257,13 @@ def fuzzy_date_constraints(field: str) -> list[models.CheckConstraint]:
     return [
         models.CheckConstraint(
             condition=Q(**{f"{field}__isnull": True, f"{precision}__isnull": True})
-            | Q(**{f"{field}__isnull": False, f"{precision}__in": Precision.values}),
+            | Q(
+                **{
+                    f"{field}__isnull": False,
+                    f"{precision}__isnull": False,
+                    f"{precision}__in": Precision.values,
+                }
+            ),
             name=f"%(app_label)s_%(class)s_{field}_precision",
             violation_error_message=f"{field}: a date needs a precision, and only a date has one.",
         ),

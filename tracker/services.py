@@ -54,20 +54,25 @@ def _replace_rows(
     rows: Iterable[Mapping[str, Any]],
 ) -> None:
     getattr(record, related_name).all().delete()
-    errors: list[Any] = []
-    built = []
-    for index, row in enumerate(rows):
+    errors: list[str] = []
+    for number, row in enumerate(rows, start=1):
         obj = model(**{fk: record}, **row)
         try:
-            obj.full_clean(exclude=[fk], validate_unique=False, validate_constraints=False)
+            # Rows are validated and saved one by one so that a duplicate within
+            # the new set fails validation (the caller's transaction undoes the rest).
+            obj.full_clean()
         except ValidationError as exc:
-            errors.append({f"{related_name}[{index}]": exc.message_dict})
-        built.append(obj)
+            errors.extend(
+                f"Row {number}, {field}: {message}"
+                if field != "__all__"
+                else f"Row {number}: {message}"
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            )
+        else:
+            obj.save()
     if errors:
-        raise ValidationError(errors)
-    for obj in built:
-        obj.save()
-    # Uniqueness across the new rows is checked by the database inside the transaction.
+        raise ValidationError({related_name: errors})
 
 
 @transaction.atomic

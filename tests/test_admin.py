@@ -1,0 +1,169 @@
+"""The editors' admin: every page answers, search finds, saving goes through the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    ActorFactory,
+    AgreementFactory,
+    ArmsDealFactory,
+    CitationFactory,
+    ExerciseFactory,
+    SourceFactory,
+    StatementFactory,
+)
+from tracker.models import Citation, Exercise, ExerciseParticipant
+
+pytestmark = pytest.mark.django_db
+
+FACTORIES = {
+    "actor": ActorFactory,
+    "source": SourceFactory,
+    "agreement": AgreementFactory,
+    "exercise": ExerciseFactory,
+    "armsdeal": ArmsDealFactory,
+    "statement": StatementFactory,
+}
+
+
+@pytest.fixture
+def admin_client_staff(client, django_user_model):
+    """A staff member with every tracker permission (an editor)."""
+    from tracker.editors import create_editor
+
+    client.force_login(create_editor("ed", "a-long-editor-password"))
+    return client
+
+
+@pytest.mark.parametrize("model", [*FACTORIES, "citation", "deletedrecord"])
+def test_changelist_answers_for_an_editor(admin_client_staff, model):
+    if model in FACTORIES:
+        FACTORIES[model]()
+    response = admin_client_staff.get(reverse(f"admin:tracker_{model}_changelist"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", [*FACTORIES, "citation"])
+def test_add_page_answers_for_an_editor(admin_client_staff, model):
+    response = admin_client_staff.get(reverse(f"admin:tracker_{model}_add"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", FACTORIES)
+def test_change_page_answers_for_an_editor(admin_client_staff, model):
+    record = FACTORIES[model]()
+    response = admin_client_staff.get(reverse(f"admin:tracker_{model}_change", args=[record.pk]))
+    assert response.status_code == 200
+
+
+def test_change_page_of_a_citation_answers(admin_client_staff):
+    citation = CitationFactory(exercise=ExerciseFactory())
+    response = admin_client_staff.get(reverse("admin:tracker_citation_change", args=[citation.pk]))
+    assert response.status_code == 200
+
+
+def test_index_names_the_tracker_and_lists_the_six_record_types(admin_client_staff):
+    response = admin_client_staff.get(reverse("admin:index"))
+    content = response.content.decode()
+    assert "Sino-Russian Military Cooperation Tracker" in content
+    for plural in ("Actors", "Sources", "Agreements", "Exercises", "Arms deals", "Statements"):
+        assert plural in content
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get(reverse("admin:tracker_exercise_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_exercise_search_finds_by_participant_name(admin_client_staff):
+    exercise = ExerciseFactory(name="Tsentr-2019")
+    ExerciseFactory(name="Vostok-2018")
+    ExerciseParticipant.objects.create(exercise=exercise, actor=ActorFactory(name="Kyrgyzstan"))
+    response = admin_client_staff.get(reverse("admin:tracker_exercise_changelist"), {"q": "kyrgyz"})
+    assert [row.name for row in response.context["cl"].result_list] == ["Tsentr-2019"]
+
+
+def test_actor_search_finds_an_alias(admin_client_staff):
+    ActorFactory(name="Sergei Shoigu", aliases=["Sergey Shoygu"])
+    ActorFactory(name="Vasily Kashin")
+    response = admin_client_staff.get(reverse("admin:tracker_actor_changelist"), {"q": "shoygu"})
+    assert [row.name for row in response.context["cl"].result_list] == ["Sergei Shoigu"]
+
+
+def test_year_filter_lists_records_of_that_year(admin_client_staff):
+    ExerciseFactory(name="Tsentr-2019", start_date=dt.date(2019, 9, 1))
+    ExerciseFactory(name="Vostok-2018", start_date=dt.date(2018, 9, 1))
+    response = admin_client_staff.get(
+        reverse("admin:tracker_exercise_changelist"), {"start_date_year": "2018"}
+    )
+    assert [row.name for row in response.context["cl"].result_list] == ["Vostok-2018"]
+
+
+def test_the_changelist_shows_fuzzy_dates_as_words(admin_client_staff):
+    ExerciseFactory(name="Tsentr-2019", start_date=dt.date(2019, 9, 1), start_date_precision=10)
+    response = admin_client_staff.get(reverse("admin:tracker_exercise_changelist"))
+    assert "September 2019" in response.content.decode()
+
+
+def _exercise_form(**overrides):
+    data = {
+        "name": "Mosi-2019",
+        "slug": "mosi-2019",
+        "series": "Mosi",
+        "domain": "naval",
+        "start_date": "2019-12-27",
+        "start_date_precision": "11",
+        "start_date_qualifier": "",
+        "end_date": "",
+        "end_date_precision": "",
+        "end_date_qualifier": "",
+        "location": "",
+        "region": "",
+        "summary": "",
+        "editorial_note": "",
+        "participations-TOTAL_FORMS": "0",
+        "participations-INITIAL_FORMS": "0",
+        "citations-TOTAL_FORMS": "1",
+        "citations-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_adding_an_exercise_with_its_citation(admin_client_staff):
+    source = SourceFactory()
+    response = admin_client_staff.post(
+        reverse("admin:tracker_exercise_add"),
+        _exercise_form(**{"citations-0-source": source.pk, "citations-0-footnote": "12"}),
+    )
+    assert response.status_code == 302
+    exercise = Exercise.objects.get(slug="mosi-2019")
+    assert list(Citation.objects.filter(exercise=exercise).values_list("footnote", flat=True)) == [
+        12
+    ]
+
+
+def test_adding_an_exercise_with_a_date_not_normalised_is_refused(admin_client_staff):
+    response = admin_client_staff.post(
+        reverse("admin:tracker_exercise_add"),
+        _exercise_form(
+            start_date="2019-12-27", start_date_precision="10", **{"citations-TOTAL_FORMS": "0"}
+        ),
+    )
+    assert response.status_code == 200
+    assert "use 2019-12-01 for December 2019" in response.content.decode()
+    assert not Exercise.objects.filter(slug="mosi-2019").exists()
+
+
+def test_deleting_a_cited_source_is_refused_in_the_admin(admin_client_staff):
+    citation = CitationFactory(exercise=ExerciseFactory())
+    url = reverse("admin:tracker_source_delete", args=[citation.source_id])
+    response = admin_client_staff.post(url, {"post": "yes"})
+    assert response.status_code == 200
+    assert "Cannot delete source" in response.content.decode()
+    assert type(citation.source).objects.filter(pk=citation.source_id).exists()

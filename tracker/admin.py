@@ -1,0 +1,423 @@
+"""The editors' admin: every record type, with the columns, filters and inlines editors work with.
+
+Saving goes through :func:`tracker.services.record_save` (the same write path
+the API uses), and every changelist loads what it shows with the models'
+named prefetching querysets.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import (
+    Actor,
+    Agreement,
+    AgreementParty,
+    ArmsDeal,
+    ArmsDealContractor,
+    Citation,
+    DeletedRecord,
+    Exercise,
+    ExerciseParticipant,
+    Source,
+    Statement,
+)
+
+admin.site.site_header = "Sino-Russian Military Cooperation Tracker"
+admin.site.site_title = "Sino-Russian tracker"
+admin.site.index_title = "Records"
+
+
+def year_filter(field: str, title: str):
+    """A list filter offering the years in which ``field`` (a fuzzy date) falls."""
+
+    class YearFilter(admin.SimpleListFilter):
+        parameter_name = f"{field}_year"
+
+        def lookups(self, request, model_admin):
+            years = model_admin.get_queryset(request).dates(field, "year", order="DESC")
+            return [(str(d.year), str(d.year)) for d in years]
+
+        def queryset(self, request, queryset):
+            value = self.value()
+            if value and value.isdigit():
+                return queryset.filter(**{f"{field}__year": int(value)})
+            return queryset
+
+    YearFilter.title = title
+    YearFilter.__name__ = f"{field.title().replace('_', '')}YearFilter"
+    return YearFilter
+
+
+def fuzzy_column(field: str, description: str):
+    """A changelist column showing a fuzzy date as editors read it, sorting by the date."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj):
+        return obj.fuzzy(field).display()
+
+    column.__name__ = f"{field}_display"
+    return column
+
+
+def fuzzy_fieldset(field: str) -> tuple[str, str, str]:
+    """The three form fields of one fuzzy date, shown on one line."""
+    return (field, f"{field}_precision", f"{field}_qualifier")
+
+
+def citation_inline(target: str) -> type[admin.TabularInline]:
+    """An inline editing the citations of the record type behind ``target``."""
+    return type(
+        f"{target.title().replace('_', '')}CitationInline",
+        (admin.TabularInline,),
+        {
+            "model": Citation,
+            "fk_name": target,
+            "fields": ("source", "footnote", "locator", "excerpt"),
+            "autocomplete_fields": ("source",),
+            "extra": 0,
+            "verbose_name": "citation",
+            "verbose_name_plural": "citations (every fact cites its source)",
+        },
+    )
+
+
+class TrackedAdmin(admin.ModelAdmin):
+    """What every record's admin shares: slug handling, timestamps, the write path."""
+
+    readonly_fields: tuple[str, ...] = ("created_at", "updated_at")
+    list_per_page = 50
+    show_full_result_count = False
+    # Sources' URLs are typed without a scheme at times; https is the safe guess.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        # The slug is public once saved: consumers' copies and links depend on it.
+        return ("slug", *fields) if obj is not None else fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        services.record_save(obj)
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        services.record_delete(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # One by one so each deletion leaves its tombstone through the same path.
+        for obj in queryset:
+            services.record_delete(obj)
+
+
+RECORD_FIELDSET = ("Record", {"fields": ("editorial_note", "created_at", "updated_at")})
+
+
+@admin.register(Actor)
+class ActorAdmin(TrackedAdmin):
+    list_display = ("name", "kind", "country", "parent", "role", "updated_at")
+    list_filter = ("kind", "country")
+    search_fields = ("name", "slug", "aliases", "role", "description")
+    autocomplete_fields = ("parent",)
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (citation_inline("actor"),)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "country", "parent", "role", "aliases")}),
+        ("Description", {"fields": ("description",)}),
+        RECORD_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_parent()
+
+
+@admin.register(Source)
+class SourceAdmin(TrackedAdmin):
+    list_display = ("title", "authors", "outlet", "published_display", "kind", "language")
+    list_filter = ("kind", "language", year_filter("published", "year published"))
+    search_fields = ("title", "slug", "authors", "outlet", "url", "details")
+    date_hierarchy = "published"
+    prepopulated_fields = {"slug": ("title",)}
+    published_display = fuzzy_column("published", "published")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "authors", "outlet", "details", "kind", "language")}),
+        ("Publication", {"fields": (fuzzy_fieldset("published"), "url", "accessed")}),
+        RECORD_FIELDSET,
+    )
+
+
+class AgreementPartyInline(admin.TabularInline):
+    model = AgreementParty
+    fields = ("actor", "role", "note")
+    autocomplete_fields = ("actor",)
+    extra = 0
+
+
+@admin.register(Agreement)
+class AgreementAdmin(TrackedAdmin):
+    list_display = ("title", "kind", "status", "concluded_display", "party_names")
+    list_filter = (
+        "kind",
+        "status",
+        year_filter("concluded", "year concluded"),
+        ("parties__country", admin.AllValuesFieldListFilter),
+    )
+    search_fields = ("title", "slug", "summary", "parties__name")
+    date_hierarchy = "concluded"
+    autocomplete_fields = ("replaces",)
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = (AgreementPartyInline, citation_inline("agreement"))
+    concluded_display = fuzzy_column("concluded", "concluded")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "kind", "status", "replaces")}),
+        (
+            "Dates",
+            {
+                "fields": (
+                    fuzzy_fieldset("concluded"),
+                    fuzzy_fieldset("in_force"),
+                    fuzzy_fieldset("expires"),
+                )
+            },
+        ),
+        ("Summary", {"fields": ("summary",)}),
+        RECORD_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_links()
+
+    @admin.display(description="parties")
+    def party_names(self, obj: Agreement) -> str:
+        return ", ".join(link.actor.name for link in obj.party_links.all())
+
+
+class ExerciseParticipantInline(admin.TabularInline):
+    model = ExerciseParticipant
+    fields = ("actor", "role", "contribution")
+    autocomplete_fields = ("actor",)
+    extra = 0
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(TrackedAdmin):
+    list_display = (
+        "name",
+        "series",
+        "domain",
+        "start_date_display",
+        "location",
+        "participant_names",
+    )
+    list_filter = (
+        "domain",
+        ("series", admin.AllValuesFieldListFilter),
+        year_filter("start_date", "year"),
+        ("participants__country", admin.AllValuesFieldListFilter),
+    )
+    search_fields = (
+        "name",
+        "slug",
+        "series",
+        "location",
+        "region",
+        "summary",
+        "participants__name",
+    )
+    date_hierarchy = "start_date"
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (ExerciseParticipantInline, citation_inline("exercise"))
+    start_date_display = fuzzy_column("start_date", "start")
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "series", "domain")}),
+        (
+            "When and where",
+            {
+                "fields": (
+                    fuzzy_fieldset("start_date"),
+                    fuzzy_fieldset("end_date"),
+                    "location",
+                    "region",
+                )
+            },
+        ),
+        ("Summary", {"fields": ("summary",)}),
+        RECORD_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_participants()
+
+    @admin.display(description="participants")
+    def participant_names(self, obj: Exercise) -> str:
+        return ", ".join(link.actor.name for link in obj.participations.all())
+
+
+class ArmsDealContractorInline(admin.TabularInline):
+    model = ArmsDealContractor
+    fields = ("actor", "role", "note")
+    autocomplete_fields = ("actor",)
+    extra = 0
+
+
+@admin.register(ArmsDeal)
+class ArmsDealAdmin(TrackedAdmin):
+    list_display = (
+        "title",
+        "supplier",
+        "recipient",
+        "category",
+        "scope",
+        "value_display",
+        "period_display",
+        "status",
+    )
+    list_filter = (
+        "category",
+        "scope",
+        "status",
+        "value_is_estimate",
+        year_filter("contract_date", "contract year"),
+        ("supplier__country", admin.AllValuesFieldListFilter),
+    )
+    search_fields = (
+        "title",
+        "slug",
+        "item",
+        "value_text",
+        "summary",
+        "supplier__name",
+        "recipient__name",
+    )
+    date_hierarchy = "contract_date"
+    autocomplete_fields = ("supplier", "recipient")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = (ArmsDealContractorInline, citation_inline("arms_deal"))
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "supplier", "recipient", "item", "category")}),
+        (
+            "Scope and status",
+            {"fields": ("scope", "status", ("quantity", "quantity_is_estimate"))},
+        ),
+        (
+            "Value",
+            {
+                "fields": (
+                    ("value_amount", "value_currency", "value_is_estimate"),
+                    "value_text",
+                    ("percentage", "percentage_of"),
+                )
+            },
+        ),
+        (
+            "Dates",
+            {
+                "fields": (
+                    fuzzy_fieldset("contract_date"),
+                    fuzzy_fieldset("period_start"),
+                    fuzzy_fieldset("period_end"),
+                )
+            },
+        ),
+        ("Summary", {"fields": ("summary",)}),
+        RECORD_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_links()
+
+    @admin.display(description="value", ordering="value_amount")
+    def value_display(self, obj: ArmsDeal) -> str:
+        if obj.value_amount is not None:
+            prefix = "≈ " if obj.value_is_estimate else ""
+            return f"{prefix}{obj.value_amount:,.0f} {obj.value_currency}"
+        if obj.percentage is not None:
+            return f"{obj.percentage}% of {obj.percentage_of}"
+        return obj.value_text
+
+    @admin.display(description="date or period", ordering="contract_date")
+    def period_display(self, obj: ArmsDeal) -> str:
+        if obj.contract_date:
+            return obj.fuzzy("contract_date").display()
+        start, end = obj.fuzzy("period_start"), obj.fuzzy("period_end")
+        if start.is_known and end.is_known:
+            return f"{start.display()} – {end.display()}"
+        return start.display() if start.is_known else ""
+
+
+@admin.register(Statement)
+class StatementAdmin(TrackedAdmin):
+    list_display = ("short_text", "speaker", "kind", "date_display", "occasion")
+    list_filter = (
+        "kind",
+        year_filter("date", "year"),
+        ("speaker__country", admin.AllValuesFieldListFilter),
+    )
+    search_fields = ("text", "slug", "occasion", "speaker__name", "speaker__aliases")
+    date_hierarchy = "date"
+    autocomplete_fields = (
+        "speaker",
+        "about_agreements",
+        "about_exercises",
+        "about_arms_deals",
+        "about_actors",
+    )
+    inlines = (citation_inline("statement"),)
+    date_display = fuzzy_column("date", "date")
+    fieldsets = (
+        (None, {"fields": ("slug", "speaker", "speaker_role", "kind", "text", "language")}),
+        ("When and where", {"fields": (fuzzy_fieldset("date"), "occasion")}),
+        (
+            "What it concerns",
+            {"fields": ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")},
+        ),
+        RECORD_FIELDSET,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("speaker")
+
+    @admin.display(description="statement", ordering="text")
+    def short_text(self, obj: Statement) -> str:
+        return obj.text if len(obj.text) <= 90 else obj.text[:87] + "…"
+
+
+@admin.register(Citation)
+class CitationAdmin(admin.ModelAdmin):
+    """All citations in one list, to find what rests on a footnote or a source."""
+
+    list_display = ("footnote", "locator", "source", "target_label")
+    search_fields = ("source__title", "source__slug", "locator", "excerpt")
+    list_filter = ("footnote", "source__kind")
+    autocomplete_fields = ("source", "agreement", "exercise", "arms_deal", "statement", "actor")
+    readonly_fields = ("created_at", "updated_at")
+    list_select_related = ("source", "agreement", "exercise", "arms_deal", "statement", "actor")
+    list_per_page = 100
+
+    @admin.display(description="supports")
+    def target_label(self, obj: Citation) -> str:
+        target = obj.target
+        return f"{target.record_type()}: {target}" if target is not None else ""
+
+
+@admin.register(DeletedRecord)
+class DeletedRecordAdmin(admin.ModelAdmin):
+    """Retired identifiers. Read-only: tombstones are written by deletions."""
+
+    list_display = ("record_type", "slug", "deleted_at")
+    list_filter = ("record_type",)
+    search_fields = ("slug",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
