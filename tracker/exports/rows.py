@@ -31,6 +31,7 @@ Conventions (documented for users in docs/exports.md):
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -869,3 +870,25 @@ def table_for_model(model: type[models.Model]) -> Table:
 def record_tables() -> list[Table]:
     """The six files of public records, in file order."""
     return [table for table in TABLES.values() if table.is_record_file]
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back, for streaming."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def iter_csv(table: Table, queryset: QuerySet | None = None, *, bom: bool = False) -> Iterator[str]:
+    """The CSV text of ``table`` for ``queryset``, line by line, for streaming responses.
+
+    The same dialect as the export files: RFC 4180 (comma, ``"`` quoting,
+    CRLF line ends), one header row and nothing above it; ``bom`` starts it
+    with a byte-order mark for Excel.
+    """
+    writer = csv.writer(_Echo(), lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    if bom:
+        yield "\ufeff"
+    yield writer.writerow(table.header())
+    for row in table.iter_rows(queryset):
+        yield writer.writerow(row)

@@ -1,0 +1,468 @@
+"""Dated, complete, validated snapshots of the whole database as a CSV data package.
+
+A run writes every table of :mod:`tracker.exports.rows` into a hidden
+temporary folder inside OUTDIR (same filesystem, so the final rename is
+atomic), adds ``datapackage.json`` and ``CHANGES.csv``, renames the folder to
+its dated name and only then moves the ``latest`` symlink. A reader therefore
+sees either the previous complete snapshot or the new complete one, never a
+half-written file, and a run that fails leaves everything as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..models import DeletedRecord
+from .rows import DELIMITER, EMPTY, TABLES, Table, format_cell, record_tables
+
+#: Name of the symlink pointing at the newest complete snapshot.
+LATEST = "latest"
+#: Name of the change log inside each snapshot.
+CHANGES_FILE = "CHANGES.csv"
+#: Snapshot folders are named for the UTC time the run started.
+SNAPSHOT_NAME_FORMAT = "%Y-%m-%dT%H%M%SZ"
+SNAPSHOT_NAME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z(-\d+)?$")
+TEMP_PREFIX = ".tmp-"
+LOCK_FILE = ".export.lock"
+#: Rows written to the change-log database per batch.
+DIFF_BATCH = 5000
+
+#: Called with (file stem, rows written so far, finished?) for progress displays.
+Progress = Callable[[str, int, bool], None]
+
+
+class ExportError(Exception):
+    """An export could not run (another run holds the lock, bad options)."""
+
+
+@dataclass
+class SnapshotResult:
+    """What a run produced."""
+
+    path: Path
+    row_counts: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+    pruned: list[str] = field(default_factory=list)
+
+
+# --- Writing ----------------------------------------------------------------------
+
+
+def csv_writer(stream: IO[str]):
+    """The one CSV dialect of the tracker: RFC 4180 (comma, ``"`` quoting, CRLF)."""
+    return csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def open_csv(path: Path, excel: bool) -> IO[str]:
+    """Open ``path`` for a CSV file, with a byte-order mark for Excel if asked."""
+    return open(path, "w", encoding="utf-8-sig" if excel else "utf-8", newline="")
+
+
+@contextlib.contextmanager
+def consistent_read() -> Iterator[None]:
+    """One transaction for the whole snapshot, so every file shows the same moment.
+
+    On PostgreSQL the transaction is REPEATABLE READ (and READ ONLY): every
+    query sees the database as it was at the first one, so a link file never
+    names a record that the main file lacks. SQLite's transactions are
+    serializable already. Inside an existing transaction (a caller's, or a
+    test's) the snapshot shares that transaction's view.
+    """
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Must be the transaction's first statement.
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def write_table(
+    table: Table,
+    path: Path,
+    *,
+    excel: bool = False,
+    progress: Progress | None = None,
+    on_row: Callable[[list[str]], None] | None = None,
+) -> int:
+    """Write every row of ``table`` to ``path``; return the number of rows."""
+    count = 0
+    with open_csv(path, excel) as stream:
+        writer = csv_writer(stream)
+        writer.writerow(table.header())
+        for row in table.iter_rows():
+            writer.writerow(row)
+            if on_row is not None:
+                on_row(row)
+            count += 1
+            if progress is not None and count % 10000 == 0:
+                progress(table.name, count, False)
+    if progress is not None:
+        progress(table.name, count, True)
+    return count
+
+
+# --- The data package -------------------------------------------------------------
+
+CHANGES_COLUMNS = [
+    {
+        "name": "change",
+        "type": "string",
+        "description": "added, changed or deleted since the previous snapshot.",
+        "constraints": {"required": True, "enum": ["added", "changed", "deleted"]},
+    },
+    {
+        "name": "file",
+        "type": "string",
+        "description": "The file the record is (or was) in, without .csv.",
+        "constraints": {"required": True},
+    },
+    {
+        "name": "slug",
+        "type": "string",
+        "description": "The record's stable public identifier.",
+        "constraints": {"required": True},
+    },
+    {
+        "name": "columns",
+        "type": "string",
+        "description": f"For changes: the columns whose value changed, joined with “{DELIMITER}”.",
+    },
+    {
+        "name": "deleted_at",
+        "type": "datetime",
+        "description": "For deletions: when the record was deleted (UTC), if recorded.",
+    },
+]
+
+
+def datapackage(snapshot_name: str, created: dt.datetime, excel: bool) -> dict[str, Any]:
+    """The Frictionless Data Package descriptor of one snapshot."""
+    encoding = "utf-8-sig" if excel else "utf-8"
+
+    def resource(name, title, description, schema):
+        return {
+            "name": name,
+            "type": "table",
+            "path": f"{name}.csv" if name != "changes" else CHANGES_FILE,
+            "scheme": "file",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": encoding,
+            "title": title,
+            "description": description,
+            "schema": schema,
+        }
+
+    resources = [
+        resource(table.name, table.title, table.description, table.schema())
+        for table in TABLES.values()
+    ]
+    resources.append(
+        resource(
+            "changes",
+            "Changes",
+            "Records added, changed and deleted since the previous snapshot.",
+            {
+                "fields": CHANGES_COLUMNS,
+                "primaryKey": ["file", "slug"],
+                "missingValues": [EMPTY],
+            },
+        )
+    )
+    return {
+        "name": "sino-russian-military-cooperation",
+        "title": "Sino-Russian military cooperation tracker",
+        "description": "Agreements, joint exercises, arms deals, statements, actors and the "
+        "sources they cite, one CSV file per record type and per link table.",
+        "version": snapshot_name,
+        "created": format_cell(created),
+        "resources": resources,
+    }
+
+
+# --- The change log ---------------------------------------------------------------
+
+
+def _row_json(header: list[str], row: list[str]) -> str:
+    # Keyed by column name, so a reordered column is not a change; a short row
+    # in an old file simply lacks its last columns.
+    return json.dumps(dict(zip(header, row, strict=False)), ensure_ascii=False)
+
+
+class ChangeLog:
+    """Compares the record files of this snapshot with those of the previous one.
+
+    Rows are keyed by (file, slug) in a throwaway SQLite file inside the
+    temporary snapshot folder, so comparing a million rows takes disk, not
+    memory.
+    """
+
+    def __init__(self, workdir: Path):
+        self.path = workdir / ".changes.sqlite3"
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript(
+            """
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            CREATE TABLE previous (file TEXT, slug TEXT, row TEXT, PRIMARY KEY (file, slug));
+            CREATE TABLE current (file TEXT, slug TEXT, row TEXT, PRIMARY KEY (file, slug));
+            """
+        )
+        self._pending: list[tuple[str, str, str]] = []
+
+    def load_previous(self, snapshot: Path | None) -> None:
+        """Read the record files of the previous snapshot, if there is one."""
+        if snapshot is None:
+            return
+        for table in record_tables():
+            path = snapshot / f"{table.name}.csv"
+            if not path.exists():
+                continue
+            with open(path, encoding="utf-8-sig", newline="") as stream:
+                reader = csv.reader(stream)
+                header = next(reader, None)
+                if not header or "slug" not in header:
+                    continue
+                slug_index = header.index("slug")
+                batch = []
+                for row in reader:
+                    batch.append((table.name, row[slug_index], _row_json(header, row)))
+                    if len(batch) >= DIFF_BATCH:
+                        self.db.executemany("INSERT INTO previous VALUES (?, ?, ?)", batch)
+                        batch.clear()
+                self.db.executemany("INSERT INTO previous VALUES (?, ?, ?)", batch)
+
+    def recorder(self, table: Table) -> Callable[[list[str]], None]:
+        """A callback that records each row of ``table`` as it is written."""
+        header = table.header()
+        slug_index = header.index("slug")
+
+        def record(row: list[str]) -> None:
+            self._pending.append((table.name, row[slug_index], _row_json(header, row)))
+            if len(self._pending) >= DIFF_BATCH:
+                self.flush()
+
+        return record
+
+    def flush(self) -> None:
+        """Write the rows recorded so far."""
+        self.db.executemany("INSERT INTO current VALUES (?, ?, ?)", self._pending)
+        self._pending.clear()
+
+    def write(self, path: Path, excel: bool) -> dict[str, int]:
+        """Write CHANGES.csv, ordered by file then slug; return counts per kind of change."""
+        self.flush()
+        order = {table.name: index for index, table in enumerate(record_tables())}
+        counts = {"added": 0, "changed": 0, "deleted": 0}
+        tombstones = self._tombstones()
+        with open_csv(path, excel) as stream:
+            writer = csv_writer(stream)
+            writer.writerow([column["name"] for column in CHANGES_COLUMNS])
+            for file in sorted(order, key=order.get):
+                rows = self.db.execute(
+                    """
+                    SELECT c.slug, p.row, c.row FROM current c
+                    LEFT JOIN previous p ON p.file = c.file AND p.slug = c.slug
+                    WHERE c.file = ? AND (p.row IS NULL OR p.row != c.row)
+                    UNION ALL
+                    SELECT p.slug, p.row, NULL FROM previous p
+                    LEFT JOIN current c ON c.file = p.file AND c.slug = p.slug
+                    WHERE p.file = ? AND c.slug IS NULL
+                    ORDER BY 1
+                    """,
+                    (file, file),
+                )
+                for slug, before, after in rows:
+                    if before is None:
+                        change, columns, deleted_at = "added", [], None
+                    elif after is None:
+                        change, columns = "deleted", []
+                        deleted_at = tombstones.get((file, slug))
+                    else:
+                        old, new = json.loads(before), json.loads(after)
+                        columns = [name for name in new if old.get(name) != new[name]]
+                        columns += [name for name in old if name not in new]
+                        if not columns:
+                            continue
+                        change, deleted_at = "changed", None
+                    counts[change] += 1
+                    writer.writerow(
+                        [change, file, slug, DELIMITER.join(columns), format_cell(deleted_at)]
+                    )
+        return counts
+
+    def _tombstones(self) -> dict[tuple[str, str], dt.datetime]:
+        # Only the tombstones of slugs that disappeared are needed: one query
+        # per record file, however many deletions.
+        files = {table.model.record_type(): table.name for table in record_tables()}
+        gone: dict[str, list[str]] = {}
+        for file, slug in self.db.execute(
+            """SELECT p.file, p.slug FROM previous p
+               LEFT JOIN current c ON c.file = p.file AND c.slug = p.slug
+               WHERE c.slug IS NULL"""
+        ):
+            gone.setdefault(file, []).append(slug)
+        found: dict[tuple[str, str], dt.datetime] = {}
+        for record_type, file in files.items():
+            slugs = gone.get(file, [])
+            for start in range(0, len(slugs), 500):
+                for slug, deleted_at in DeletedRecord.objects.filter(
+                    record_type=record_type, slug__in=slugs[start : start + 500]
+                ).values_list("slug", "deleted_at"):
+                    found[(file, slug)] = deleted_at
+        return found
+
+    def close(self) -> None:
+        """Close and remove the comparison database."""
+        self.db.close()
+        self.path.unlink(missing_ok=True)
+
+
+# --- Snapshot folders -------------------------------------------------------------
+
+
+def snapshots(outdir: Path) -> list[Path]:
+    """The complete snapshot folders in ``outdir``, oldest first."""
+    if not outdir.is_dir():
+        return []
+    return sorted(
+        (p for p in outdir.iterdir() if p.is_dir() and SNAPSHOT_NAME_RE.match(p.name)),
+        key=lambda p: p.name,
+    )
+
+
+def latest_snapshot(outdir: Path) -> Path | None:
+    """The snapshot ``latest`` points at, if any."""
+    link = outdir / LATEST
+    if link.is_symlink() and link.resolve().is_dir():
+        return link.resolve()
+    return None
+
+
+def _new_snapshot_name(outdir: Path, now: dt.datetime) -> str:
+    base = now.astimezone(dt.UTC).strftime(SNAPSHOT_NAME_FORMAT)
+    name, n = base, 1
+    while (outdir / name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _point_latest(outdir: Path, name: str) -> None:
+    # A new symlink renamed over the old one: readers never find no "latest".
+    temp = outdir / f"{TEMP_PREFIX}{LATEST}-{os.getpid()}"
+    temp.unlink(missing_ok=True)
+    os.symlink(name, temp)
+    os.replace(temp, outdir / LATEST)
+
+
+def prune(outdir: Path, keep: int) -> list[str]:
+    """Delete all but the ``keep`` newest snapshots (never the one ``latest`` names)."""
+    if keep < 1:
+        raise ExportError("--keep must be at least 1.")
+    current = latest_snapshot(outdir)
+    removed = []
+    for path in snapshots(outdir)[:-keep]:
+        if current is not None and path.resolve() == current:
+            continue
+        shutil.rmtree(path)
+        removed.append(path.name)
+    return removed
+
+
+@contextlib.contextmanager
+def _exclusive(outdir: Path) -> Iterator[None]:
+    with open(outdir / LOCK_FILE, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportError(f"Another export into {outdir} is running.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remove_leftovers(outdir: Path) -> None:
+    # Temporary folders of runs that were killed; we hold the lock, so none is live.
+    for path in outdir.iterdir():
+        if path.name.startswith(TEMP_PREFIX):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def export_snapshot(
+    outdir: Path | str,
+    *,
+    keep: int | None = None,
+    excel: bool = False,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> SnapshotResult:
+    """Write a complete snapshot into ``outdir`` and point ``latest`` at it.
+
+    Raises :class:`ExportError` for a bad option or a concurrent run; any
+    other failure propagates after the temporary folder is removed, leaving
+    the previous snapshot and ``latest`` untouched.
+    """
+    if keep is not None and keep < 1:
+        raise ExportError("--keep must be at least 1.")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(outdir):
+        _remove_leftovers(outdir)
+        now = now or timezone.now()
+        name = _new_snapshot_name(outdir, now)
+        workdir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=outdir))
+        result = SnapshotResult(path=outdir / name)
+        try:
+            changes = ChangeLog(workdir)
+            try:
+                changes.load_previous(latest_snapshot(outdir))
+                with consistent_read():
+                    for table in TABLES.values():
+                        result.row_counts[table.name] = write_table(
+                            table,
+                            workdir / f"{table.name}.csv",
+                            excel=excel,
+                            progress=progress,
+                            on_row=changes.recorder(table) if table.is_record_file else None,
+                        )
+                    result.changes = changes.write(workdir / CHANGES_FILE, excel)
+            finally:
+                changes.close()
+            descriptor = datapackage(name, now, excel)
+            with open(workdir / "datapackage.json", "w", encoding="utf-8") as stream:
+                json.dump(descriptor, stream, indent=2, ensure_ascii=False)
+                stream.write("\n")
+            os.chmod(workdir, 0o755)  # mkdtemp makes it private; snapshots are public
+            os.rename(workdir, result.path)
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        _point_latest(outdir, name)
+        if keep is not None:
+            result.pruned = prune(outdir, keep)
+    return result
