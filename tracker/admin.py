@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
+from .exports.admin_actions import export_selected_as_csv
 from .models import (
     Actor,
     Agreement,
@@ -92,6 +93,7 @@ class TrackedAdmin(admin.ModelAdmin):
     readonly_fields: tuple[str, ...] = ("created_at", "updated_at")
     list_per_page = 50
     show_full_result_count = False
+    actions = (export_selected_as_csv,)
     # Sources' URLs are typed without a scheme at times; https is the safe guess.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
