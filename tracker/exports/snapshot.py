@@ -347,8 +347,14 @@ def snapshots(outdir: Path) -> list[Path]:
         return []
     return sorted(
         (p for p in outdir.iterdir() if p.is_dir() and SNAPSHOT_NAME_RE.match(p.name)),
-        key=lambda p: p.name,
+        key=_snapshot_order,
     )
+
+
+def _snapshot_order(path: Path) -> tuple[str, int]:
+    # Runs within one second get -2, -3 ...: sort "-10" after "-9".
+    base, _, suffix = path.name.partition("Z")
+    return (base, int(suffix.lstrip("-") or 1))
 
 
 def latest_snapshot(outdir: Path) -> Path | None:
@@ -361,11 +367,16 @@ def latest_snapshot(outdir: Path) -> Path | None:
 
 def _new_snapshot_name(outdir: Path, now: dt.datetime) -> str:
     base = now.astimezone(dt.UTC).strftime(SNAPSHOT_NAME_FORMAT)
-    name, n = base, 1
-    while (outdir / name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    return name
+    # Numbered after every run of the same second, even pruned ones' survivors,
+    # so the newest run always sorts last.
+    taken = [
+        _snapshot_order(path)[1]
+        for path in outdir.iterdir()
+        if path.name == base or path.name.startswith(f"{base}-")
+    ]
+    if not taken:
+        return base
+    return f"{base}-{max(taken) + 1}"
 
 
 def _point_latest(outdir: Path, name: str) -> None:
