@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tracker",
@@ -165,13 +166,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
     ],
+    # Token first, so that an anonymous write is answered 401 with a challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
 }
+
+# API paging: default rows per page and the cap on a client's page_size (over it: 400).
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
+# Whether anonymous clients may read the API, and how often (DRF rate, e.g. 100/minute;
+# empty for no limit).
+API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=True)
+API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="100/minute") or None
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sino-Russian Military Cooperation Tracker API",
@@ -181,4 +192,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Requests name linked records by identifier; responses show summaries.
+    "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -1,10 +1,11 @@
 """URL configuration: the admin for editors, the API for everyone else."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("tracker.api.urls")),
 ]

@@ -1,0 +1,49 @@
+"""Turns the errors the write path can raise into 4xx answers, never a 500."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.db.models import ProtectedError, RestrictedError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    """409: the request is valid but conflicts with stored records."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def protected_message(exc: ProtectedError | RestrictedError) -> str:
+    """Names what still refers to a record, e.g. “2 exercise participants”."""
+    objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", [])
+    counts = Counter(type(obj) for obj in objects)
+    parts = sorted(
+        f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+        for model, n in counts.items()
+    )
+    listed = ", ".join(parts) or "other records"
+    return (
+        f"This record cannot be deleted while other records refer to it ({listed}). "
+        "Remove those references first."
+    )
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus 409 for protected deletes and 400/413 for Django's errors."""
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        exc = Conflict(protected_message(exc))
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, RequestDataTooBig):
+        return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif isinstance(exc, DataError):
+        exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range."]})
+    return drf_exception_handler(exc, context)

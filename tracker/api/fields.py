@@ -1,0 +1,204 @@
+"""Serializer fields used by every resource: fuzzy dates and linked-record summaries.
+
+Each shape is written once here so that a date or a linked actor looks the
+same in every resource, and drf-spectacular describes it once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
+
+from ..dates import FuzzyDate, Precision, Qualifier
+
+#: What a public identifier looks like; anything else is refused before any query.
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
+
+PRECISION_BY_LABEL = {label: value for value, label in Precision.choices}
+
+
+class FuzzyDateSchemaSerializer(serializers.Serializer):
+    """Documents the one shape of every fuzzy date; never instantiated for data."""
+
+    date = serializers.DateField(
+        allow_null=True,
+        help_text="First day of the period (2019-09-01 for “September 2019”); null if unknown. "
+        "On input, the short forms 2019-09, 2019 and 1980s are accepted and set the precision.",
+    )
+    precision = serializers.ChoiceField(
+        choices=list(PRECISION_BY_LABEL),
+        allow_null=True,
+        required=False,
+        help_text="How precisely the source dates it; null if the date is unknown.",
+    )
+    qualifier = serializers.ChoiceField(
+        choices=Qualifier.values,
+        required=False,
+        allow_blank=True,
+        help_text="What the source says loosely: approximate, early, mid, end; empty if exact.",
+    )
+    iso = serializers.CharField(
+        read_only=True, help_text="Shortest ISO 8601 form carrying the precision: 2019-09."
+    )
+    display = serializers.CharField(
+        read_only=True, help_text="Human form: “September 2019”, “end of 2016”, “date unknown”."
+    )
+
+    class Meta:
+        ref_name = "FuzzyDate"
+
+
+class FuzzyDateField(serializers.Field):
+    """One fuzzy date, read from and written to its three model columns.
+
+    Output: ``{"date": "2019-09-01", "precision": "month", "qualifier": "",
+    "iso": "2019-09", "display": "September 2019"}`` (``date`` and
+    ``precision`` null when unknown). Input: the same object (``iso`` and
+    ``display`` ignored), a short string such as ``"2019-09"``, or null.
+    """
+
+    default_error_messages = {
+        "invalid": "Give a date as an object {date, precision, qualifier}, a string such as "
+        "2019-09-01, 2019-09, 2019 or 1980s, or null.",
+    }
+
+    def __init__(self, **kwargs: Any):
+        kwargs["source"] = "*"
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        # null is a value here (date unknown), not an absent field.
+        if data is None:
+            return (False, data)
+        return super().validate_empty_values(data)
+
+    def to_representation(self, instance) -> dict[str, Any]:
+        value = instance.fuzzy(self.field_name)
+        return {
+            "date": value.value.isoformat() if value.value else None,
+            "precision": Precision(value.precision).label if value.precision else None,
+            "qualifier": value.qualifier or "",
+            "iso": value.iso,
+            "display": value.display(),
+        }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        fuzzy = self._parse(data)
+        name = self.field_name
+        return {
+            name: fuzzy.value,
+            f"{name}_precision": fuzzy.precision,
+            f"{name}_qualifier": fuzzy.qualifier,
+        }
+
+    def _parse(self, data: Any) -> FuzzyDate:
+        if data is None or data == "":
+            return FuzzyDate(None)
+        if isinstance(data, str):
+            return self._parse_text(data, "")
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        unknown = set(data) - {"date", "precision", "qualifier", "iso", "display"}
+        if unknown:
+            raise serializers.ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}.")
+        qualifier = data.get("qualifier") or ""
+        if not isinstance(qualifier, str) or qualifier not in Qualifier.values:
+            raise serializers.ValidationError(
+                f"qualifier must be one of: {', '.join(repr(q) for q in Qualifier.values)}."
+            )
+        text = data.get("date")
+        if text is None or text == "":
+            if qualifier or data.get("precision"):
+                raise serializers.ValidationError("A precision or qualifier needs a date.")
+            return FuzzyDate(None)
+        if not isinstance(text, str):
+            self.fail("invalid")
+        precision = data.get("precision")
+        if precision is None:
+            return self._parse_text(text, qualifier)
+        if precision not in PRECISION_BY_LABEL:
+            raise serializers.ValidationError(
+                f"precision must be one of: {', '.join(PRECISION_BY_LABEL)}."
+            )
+        parsed = self._parse_text(text, qualifier)
+        # A full date with a coarser precision is kept as given; the model's
+        # validation explains if it is not the first day of its period.
+        return FuzzyDate(parsed.value, int(PRECISION_BY_LABEL[precision]), qualifier)
+
+    def _parse_text(self, text: str, qualifier: str) -> FuzzyDate:
+        try:
+            return FuzzyDate.parse(text, qualifier)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class FuzzyDateFieldExtension(OpenApiSerializerFieldExtension):
+    """Points every fuzzy date at the one ``FuzzyDate`` component."""
+
+    target_class = FuzzyDateField
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = auto_schema.resolve_serializer(FuzzyDateSchemaSerializer, direction)
+        return component.ref
+
+
+class SummaryField(serializers.RelatedField):
+    """A linked record: written as its identifier, read as a small summary.
+
+    Output ``{"slug": "china", "name": "China"}`` (``title`` instead of
+    ``name`` for agreements, deals and sources); input the identifier
+    ``"china"`` or the summary object itself, so a record read from the API
+    can be written back unchanged.
+    """
+
+    default_error_messages = {
+        "does_not_exist": "No record has the identifier “{value}”.",
+        "invalid": "Give the identifier of the linked record as a string.",
+    }
+
+    def __init__(self, summary_serializer: type[serializers.Serializer], **kwargs: Any):
+        self.summary_serializer = summary_serializer
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_representation(self, value) -> dict[str, Any]:
+        return self.summary_serializer(value, context=self.context).data
+
+    def to_internal_value(self, data: Any):
+        if isinstance(data, dict):
+            data = data.get("slug")
+        if not isinstance(data, str):
+            self.fail("invalid")
+        # Refused before the query: PostgreSQL rejects NUL characters outright.
+        if not SLUG_RE.match(data):
+            self.fail("does_not_exist", value=data[:120])
+        try:
+            return self.get_queryset().get(slug=data)
+        except ObjectDoesNotExist:
+            self.fail("does_not_exist", value=data)
+
+
+class SummaryFieldExtension(OpenApiSerializerFieldExtension):
+    """A summary component in responses, a plain identifier in requests."""
+
+    target_class = SummaryField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        if direction == "request":
+            schema = build_basic_type(OpenApiTypes.STR)
+            schema["pattern"] = SLUG_RE.pattern
+            schema["description"] = "Identifier (slug) of the linked record."
+            return schema
+        return auto_schema.resolve_serializer(field.summary_serializer, direction).ref

@@ -1,0 +1,437 @@
+"""FilterSets for every list: links, countries, dates, sources, search, ordering, sync.
+
+Conventions a consumer can rely on:
+
+* Several values of a filter on *links* (``actor``, ``country``, ``source``,
+  ``footnote``, ``speaker`` ...) mean "all of these": ``actor=a&actor=b``
+  lists records in which both took part. A record has one kind, one status,
+  one domain, so several values of those mean "any of these".
+* Filters across to-many links are subqueries (``pk IN (...)``), never
+  joins on the listed rows, so no record is listed twice.
+* ``date_from``/``date_to`` keep records whose period overlaps the range at
+  each date's own precision (``tracker.dates.overlap_q``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import django_filters
+from django import forms
+from django.core.validators import validate_slug
+from django.db.models import F, Q, QuerySet
+from django_countries import countries
+from drf_spectacular.drainage import set_override
+
+from .. import models
+from ..dates import overlap_q
+from ..services import citation_target_field
+
+MAX_SEARCH_TERMS = 10
+COUNTRY_CHOICES = [(code, name) for code, name in countries]
+
+
+class SlugChoiceField(forms.ModelMultipleChoiceField):
+    """Identifiers checked for their form before any query (PostgreSQL refuses NULs)."""
+
+    def _check_values(self, value):
+        for item in value:
+            try:
+                validate_slug(str(item))
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(
+                    f"“{str(item)[:120]}” is not an identifier.", code="invalid_choice"
+                ) from exc
+        return super()._check_values(value)
+
+
+class AllOfFilter(django_filters.ModelMultipleChoiceFilter):
+    """Records linked to every one of the given records, one subquery per value."""
+
+    field_class = SlugChoiceField
+
+    def __init__(self, *args, condition: Callable[[object], Q], **kwargs):
+        self.condition = condition
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+        # Described for OpenAPI as identifiers (the model field cannot be guessed).
+        set_override(
+            self,
+            "field",
+            {
+                "type": "string",
+                "pattern": r"^[-a-zA-Z0-9_]+$",
+                "description": str(kwargs.get("help_text", "")),
+            },
+        )
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        for item in value or ():
+            qs = qs.filter(self.condition(item))
+        return qs
+
+
+class AllOfValuesFilter(django_filters.MultipleChoiceFilter):
+    """Like :class:`AllOfFilter`, for plain values (country codes, footnote numbers)."""
+
+    def __init__(self, *args, condition: Callable[[object], Q], **kwargs):
+        self.condition = condition
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        for item in value or ():
+            qs = qs.filter(self.condition(item))
+        return qs
+
+
+class FootnoteField(forms.Field):
+    """One or more footnote numbers, each between 1 and 32767."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        items = value if isinstance(value, (list, tuple)) else [value]
+        numbers = []
+        for item in items:
+            text = str(item).strip()
+            if not text.isdigit() or not 1 <= int(text) <= 32767 or len(text) > 5:
+                raise forms.ValidationError(f"“{text[:20]}” is not a footnote number (1–32767).")
+            numbers.append(int(text))
+        return numbers
+
+
+class FootnoteFilter(django_filters.MultipleChoiceFilter):
+    """Records citing every one of the given footnotes."""
+
+    field_class = FootnoteField
+
+    def __init__(self, *args, condition: Callable[[object], Q], **kwargs):
+        self.condition = condition
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        for item in value or ():
+            qs = qs.filter(self.condition(item))
+        return qs
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Orders by the requested fields, empty dates last, then by identifier.
+
+    The identifier breaks ties so that paging never skips or repeats a
+    record, and empty values sort last on every database.
+    """
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        ordering = []
+        for param in value:
+            descending = param.startswith("-")
+            expression = F(self.param_map[param.lstrip("-")])
+            ordering.append(
+                expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+            )
+        ordering.append(F("slug").asc())
+        return qs.order_by(*ordering)
+
+
+class RecordFilterForm(forms.Form):
+    """Checks that concern several parameters at once."""
+
+    def clean(self):
+        data = super().clean()
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", "date_to is before date_from.")
+        if data.get("updated_since") and data.get("ordering"):
+            self.add_error(
+                "ordering",
+                "Lists filtered by updated_since are always ordered by updated_at, then slug; "
+                "leave ordering out.",
+            )
+        return data
+
+
+def _skip(queryset: QuerySet, name: str, value) -> QuerySet:
+    """Placeholder method: the filter is applied in ``filter_queryset``."""
+    return queryset
+
+
+class RecordFilterSet(django_filters.FilterSet):
+    """What every list accepts: search, updated_since and ordering."""
+
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text="Words to find in names and texts (case-insensitive, every word must occur). "
+        "Plain text only: no regular expressions.",
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z (UTC if no offset). Lists "
+        "records created or changed at or after it, ordered by updated_at, then slug, and paged "
+        "with an opaque cursor: follow `next`.",
+    )
+
+    #: Text fields ``search`` looks in.
+    search_fields: tuple[str, ...] = ()
+    #: (start, end) fuzzy-date pairs ``date_from``/``date_to`` test for overlap.
+    date_periods: tuple[tuple[str, str | None], ...] = ()
+
+    class Meta:
+        form = RecordFilterForm
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Every word must occur in at least one search field (icontains, no regex)."""
+        for term in value.split()[:MAX_SEARCH_TERMS]:
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": term})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if self.date_periods and (date_from or date_to):
+            condition = Q()
+            for start, end in self.date_periods:
+                condition |= overlap_q(start, end, date_from, date_to)
+            queryset = queryset.filter(condition)
+        if data.get("updated_since"):
+            queryset = queryset.order_by("updated_at", "slug")
+        return queryset
+
+
+def date_filters() -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """The ``date_from`` and ``date_to`` pair (inclusive, YYYY-MM-DD)."""
+    return (
+        django_filters.DateFilter(
+            method=_skip,
+            help_text="YYYY-MM-DD. Records whose dates reach this day or later, at each date's "
+            "precision (“September 2019” reaches 2019-09-30).",
+        ),
+        django_filters.DateFilter(
+            method=_skip,
+            help_text="YYYY-MM-DD. Records whose dates begin on this day or earlier.",
+        ),
+    )
+
+
+def linked_to(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
+    """Condition: ``model`` rows linked to a value through any of ``paths``."""
+
+    def condition(value) -> Q:
+        result = Q()
+        for path in paths:
+            field = model._meta.get_field(path.split("__", 1)[0])
+            if field.many_to_many or field.one_to_many:
+                result |= Q(pk__in=model.objects.filter(**{path: value}).values("pk"))
+            else:
+                result |= Q(**{path: value})
+        return result
+
+    return condition
+
+
+def citing(model, key: str) -> Callable[[object], Q]:
+    """Condition: ``model`` rows with a citation whose ``key`` is the value."""
+    target = citation_target_field(model())
+
+    def condition(value) -> Q:
+        rows = models.Citation.objects.filter(**{key: value}).values(f"{target}_id")
+        return Q(pk__in=rows)
+
+    return condition
+
+
+def actor_filters(model, paths: tuple[str, ...]) -> dict[str, django_filters.Filter]:
+    """``actor`` (in any of ``paths``) and ``country`` (of such an actor)."""
+    return {
+        "actor": AllOfFilter(
+            field_name=f"{paths[-1]}__slug",
+            queryset=models.Actor.objects.all(),
+            condition=linked_to(model, paths),
+            help_text="Identifier of an actor in any role. Repeat for records linked to all.",
+        ),
+        "country": AllOfValuesFilter(
+            choices=COUNTRY_CHOICES,
+            condition=linked_to(model, tuple(f"{p}__country" for p in paths)),
+            help_text="ISO 3166 alpha-2 code (CN, RU) of an actor in any role. Repeat for "
+            "records linked to actors of all of them.",
+        ),
+    }
+
+
+def citation_filters(model) -> dict[str, django_filters.Filter]:
+    """``source`` and ``footnote``: records citing all the given sources / footnotes."""
+    return {
+        "source": AllOfFilter(
+            field_name="citations__source__slug",
+            queryset=models.Source.objects.all(),
+            condition=citing(model, "source"),
+            help_text="Identifier of a cited source. Repeat for records citing all of them.",
+        ),
+        "footnote": FootnoteFilter(
+            field_name="citations__footnote",
+            condition=citing(model, "footnote"),
+            help_text="Footnote number in the citing article. Repeat for records citing all.",
+        ),
+    }
+
+
+def choices_filter(choices, help_text: str) -> django_filters.MultipleChoiceFilter:
+    """A record's own single-valued field: several values mean any of them."""
+    return django_filters.MultipleChoiceFilter(
+        choices=choices, distinct=False, help_text=f"{help_text} Repeat for any of several."
+    )
+
+
+def ordering_filter(*fields: str) -> StableOrderingFilter:
+    """``ordering`` over ``fields`` (prefix ``-`` for descending); ties broken by slug."""
+    return StableOrderingFilter(
+        fields=fields,
+        help_text="Comma-separated fields, “-” for descending; ties are broken by slug.",
+    )
+
+
+class ActorFilterSet(RecordFilterSet):
+    kind = choices_filter(models.ActorKind.choices, "Kind of actor.")
+    country = choices_filter(COUNTRY_CHOICES, "The actor's ISO 3166 alpha-2 country.")
+    parent = AllOfFilter(
+        field_name="parent__slug",
+        queryset=models.Actor.objects.all(),
+        condition=lambda actor: Q(parent=actor),
+        help_text="Identifier of the actor these belong to (direct children only).",
+    )
+    source, footnote = citation_filters(models.Actor).values()
+    ordering = ordering_filter("name", "kind", "country", "created_at", "updated_at", "slug")
+
+    search_fields = ("name", "aliases", "role", "description")
+
+    class Meta(RecordFilterSet.Meta):
+        model = models.Actor
+
+
+class SourceFilterSet(RecordFilterSet):
+    kind = choices_filter(models.SourceKind.choices, "Kind of source.")
+    language = django_filters.CharFilter(
+        max_length=8, help_text="ISO 639-1 code of the work's language: en, ru, zh."
+    )
+    date_from, date_to = date_filters()
+    ordering = ordering_filter("title", "published", "created_at", "updated_at", "slug")
+
+    search_fields = ("title", "authors", "outlet", "details")
+    date_periods = (("published", None),)
+
+    class Meta(RecordFilterSet.Meta):
+        model = models.Source
+
+
+class AgreementFilterSet(RecordFilterSet):
+    kind = choices_filter(models.AgreementKind.choices, "Kind of agreement.")
+    status = choices_filter(models.AgreementStatus.choices, "Status.")
+    actor, country = actor_filters(models.Agreement, ("parties",)).values()
+    source, footnote = citation_filters(models.Agreement).values()
+    date_from, date_to = date_filters()
+    ordering = ordering_filter("concluded", "title", "created_at", "updated_at", "slug")
+
+    search_fields = ("title", "summary")
+    date_periods = (("concluded", None),)
+
+    class Meta(RecordFilterSet.Meta):
+        model = models.Agreement
+
+
+class ExerciseFilterSet(RecordFilterSet):
+    domain = choices_filter(models.ExerciseDomain.choices, "Domain.")
+    series = django_filters.CharFilter(
+        lookup_expr="iexact", max_length=100, help_text="Series, e.g. Peace Mission (any case)."
+    )
+    region = django_filters.CharFilter(
+        lookup_expr="iexact", max_length=100, help_text="Broad region, e.g. Central Asia."
+    )
+    actor, country = actor_filters(models.Exercise, ("participants",)).values()
+    source, footnote = citation_filters(models.Exercise).values()
+    date_from, date_to = date_filters()
+    ordering = ordering_filter("start_date", "name", "created_at", "updated_at", "slug")
+
+    search_fields = ("name", "series", "location", "region", "summary")
+    date_periods = (("start_date", "end_date"),)
+
+    class Meta(RecordFilterSet.Meta):
+        model = models.Exercise
+
+
+class ArmsDealFilterSet(RecordFilterSet):
+    category = choices_filter(models.ArmsCategory.choices, "Category.")
+    scope = choices_filter(models.DealScope.choices, "Single contract or aggregate figure.")
+    status = choices_filter(models.DealStatus.choices, "Status.")
+    supplier = AllOfFilter(
+        field_name="supplier__slug",
+        queryset=models.Actor.objects.all(),
+        condition=lambda actor: Q(supplier=actor),
+        help_text="Identifier of the supplying actor.",
+    )
+    recipient = AllOfFilter(
+        field_name="recipient__slug",
+        queryset=models.Actor.objects.all(),
+        condition=lambda actor: Q(recipient=actor),
+        help_text="Identifier of the receiving actor.",
+    )
+    actor, country = actor_filters(
+        models.ArmsDeal, ("supplier", "recipient", "contractors")
+    ).values()
+    source, footnote = citation_filters(models.ArmsDeal).values()
+    date_from, date_to = date_filters()
+    ordering = ordering_filter(
+        "contract_date", "period_start", "title", "created_at", "updated_at", "slug"
+    )
+
+    search_fields = ("title", "item", "value_text", "summary")
+    date_periods = (("contract_date", None), ("period_start", "period_end"))
+
+    class Meta(RecordFilterSet.Meta):
+        model = models.ArmsDeal
+
+
+class StatementFilterSet(RecordFilterSet):
+    kind = choices_filter(models.StatementKind.choices, "Kind of statement.")
+    speaker = AllOfFilter(
+        field_name="speaker__slug",
+        queryset=models.Actor.objects.all(),
+        condition=lambda actor: Q(speaker=actor),
+        help_text="Identifier of the speaker.",
+    )
+    language = django_filters.CharFilter(max_length=8, help_text="ISO 639-1 code: en, ru, zh.")
+    actor, country = actor_filters(models.Statement, ("speaker", "about_actors")).values()
+    source, footnote = citation_filters(models.Statement).values()
+    date_from, date_to = date_filters()
+    ordering = ordering_filter("date", "created_at", "updated_at", "slug")
+
+    search_fields = ("text", "occasion", "speaker_role", "speaker__name")
+    date_periods = (("date", None),)
+
+    class Meta(RecordFilterSet.Meta):
+        model = models.Statement
+
+
+class DeletedRecordFilterSet(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(
+        field_name="deleted_at",
+        lookup_expr="gte",
+        help_text="ISO 8601 date-time: deletions at or after it (UTC if no offset).",
+    )
+    record_type = django_filters.MultipleChoiceFilter(
+        choices=[(m.record_type(), m.record_type()) for m in models.RECORD_MODELS],
+        distinct=False,
+        help_text="Kind of record. Repeat for any of several.",
+    )
+
+    class Meta:
+        model = models.DeletedRecord
+        fields: list[str] = []

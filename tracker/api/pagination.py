@@ -1,0 +1,160 @@
+"""Paging: page numbers for browsing, a keyset cursor for incremental sync.
+
+Ordinary lists are paged by number (``page``, ``page_size``). A list
+filtered by ``updated_since`` is ordered by ``(updated_at, slug)`` and paged
+by a cursor holding the last row's ``(updated_at, slug)``: a record edited
+while a consumer pages moves behind the cursor and is listed again later,
+and no untouched record shifts between pages, so nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections import OrderedDict
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+SYNC_PARAMETER = "updated_since"
+
+
+def encode_cursor(updated_at: dt.datetime, slug: str) -> str:
+    """Opaque cursor for the row after which the next page starts."""
+    raw = f"{updated_at.isoformat()}|{slug}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
+    """The ``(updated_at, slug)`` a cursor holds; 400 if it was not made here."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+        stamp, slug = text.split("|", 1)
+        updated_at = parse_datetime(stamp)
+    except (ValueError, UnicodeError, binascii.Error) as exc:
+        raise ValidationError({"cursor": ["Not a cursor from this API: follow `next`."]}) from exc
+    if updated_at is None or updated_at.tzinfo is None or not slug or "\x00" in slug:
+        raise ValidationError({"cursor": ["Not a cursor from this API: follow `next`."]})
+    return updated_at, slug
+
+
+class RecordPagination(PageNumberPagination):
+    """Page numbers, or a keyset cursor when the list is filtered by ``updated_since``."""
+
+    page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+
+    @property
+    def page_size(self) -> int:
+        return settings.API_PAGE_SIZE
+
+    @property
+    def max_page_size(self) -> int:
+        return settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        """The client's ``page_size``; over the cap is an error, not silently clamped."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Give a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.sync_mode = SYNC_PARAMETER in request.query_params
+        if not self.sync_mode:
+            if self.cursor_query_param in request.query_params:
+                raise ValidationError(
+                    {
+                        self.cursor_query_param: [
+                            f"A cursor pages lists filtered by {SYNC_PARAMETER}."
+                        ]
+                    }
+                )
+            return super().paginate_queryset(queryset, request, view)
+        if self.page_query_param in request.query_params:
+            raise ValidationError(
+                {
+                    self.page_query_param: [
+                        f"Lists filtered by {SYNC_PARAMETER} are paged by cursor."
+                    ]
+                }
+            )
+        self.request = request
+        size = self.get_page_size(request)
+        self.count = queryset.count()
+        cursor = request.query_params.get(self.cursor_query_param)
+        if cursor:
+            updated_at, slug = decode_cursor(cursor)
+            queryset = queryset.filter(
+                Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, slug__gt=slug)
+            )
+        rows = list(queryset.order_by("updated_at", "slug")[: size + 1])
+        self.next_cursor = None
+        if len(rows) > size:
+            rows = rows[:size]
+            self.next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].slug)
+        return rows
+
+    def get_paginated_response(self, data):
+        if not self.sync_mode:
+            return super().get_paginated_response(data)
+        return Response(
+            OrderedDict(
+                [
+                    ("count", self.count),
+                    ("next", self._next_cursor_link()),
+                    ("previous", None),
+                    ("results", data),
+                ]
+            )
+        )
+
+    def _next_cursor_link(self) -> str | None:
+        if self.next_cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        url = remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.cursor_query_param, self.next_cursor)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+                parameter["description"] = (
+                    f"Rows per page, 1 to {self.max_page_size} (default {self.page_size}); "
+                    "more is refused with 400."
+                )
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        parameters.append(
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"With {SYNC_PARAMETER} only: where the next page starts. "
+                "Opaque; follow the `next` link.",
+                "schema": {"type": "string"},
+            }
+        )
+        return parameters
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["count"]["description"] = "Rows matching the filters, all pages."
+        return result

@@ -1,0 +1,526 @@
+"""Representations of every record: nested summaries, fuzzy dates, money, citations.
+
+Reads use the prefetched link sets of the named querysets (no per-row
+queries); writes go through :func:`tracker.services.record_save`, the same
+validation the admin uses.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import models
+from ..services import record_save
+from .fields import FuzzyDateField, SummaryField
+
+#: API resource name of each record type (``DeletedRecord.record_type``).
+RESOURCE_BY_RECORD_TYPE = {
+    models.Actor.record_type(): "actors",
+    models.Source.record_type(): "sources",
+    models.Agreement.record_type(): "agreements",
+    models.Exercise.record_type(): "exercises",
+    models.ArmsDeal.record_type(): "arms-deals",
+    models.Statement.record_type(): "statements",
+}
+
+#: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
+MAX_POSITIVE_INTEGER = 2_147_483_647
+MAX_POSITIVE_SMALL_INTEGER = 32_767
+
+
+# ----------------------------------------------------------------------------
+# Summaries of linked records
+# ----------------------------------------------------------------------------
+class ActorSummarySerializer(serializers.ModelSerializer):
+    """An actor as other records show it."""
+
+    class Meta:
+        model = models.Actor
+        fields = ["slug", "name"]
+        read_only_fields = fields
+
+
+class SourceSummarySerializer(serializers.ModelSerializer):
+    """A source as a citation shows it."""
+
+    class Meta:
+        model = models.Source
+        fields = ["slug", "title", "url"]
+        read_only_fields = fields
+
+
+class AgreementSummarySerializer(serializers.ModelSerializer):
+    """An agreement as other records show it."""
+
+    class Meta:
+        model = models.Agreement
+        fields = ["slug", "title"]
+        read_only_fields = fields
+
+
+class ExerciseSummarySerializer(serializers.ModelSerializer):
+    """An exercise as other records show it."""
+
+    class Meta:
+        model = models.Exercise
+        fields = ["slug", "name"]
+        read_only_fields = fields
+
+
+class ArmsDealSummarySerializer(serializers.ModelSerializer):
+    """An arms deal as other records show it."""
+
+    class Meta:
+        model = models.ArmsDeal
+        fields = ["slug", "title"]
+        read_only_fields = fields
+
+
+def actor_field(**kwargs: Any) -> SummaryField:
+    """A link to an actor: written as its slug, read as ``{slug, name}``."""
+    return SummaryField(ActorSummarySerializer, queryset=models.Actor.objects.all(), **kwargs)
+
+
+# ----------------------------------------------------------------------------
+# Link rows
+# ----------------------------------------------------------------------------
+class CitationSerializer(serializers.ModelSerializer):
+    """Where a record's evidence is: source, footnote, page."""
+
+    source = SummaryField(SourceSummarySerializer, queryset=models.Source.objects.all())
+    footnote = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_POSITIVE_SMALL_INTEGER,
+        allow_null=True,
+        required=False,
+        help_text="Footnote number in the citing article.",
+    )
+
+    class Meta:
+        model = models.Citation
+        fields = ["source", "footnote", "locator", "excerpt"]
+        validators: list = []
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    """One actor's part in an exercise."""
+
+    actor = actor_field()
+
+    class Meta:
+        model = models.ExerciseParticipant
+        fields = ["actor", "role", "contribution"]
+        validators: list = []
+
+
+class PartySerializer(serializers.ModelSerializer):
+    """One actor's part in an agreement."""
+
+    actor = actor_field()
+
+    class Meta:
+        model = models.AgreementParty
+        fields = ["actor", "role", "note"]
+        validators: list = []
+
+
+class ContractorSerializer(serializers.ModelSerializer):
+    """A company or agency involved in an arms deal."""
+
+    actor = actor_field()
+
+    class Meta:
+        model = models.ArmsDealContractor
+        fields = ["actor", "role", "note"]
+        validators: list = []
+
+
+class LinkListSerializer(serializers.ListSerializer):
+    """A list of link rows in which no linked record appears twice."""
+
+    def __init__(self, *args: Any, unique_on: tuple[str, ...] = ("actor",), **kwargs: Any):
+        self.unique_on = unique_on
+        super().__init__(*args, **kwargs)
+
+    def validate(self, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = Counter(
+            tuple(getattr(row.get(k), "pk", row.get(k)) for k in self.unique_on) for row in attrs
+        )
+        if any(count > 1 for count in keys.values()):
+            raise serializers.ValidationError(
+                f"The same {' / '.join(self.unique_on)} is listed more than once."
+            )
+        return attrs
+
+
+def link_list(child: serializers.Serializer, source: str | None = None, unique_on=("actor",)):
+    """A writable list of link rows; omitted on update means "keep as stored"."""
+    extra = {"source": source} if source else {}
+    return LinkListSerializer(child=child, required=False, unique_on=unique_on, **extra)
+
+
+def citation_list():
+    """Every record's citations, unique on where they point."""
+    return link_list(CitationSerializer(), unique_on=("source", "footnote", "locator"))
+
+
+class MoneySerializer(serializers.Serializer):
+    """A value: amount, currency, whether estimated, and the source's own words."""
+
+    amount = serializers.DecimalField(
+        source="value_amount",
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        allow_null=True,
+        required=False,
+        help_text="In the currency's units: 2000000000.00 for “$2 billion”.",
+    )
+    currency = serializers.CharField(
+        source="value_currency",
+        max_length=3,
+        allow_blank=True,
+        required=False,
+        help_text="ISO 4217 code: USD, RUB, CNY.",
+    )
+    is_estimate = serializers.BooleanField(
+        source="value_is_estimate", required=False, help_text="The source estimates the value."
+    )
+    text = serializers.CharField(
+        source="value_text",
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        help_text="The value as the source words it.",
+    )
+
+    class Meta:
+        ref_name = "Money"
+
+
+# ----------------------------------------------------------------------------
+# Records
+# ----------------------------------------------------------------------------
+class RecordSerializer(serializers.ModelSerializer):
+    """Shared behaviour: read-only timestamps, and saving through ``record_save``.
+
+    ``link_fields`` maps an API field holding link rows to the keyword of
+    ``record_save`` it feeds (``links`` or ``citations``); ``about_fields``
+    are a statement's many-to-many lists.
+    """
+
+    link_fields: dict[str, str] = {}
+    about_fields: tuple[str, ...] = ()
+    #: Model field (as named in Django's errors) -> API field.
+    error_field_names: dict[str, str] = {}
+
+    def create(self, validated_data: dict[str, Any]):
+        links = self._pop_links(validated_data)
+        instance = self.Meta.model(**validated_data)
+        return self._save(instance, links)
+
+    def update(self, instance, validated_data: dict[str, Any]):
+        links = self._pop_links(validated_data)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return self._save(instance, links)
+
+    def _pop_links(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        links: dict[str, Any] = {}
+        for api_name, keyword in self.link_fields.items():
+            source = self.fields[api_name].source
+            if source in validated_data:
+                links[keyword] = [dict(row) for row in validated_data.pop(source)]
+        about = {
+            name: validated_data.pop(name) for name in self.about_fields if name in validated_data
+        }
+        if about:
+            links["about"] = about
+        return links
+
+    def _save(self, instance, links: dict[str, Any]):
+        try:
+            return record_save(instance, **links)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(self._translate_errors(exc)) from exc
+        except IntegrityError as exc:
+            # A database constraint the model's own checks do not cover (a race, a duplicate row).
+            raise serializers.ValidationError(
+                {"non_field_errors": ["The record conflicts with stored data and was not saved."]}
+            ) from exc
+        except DataError as exc:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["A value is out of range for the database."]}
+            ) from exc
+
+    def _translate_errors(self, exc: DjangoValidationError) -> dict[str, list[str]]:
+        """Django's errors keyed by API field names rather than model columns."""
+        if not hasattr(exc, "error_dict"):
+            return {"non_field_errors": [str(m) for m in exc.messages]}
+        translated: dict[str, list[str]] = {}
+        for key, messages in exc.message_dict.items():
+            translated.setdefault(self._api_field_name(key), []).extend(map(str, messages))
+        return translated
+
+    def _api_field_name(self, key: str) -> str:
+        if key == NON_FIELD_ERRORS:
+            return "non_field_errors"
+        name = self.error_field_names.get(key, key)
+        # A fuzzy date's precision and qualifier columns are parts of one API field.
+        for suffix in ("_precision", "_qualifier"):
+            if name.endswith(suffix) and name[: -len(suffix)] in self.fields:
+                return name[: -len(suffix)]
+        return name
+
+
+def _record_meta(model, fields: list[str]):
+    """Meta for a record serializer: identifier first, timestamps last."""
+    return type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": ["api_url", "slug", *fields, "created_at", "updated_at"],
+            "read_only_fields": ["created_at", "updated_at"],
+            "validators": [],
+        },
+    )
+
+
+class ActorSerializer(RecordSerializer):
+    """A state, force, body, organisation, company, think tank, outlet or person."""
+
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:actor-detail", lookup_field="slug"
+    )
+    country = CountryField(allow_blank=True, required=False, help_text="ISO 3166 alpha-2 code.")
+    parent = actor_field(allow_null=True, required=False)
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=100,
+        help_text="Other names and spellings.",
+    )
+    citations = citation_list()
+
+    link_fields = {"citations": "citations"}
+    Meta = _record_meta(
+        models.Actor,
+        ["name", "kind", "country", "parent", "role", "aliases", "description", "citations"],
+    )
+
+
+class SourceSerializer(RecordSerializer):
+    """A cited work."""
+
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:source-detail", lookup_field="slug"
+    )
+    published = FuzzyDateField()
+
+    Meta = _record_meta(
+        models.Source,
+        [
+            "title",
+            "authors",
+            "outlet",
+            "details",
+            "published",
+            "url",
+            "accessed",
+            "language",
+            "kind",
+        ],
+    )
+
+
+class AgreementSerializer(RecordSerializer):
+    """A treaty, agreement, roadmap, decree or contract, with its parties."""
+
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:agreement-detail", lookup_field="slug"
+    )
+    concluded = FuzzyDateField()
+    in_force = FuzzyDateField()
+    expires = FuzzyDateField()
+    parties = link_list(PartySerializer(), source="party_links")
+    replaces = SummaryField(
+        AgreementSummarySerializer,
+        queryset=models.Agreement.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+    citations = citation_list()
+
+    link_fields = {"parties": "links", "citations": "citations"}
+    Meta = _record_meta(
+        models.Agreement,
+        [
+            "title",
+            "kind",
+            "status",
+            "concluded",
+            "in_force",
+            "expires",
+            "parties",
+            "summary",
+            "replaces",
+            "citations",
+        ],
+    )
+
+
+class ExerciseSerializer(RecordSerializer):
+    """A joint exercise or patrol, with who took part and what they brought."""
+
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:exercise-detail", lookup_field="slug"
+    )
+    start_date = FuzzyDateField()
+    end_date = FuzzyDateField()
+    participants = link_list(ParticipantSerializer(), source="participations")
+    citations = citation_list()
+
+    link_fields = {"participants": "links", "citations": "citations"}
+    Meta = _record_meta(
+        models.Exercise,
+        [
+            "name",
+            "series",
+            "domain",
+            "start_date",
+            "end_date",
+            "location",
+            "region",
+            "participants",
+            "summary",
+            "citations",
+        ],
+    )
+
+
+class ArmsDealSerializer(RecordSerializer):
+    """An arms transfer: one contract or an aggregate figure."""
+
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:arms-deal-detail", lookup_field="slug"
+    )
+    supplier = actor_field(allow_null=True, required=False)
+    recipient = actor_field(allow_null=True, required=False)
+    contractors = link_list(ContractorSerializer(), source="contractor_links")
+    quantity = serializers.IntegerField(
+        min_value=0, max_value=MAX_POSITIVE_INTEGER, allow_null=True, required=False
+    )
+    value = MoneySerializer(source="*", required=False)
+    percentage = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        allow_null=True,
+        required=False,
+        help_text="A share, in per cent.",
+    )
+    contract_date = FuzzyDateField()
+    period_start = FuzzyDateField()
+    period_end = FuzzyDateField()
+    citations = citation_list()
+
+    link_fields = {"contractors": "links", "citations": "citations"}
+    error_field_names = {
+        "value_amount": "value",
+        "value_currency": "value",
+        "value_is_estimate": "value",
+        "value_text": "value",
+    }
+    Meta = _record_meta(
+        models.ArmsDeal,
+        [
+            "title",
+            "supplier",
+            "recipient",
+            "contractors",
+            "item",
+            "category",
+            "scope",
+            "quantity",
+            "quantity_is_estimate",
+            "value",
+            "percentage",
+            "percentage_of",
+            "contract_date",
+            "period_start",
+            "period_end",
+            "status",
+            "summary",
+            "citations",
+        ],
+    )
+
+
+def _about(summary, model) -> SummaryField:
+    return SummaryField(summary, queryset=model.objects.all(), many=True, required=False)
+
+
+class StatementSerializer(RecordSerializer):
+    """Something an actor said or wrote, and what it concerns."""
+
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:statement-detail", lookup_field="slug"
+    )
+    speaker = actor_field(allow_null=True, required=False)
+    date = FuzzyDateField()
+    about_agreements = _about(AgreementSummarySerializer, models.Agreement)
+    about_exercises = _about(ExerciseSummarySerializer, models.Exercise)
+    about_arms_deals = _about(ArmsDealSummarySerializer, models.ArmsDeal)
+    about_actors = _about(ActorSummarySerializer, models.Actor)
+    citations = citation_list()
+
+    link_fields = {"citations": "citations"}
+    about_fields = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")
+    Meta = _record_meta(
+        models.Statement,
+        [
+            "speaker",
+            "speaker_role",
+            "date",
+            "occasion",
+            "kind",
+            "text",
+            "language",
+            "about_agreements",
+            "about_exercises",
+            "about_arms_deals",
+            "about_actors",
+            "citations",
+        ],
+    )
+
+
+class DeletedRecordSerializer(serializers.ModelSerializer):
+    """A tombstone: which identifier of which resource was deleted, and when."""
+
+    resource = serializers.SerializerMethodField()
+
+    class Meta:
+        model = models.DeletedRecord
+        fields = ["resource", "record_type", "slug", "deleted_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": list(RESOURCE_BY_RECORD_TYPE.values()),
+            "description": "The API resource the record belonged to, e.g. arms-deals.",
+        }
+    )
+    def get_resource(self, obj) -> str:
+        return RESOURCE_BY_RECORD_TYPE.get(obj.record_type, "")

@@ -1,0 +1,24 @@
+"""Routes under /api/v1/: the six resources, deletions, the schema and its docs."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("actors", views.ActorViewSet, basename="actor")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("exercises", views.ExerciseViewSet, basename="exercise")
+router.register("arms-deals", views.ArmsDealViewSet, basename="arms-deal")
+router.register("statements", views.StatementViewSet, basename="statement")
+router.register("deletions", views.DeletionViewSet, basename="deletion")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]

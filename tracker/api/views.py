@@ -1,0 +1,256 @@
+"""List, detail and write endpoints for every record, and the deletions feed."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.db.models import Prefetch
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from .. import models
+from ..services import record_delete
+from . import filters, serializers
+from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
+from .pagination import RecordPagination
+from .parsers import LimitedJSONParser
+from .renderers import CSVRenderer
+
+#: Parameters every list understands besides its filters.
+LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "format"})
+#: Parameters every other endpoint understands.
+OTHER_PARAMETERS = frozenset({"format"})
+
+ERROR = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Field errors ({field: [messages]}) or {detail: message}.",
+)
+READ_ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown or malformed parameters."),
+    401: ERROR,
+    403: ERROR,
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such record or page."),
+    406: ERROR,
+    429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many anonymous requests."),
+}
+WRITE_ERRORS = {
+    **READ_ERRORS,
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Invalid record: {field: [messages]}; nothing stored."
+    ),
+    413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body over the size limit."),
+    415: ERROR,
+}
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="json (default) or csv: every matching row, all pages, streamed.",
+)
+
+
+def document(serializer, name: str):
+    """OpenAPI descriptions of one record resource's six operations."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {name}",
+            parameters=[FORMAT_PARAMETER],
+            responses={
+                (200, "application/json"): serializer(many=True),
+                (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+                **READ_ERRORS,
+            },
+        ),
+        retrieve=extend_schema(
+            summary=f"One of the {name}", responses={200: serializer, **READ_ERRORS}
+        ),
+        create=extend_schema(
+            summary=f"Create one of the {name}", responses={201: serializer, **WRITE_ERRORS}
+        ),
+        update=extend_schema(
+            summary=f"Replace one of the {name}", responses={200: serializer, **WRITE_ERRORS}
+        ),
+        partial_update=extend_schema(
+            summary=f"Change fields of one of the {name}",
+            responses={200: serializer, **WRITE_ERRORS},
+        ),
+        destroy=extend_schema(
+            summary=f"Delete one of the {name}",
+            responses={
+                204: OpenApiResponse(description="Deleted; its identifier is in /deletions/."),
+                409: OpenApiResponse(
+                    OpenApiTypes.OBJECT, description="Other records still refer to it."
+                ),
+                **READ_ERRORS,
+            },
+        ),
+    )
+
+
+class ApiViewMixin:
+    """Access, parsing and the strict query-parameter check shared by every endpoint."""
+
+    permission_classes = [ModelPermissionsOrConfiguredAnonRead]
+    throttle_classes = [AnonymousRateThrottle]
+    parser_classes = [LimitedJSONParser]
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = RecordPagination
+
+    def get_renderers(self):
+        if getattr(self, "action", None) == "list" and getattr(self, "csv_enabled", False):
+            return [JSONRenderer(), CSVRenderer()]
+        return [JSONRenderer()]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.check_query_parameters(request)
+
+    def check_query_parameters(self, request) -> None:
+        """400 naming every query parameter this endpoint does not know.
+
+        django-filter ignores unknown parameters and returns everything, which
+        misleads a consumer who misspelt a filter.
+        """
+        known = set(OTHER_PARAMETERS)
+        if self.action == "list":
+            known |= LIST_PARAMETERS
+            filterset_class = getattr(self, "filterset_class", None)
+            if filterset_class is not None:
+                known |= set(filterset_class.base_filters)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise ValidationError(
+                {
+                    "unknown_parameters": [
+                        f"Unknown query parameter: {name[:100]}." for name in unknown
+                    ]
+                    + [f"Known parameters: {', '.join(sorted(known))}."]
+                }
+            )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # An error in a CSV request is answered in JSON, the only form that can carry it.
+        if isinstance(response, Response) and response.status_code >= 400:
+            renderer = getattr(request, "accepted_renderer", None)
+            if renderer is not None and renderer.format == "csv":
+                response.accepted_renderer = JSONRenderer()
+                response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """List, read, create, replace, change and delete one kind of record by its slug."""
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    csv_enabled = True
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            return self.csv_response(self.filter_queryset(self.get_queryset()))
+        return super().list(request, *args, **kwargs)
+
+    def csv_response(self, queryset) -> StreamingHttpResponse:
+        """Every matching row as CSV, streamed; columns from ``tracker.exports.rows``."""
+        from ..exports.rows import table_for_model
+
+        table = table_for_model(queryset.model)
+        response = StreamingHttpResponse(
+            _csv_lines(table.header(), table.iter_rows(queryset)),
+            content_type="text/csv; charset=utf-8",
+        )
+        filename = f"{queryset.model._meta.model_name}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def perform_destroy(self, instance) -> None:
+        record_delete(instance)
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns what it was given."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(header, rows) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _citations() -> Prefetch:
+    return Prefetch("citations", models.Citation.objects.select_related("source"))
+
+
+@document(serializers.ActorSerializer, "actors")
+class ActorViewSet(RecordViewSet):
+    queryset = models.Actor.objects.with_parent().prefetch_related(_citations())
+    serializer_class = serializers.ActorSerializer
+    filterset_class = filters.ActorFilterSet
+
+
+@document(serializers.SourceSerializer, "sources")
+class SourceViewSet(RecordViewSet):
+    queryset = models.Source.objects.all()
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilterSet
+
+
+@document(serializers.AgreementSerializer, "agreements")
+class AgreementViewSet(RecordViewSet):
+    queryset = models.Agreement.objects.with_links()
+    serializer_class = serializers.AgreementSerializer
+    filterset_class = filters.AgreementFilterSet
+
+
+@document(serializers.ExerciseSerializer, "exercises")
+class ExerciseViewSet(RecordViewSet):
+    queryset = models.Exercise.objects.with_participants()
+    serializer_class = serializers.ExerciseSerializer
+    filterset_class = filters.ExerciseFilterSet
+
+
+@document(serializers.ArmsDealSerializer, "arms deals")
+class ArmsDealViewSet(RecordViewSet):
+    queryset = models.ArmsDeal.objects.with_links()
+    serializer_class = serializers.ArmsDealSerializer
+    filterset_class = filters.ArmsDealFilterSet
+
+
+@document(serializers.StatementSerializer, "statements")
+class StatementViewSet(RecordViewSet):
+    queryset = models.Statement.objects.with_links()
+    serializer_class = serializers.StatementSerializer
+    filterset_class = filters.StatementFilterSet
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Deleted records (tombstones)",
+        description="Identifiers deleted at or after `since`, oldest first. Identifiers are "
+        "never reused, so a consumer can drop these from its copy.",
+        responses={200: serializers.DeletedRecordSerializer(many=True), **READ_ERRORS},
+    )
+)
+class DeletionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The deletions feed: which identifiers were deleted, and when."""
+
+    queryset = models.DeletedRecord.objects.order_by("deleted_at", "record_type", "slug")
+    serializer_class = serializers.DeletedRecordSerializer
+    filterset_class = filters.DeletedRecordFilterSet
