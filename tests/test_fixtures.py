@@ -1,0 +1,372 @@
+"""The seed fixture ``article``: it loads, is idempotent, valid, fully cited and exact.
+
+The fixture holds the July 2020 ICDS Diplomaatia commentary on Russian-Chinese
+military cooperation as records. ``loaddata`` saves raw (no ``full_clean``),
+so these tests are what proves the data obeys the model's rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from tracker.models import (
+    Actor,
+    Agreement,
+    AgreementParty,
+    ArmsDeal,
+    ArmsDealContractor,
+    Citation,
+    Exercise,
+    ExerciseParticipant,
+    Source,
+    Statement,
+    StatementKind,
+)
+
+ARTICLE_PATH = Path(settings.BASE_DIR).parent / "shared/seed/article.txt"
+ARTICLE_SLUG = "icds-diplomaatia-2020-07-01-alliance-without-agreement"
+
+#: Every model the fixture writes, in loading order.
+FIXTURE_MODELS = (
+    Actor,
+    Source,
+    Agreement,
+    Exercise,
+    ArmsDeal,
+    Statement,
+    AgreementParty,
+    ExerciseParticipant,
+    ArmsDealContractor,
+    Citation,
+)
+
+#: How many rows of each model the fixture holds (docs/fixtures.md has the same table).
+EXPECTED_COUNTS = {
+    "actor": 73,
+    "source": 36,
+    "agreement": 9,
+    "exercise": 17,
+    "armsdeal": 13,
+    "statement": 52,
+    "agreementparty": 25,
+    "exerciseparticipant": 42,
+    "armsdealcontractor": 3,
+    "citation": 104,
+}
+
+CITED_RECORDS = (Agreement, Exercise, ArmsDeal, Statement)
+
+
+def _article_text() -> str:
+    """The seed article with no-break spaces as ordinary spaces (the fixture's convention)."""
+    if not ARTICLE_PATH.exists():
+        pytest.skip(f"seed article not found at {ARTICLE_PATH}")
+    return ARTICLE_PATH.read_text(encoding="utf-8").replace("\xa0", " ")
+
+
+def _counts() -> dict[str, int]:
+    return {model._meta.model_name: model.objects.count() for model in FIXTURE_MODELS}
+
+
+@pytest.fixture
+def seeded(db) -> None:
+    """The database with the article fixture loaded once."""
+    call_command("loaddata", "article", verbosity=0)
+
+
+# --------------------------------------------------------------------- loading
+
+
+def test_fixture_loads_the_expected_number_of_records(seeded):
+    assert _counts() == EXPECTED_COUNTS
+
+
+def test_loading_twice_keeps_the_counts(seeded):
+    call_command("loaddata", "article", verbosity=0)
+    assert _counts() == EXPECTED_COUNTS
+
+
+def test_loading_twice_keeps_identifiers_and_timestamps(seeded):
+    def snapshot():
+        rows = {}
+        for model in (Actor, Source, Agreement, Exercise, ArmsDeal, Statement):
+            for pk, slug, updated in model.objects.values_list("pk", "slug", "updated_at"):
+                rows[(model._meta.model_name, slug)] = (pk, updated)
+        for pk, updated in Citation.objects.values_list("pk", "updated_at"):
+            rows[("citation", pk)] = (pk, updated)
+        return rows
+
+    before = snapshot()
+    call_command("loaddata", "article", verbosity=0)
+    assert snapshot() == before
+
+
+def test_every_record_has_the_fixture_timestamp(seeded):
+    stamp = dt.datetime(2020, 7, 1, tzinfo=dt.UTC)
+    stamps = set()
+    for model in (Actor, Source, Agreement, Exercise, ArmsDeal, Statement, Citation):
+        stamps |= set(model.objects.values_list("created_at", flat=True))
+        stamps |= set(model.objects.values_list("updated_at", flat=True))
+    assert stamps == {stamp}
+
+
+# ------------------------------------------------------------------ validation
+
+
+@pytest.mark.parametrize("model", FIXTURE_MODELS, ids=lambda m: m._meta.model_name)
+def test_every_loaded_row_passes_full_clean(seeded, model):
+    failures = {}
+    for obj in model.objects.all():
+        try:
+            obj.full_clean()
+        except Exception as exc:  # collect all failures, not just the first
+            failures[str(getattr(obj, "slug", obj.pk))] = str(exc)
+    assert failures == {}
+
+
+# ------------------------------------------------------------------- citations
+
+
+@pytest.mark.parametrize("model", CITED_RECORDS, ids=lambda m: m._meta.model_name)
+def test_every_record_cites_at_least_one_source(seeded, model):
+    uncited = model.objects.filter(citations__isnull=True).values_list("slug", flat=True)
+    assert list(uncited) == []
+
+
+def test_every_footnote_of_the_article_is_used(seeded):
+    used = set(Citation.objects.exclude(footnote=None).values_list("footnote", flat=True))
+    assert used == set(range(1, 44))
+
+
+def test_facts_without_a_footnote_cite_the_article_itself(seeded):
+    sources = set(Citation.objects.filter(footnote=None).values_list("source__slug", flat=True))
+    assert sources == {ARTICLE_SLUG}
+
+
+def test_every_source_except_the_article_is_cited_by_a_footnote(seeded):
+    footnoted = set(Citation.objects.exclude(footnote=None).values_list("source__slug", flat=True))
+    all_sources = set(Source.objects.values_list("slug", flat=True))
+    assert all_sources - footnoted == {ARTICLE_SLUG}
+
+
+def test_repeated_short_citations_point_at_one_source(seeded):
+    footnotes = Citation.objects.filter(source__slug="kashin-2018-current-state-cna")
+    assert sorted(set(footnotes.values_list("footnote", "locator"))) == [
+        (3, "p. 13"),
+        (4, "p. 7"),
+        (8, "p. 20"),
+        (38, "p. 22"),
+    ]
+
+
+@pytest.mark.django_db
+def test_source_titles_and_urls_are_as_the_footnotes_give_them():
+    article = _article_text()
+    call_command("loaddata", "article", verbosity=0)
+    missing = [
+        slug
+        for slug, title, url in Source.objects.exclude(slug=ARTICLE_SLUG).values_list(
+            "slug", "title", "url"
+        )
+        if title not in article or url not in article
+    ]
+    assert missing == []
+
+
+# ---------------------------------------------------------------------- quotes
+
+
+@pytest.mark.django_db
+def test_every_direct_quote_is_verbatim_in_the_article():
+    article = _article_text()
+    call_command("loaddata", "article", verbosity=0)
+    quotes = Statement.objects.filter(kind=StatementKind.DIRECT_QUOTE)
+    not_found = [slug for slug, text in quotes.values_list("slug", "text") if text not in article]
+    assert quotes.count() == 19
+    assert not_found == []
+
+
+# ----------------------------------------------------------------- spot checks
+
+
+def _participants(slug: str) -> set[tuple[str, str, str]]:
+    rows = ExerciseParticipant.objects.filter(exercise__slug=slug)
+    return set(rows.values_list("actor__slug", "role", "contribution"))
+
+
+def test_tsentr_2019_participants(seeded):
+    assert _participants("tsentr-2019") == {
+        ("russia", "host", ""),
+        ("china", "participant", "the largest presence of any of Russia's partners"),
+        ("india", "participant", ""),
+        ("kazakhstan", "participant", ""),
+        ("kyrgyzstan", "participant", ""),
+        ("pakistan", "participant", ""),
+        ("tajikistan", "participant", ""),
+        ("uzbekistan", "participant", ""),
+    }
+
+
+def test_tsentr_2019_is_dated_to_the_month(seeded):
+    tsentr = Exercise.objects.get(slug="tsentr-2019")
+    assert (tsentr.start_date, tsentr.start_date_precision, tsentr.start_date_qualifier) == (
+        dt.date(2019, 9, 1),
+        10,
+        "",
+    )
+
+
+def test_mosi_ships(seeded):
+    assert _participants("mosi-2019") == {
+        ("pla-navy", "participant", "Type 054A guided-missile frigate Weifang"),
+        (
+            "russian-navy",
+            "participant",
+            "Slava-class missile cruiser Marshal Ustinov, Kaliningradneft’-class medium "
+            "sea-going tanker Vyaz’ma and a sea-going rescue tug",
+        ),
+        ("south-african-navy", "participant", ""),
+    }
+
+
+def test_early_warning_contract_value_and_partners(seeded):
+    deal = ArmsDeal.objects.get(slug="china-missile-attack-warning-system-contract")
+    partners = set(deal.contractor_links.values_list("actor__slug", "role"))
+    assert (deal.value_amount, deal.value_currency, deal.value_is_estimate) == (
+        Decimal("60000000.00"),
+        "USD",
+        False,
+    )
+    assert (deal.supplier.slug, deal.recipient.slug) == ("russia", "china")
+    assert partners == {("vympel", "developer"), ("comet", "developer")}
+
+
+def test_parties_of_the_1997_agreement(seeded):
+    agreement = Agreement.objects.get(slug="border-troop-reduction-agreement-1997")
+    parties = set(agreement.party_links.values_list("actor__slug", flat=True))
+    assert parties == {"russia", "kazakhstan", "kyrgyzstan", "tajikistan", "china"}
+    assert (agreement.concluded, agreement.concluded_precision) == (dt.date(1997, 1, 1), 9)
+
+
+def test_arms_trade_2001_2009_aggregate(seeded):
+    deal = ArmsDeal.objects.get(slug="russia-china-military-cooperation-2001-2009")
+    assert (
+        deal.scope,
+        deal.value_amount,
+        deal.value_currency,
+        deal.period_start,
+        deal.period_end,
+        deal.period_end_precision,
+    ) == (
+        "aggregate",
+        Decimal("16000000000.00"),
+        "USD",
+        dt.date(2001, 1, 1),
+        dt.date(2009, 1, 1),
+        9,
+    )
+
+
+def test_2016_contracts_are_an_estimate_of_three_billion(seeded):
+    deal = ArmsDeal.objects.get(slug="russia-china-military-technical-contracts-2016")
+    assert (deal.value_amount, deal.value_is_estimate, deal.value_text) == (
+        Decimal("3000000000.00"),
+        True,
+        "about three billion dollars",
+    )
+
+
+def test_share_of_russian_arms_exports_has_no_period(seeded):
+    deal = ArmsDeal.objects.get(slug="russia-arms-exports-share-to-china")
+    assert (deal.percentage, deal.percentage_of, deal.period_start) == (
+        Decimal("12.00"),
+        "Russian arms exports",
+        None,
+    )
+
+
+def test_trade_runs_in_both_directions(seeded):
+    deal = ArmsDeal.objects.get(slug="china-electronics-naval-diesels-for-russia")
+    assert (deal.supplier.slug, deal.recipient.slug) == ("china", "russia")
+
+
+def test_roadmap_covers_2017_to_2020(seeded):
+    roadmap = Agreement.objects.get(slug="russia-china-military-cooperation-roadmap-2017-2020")
+    assert (roadmap.kind, roadmap.concluded, roadmap.in_force, roadmap.expires) == (
+        "roadmap",
+        dt.date(2017, 1, 1),
+        dt.date(2017, 1, 1),
+        dt.date(2020, 1, 1),
+    )
+
+
+def test_planned_military_agreement_replaces_the_1993_document(seeded):
+    planned = Agreement.objects.get(slug="russia-china-military-cooperation-agreement-planned")
+    assert (planned.status, planned.replaces.slug, planned.concluded) == (
+        "negotiating",
+        "russia-china-military-cooperation-document-1993",
+        None,
+    )
+
+
+def test_valdai_quote_speaker_date_and_footnote(seeded):
+    quote = Statement.objects.get(slug="putin-2019-valdai-missile-warning-quote")
+    assert (quote.speaker.slug, quote.date, quote.date_precision) == (
+        "vladimir-putin",
+        dt.date(2019, 10, 3),
+        11,
+    )
+    assert list(quote.citations.values_list("footnote", flat=True)) == [24]
+    assert list(quote.about_arms_deals.values_list("slug", flat=True)) == [
+        "china-missile-attack-warning-system-contract"
+    ]
+
+
+def test_december_2019_naval_exercise_is_at_the_end_of_the_month(seeded):
+    drill = Exercise.objects.get(slug="russia-china-iran-naval-exercise-2019")
+    assert (drill.start_date, drill.start_date_precision, drill.start_date_qualifier) == (
+        dt.date(2019, 12, 1),
+        10,
+        "end",
+    )
+    assert set(drill.participations.values_list("actor__slug", flat=True)) == {
+        "russia",
+        "china",
+        "iran",
+    }
+
+
+def test_kyrgyz_cooperation_2019_contribution_and_place(seeded):
+    drill = Exercise.objects.get(slug="cooperation-2019-china-kyrgyzstan")
+    assert drill.location == "suburban Urumqi, Xinjiang Uygur Autonomous Region, north-west China"
+    assert _participants("cooperation-2019-china-kyrgyzstan") == {
+        ("peoples-armed-police", "host", ""),
+        ("kyrgyz-national-guard", "participant", "some 150 troops"),
+    }
+
+
+def test_pla_navy_sits_under_chinas_armed_forces(seeded):
+    navy = Actor.objects.select_related("parent__parent").get(slug="pla-navy")
+    assert (navy.parent.slug, navy.parent.parent.slug) == ("pla", "china")
+
+
+def test_shoygu_is_found_under_every_spelling_the_article_uses(seeded):
+    shoygu = Actor.objects.get(slug="sergei-shoigu")
+    assert (shoygu.name, shoygu.role) == ("Sergei Shoygu", "Russian defence minister")
+    assert {"Sergey Shoygu", "Shoygu"} <= set(shoygu.aliases)
+
+
+def test_ratification_of_the_1991_border_agreement_by_russia(seeded):
+    party = AgreementParty.objects.get(
+        agreement__slug="sino-soviet-border-agreement-1991", actor__slug="russia"
+    )
+    assert party.note == (
+        "Inherited most of the former Sino-Soviet border and ratified the agreement in "
+        "February 1992."
+    )
