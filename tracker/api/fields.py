@@ -65,7 +65,7 @@ class FuzzyDateField(serializers.Field):
     """
 
     default_error_messages = {
-        "invalid": "Give a date as an object {date, precision, qualifier}, a string such as "
+        "invalid": "Give a date as an object {{date, precision, qualifier}}, a string such as "
         "2019-09-01, 2019-09, 2019 or 1980s, or null.",
     }
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -21,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import models
+from ..exports.rows import iter_csv, table_for_model
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
@@ -160,38 +158,27 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
-            return self.csv_response(self.filter_queryset(self.get_queryset()))
+            return self.csv_response()
         return super().list(request, *args, **kwargs)
 
-    def csv_response(self, queryset) -> StreamingHttpResponse:
-        """Every matching row as CSV, streamed; columns from ``tracker.exports.rows``."""
-        from ..exports.rows import table_for_model
+    def csv_response(self) -> StreamingHttpResponse:
+        """Every row the same filters select, all pages, streamed as CSV.
 
-        table = table_for_model(queryset.model)
+        Columns and cells come from ``tracker.exports.rows`` (the one CSV
+        shaping of the project); it does its own chunked prefetching, so it is
+        given the filtered rows without this view's prefetches.
+        """
+        model = self.get_queryset().model
+        queryset = self.filter_queryset(model._default_manager.all())
+        table = table_for_model(model)
         response = StreamingHttpResponse(
-            _csv_lines(table.header(), table.iter_rows(queryset)),
-            content_type="text/csv; charset=utf-8",
+            iter_csv(table, queryset), content_type="text/csv; charset=utf-8"
         )
-        filename = f"{queryset.model._meta.model_name}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
         return response
 
     def perform_destroy(self, instance) -> None:
         record_delete(instance)
-
-
-class _Echo:
-    """A file-like object whose ``write`` returns what it was given."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(header, rows) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
 
 
 def _citations() -> Prefetch:
