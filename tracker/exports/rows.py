@@ -39,7 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from ..dates import Precision, Qualifier
 from ..models import (
@@ -99,6 +99,10 @@ def format_cell(value: Any, kind: str = STRING) -> str:
     """
     if value is None:
         return EMPTY
+    if type(value) is str:  # the common case first: most cells are text
+        if kind == STRING and value.startswith(INJECTION_TRIGGERS):
+            return INJECTION_PREFIX + value
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
@@ -163,8 +167,11 @@ class Table:
 
     A table reads one model's queryset; ``expand`` turns one object into the
     rows it contributes (one for most tables, one per link for the statement
-    links, which are read from statements). ``prepare`` adds the
-    select/prefetch the columns need, applied per chunk.
+    links, which are read from statements). ``prepare`` adds the joins
+    (``select_related``/``only``) the columns need; each ``attach`` function
+    loads a chunk's many-valued links in one query and sets them on the
+    objects (lighter than ``prefetch_related``, which builds a related
+    manager and a queryset per object).
     """
 
     name: str
@@ -176,6 +183,7 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()
     prepare: Callable[[QuerySet], QuerySet] = lambda qs: qs
     expand: Callable[[Any], Iterable[Any]] | None = None
+    attach: tuple[Callable[[list[Any]], None], ...] = ()
     #: A main file of public records (``slug`` first), as opposed to a link file.
     is_record_file: bool = False
 
@@ -201,6 +209,8 @@ class Table:
             chunk = list(self.prepare(chunk_qs)[:chunk_size])
             if not chunk:
                 return
+            for attach in self.attach:
+                attach(chunk)
             yield from chunk
             if len(chunk) < chunk_size:
                 return
@@ -334,12 +344,60 @@ def joined_column(name: str, description: str, getter: Callable[[Any], list[str]
     return col(name, STRING, f"{description} Joined with “{DELIMITER}”.", getter)
 
 
+def linked_values(
+    attr_name: str, model: type[models.Model], owner_field: str, value_field: str
+) -> Callable[[list[Any]], None]:
+    """An ``attach`` function: set ``attr_name`` on each object of a chunk to the list
+    of ``value_field`` of the ``model`` rows whose ``owner_field`` points at it.
+
+    One query per chunk, in the link rows' primary-key order (the order
+    editors entered them).
+    """
+
+    def attach(chunk: list[Any]) -> None:
+        found: dict[Any, list[Any]] = {obj.pk: [] for obj in chunk}
+        pairs = (
+            model._default_manager.filter(**{f"{owner_field}__in": list(found)})
+            .order_by("pk")
+            .values_list(owner_field, value_field)
+        )
+        for owner, value in pairs:
+            found[owner].append(value)
+        for obj in chunk:
+            setattr(obj, attr_name, found[obj.pk])
+
+    return attach
+
+
+def attached(attr_name: str) -> Callable[[Any], list[Any]]:
+    """A getter reading what an ``attach`` function set."""
+    return lambda obj: getattr(obj, attr_name)
+
+
 def _cited_sources(obj) -> list[str]:
-    # Distinct, in citation order, from the prefetched citations (no query per row).
-    seen: dict[str, None] = {}
-    for citation in obj.citations.all():
-        seen.setdefault(citation.source.slug, None)
-    return list(seen)
+    # Distinct, in citation order.
+    return list(dict.fromkeys(obj._export_sources))
+
+
+def cited_sources(owner_field: str) -> Callable[[list[Any]], None]:
+    """The ``attach`` function loading the slugs of the sources a record cites."""
+    return linked_values("_export_sources", Citation, owner_field, "source__slug")
+
+
+def linked_actors(model: type[models.Model], owner_field: str) -> Callable[[list[Any]], None]:
+    """The ``attach`` function loading the slugs of a record's linked actors."""
+    return linked_values("_export_actors", model, owner_field, "actor__slug")
+
+
+def statement_about(related_name: str) -> Callable[[list[Any]], None]:
+    """The ``attach`` function loading the slugs of what statements concern."""
+    field = Statement._meta.get_field(related_name)
+    return linked_values(
+        f"_export_{related_name}",
+        field.remote_field.through,
+        field.m2m_field_name(),
+        f"{field.m2m_reverse_field_name()}__slug",
+    )
 
 
 def record_tail_columns(with_citations: bool = True) -> list[Column]:
@@ -358,22 +416,6 @@ def record_tail_columns(with_citations: bool = True) -> list[Column]:
         col("updated_at", DATETIME, "When the record was last changed (UTC)."),
     ]
     return columns
-
-
-def _citations_prefetch() -> Prefetch:
-    return Prefetch("citations", Citation.objects.select_related("source").order_by("pk"))
-
-
-def _links_prefetch(related_name: str, model: type[models.Model]) -> Prefetch:
-    return Prefetch(related_name, model.objects.select_related("actor").order_by("pk"))
-
-
-def _link_slugs(related_name: str) -> Callable[[Any], list[str]]:
-    return lambda obj: [link.actor.slug for link in getattr(obj, related_name).all()]
-
-
-def _m2m_slugs(related_name: str) -> Callable[[Any], list[str]]:
-    return lambda obj: [target.slug for target in getattr(obj, related_name).all()]
 
 
 def _country_name(obj) -> str | None:
@@ -408,7 +450,8 @@ ACTORS = Table(
     ),
     primary_key=("slug",),
     foreign_keys=(ForeignKey(("parent",), ""),),
-    prepare=lambda qs: qs.select_related("parent").prefetch_related(_citations_prefetch()),
+    prepare=lambda qs: qs.select_related("parent"),
+    attach=(cited_sources("actor"),),
     is_record_file=True,
 )
 
@@ -451,16 +494,15 @@ AGREEMENTS = Table(
         joined_column(
             "parties",
             "Slugs of the actors party to it (roles in agreement_parties.csv).",
-            _link_slugs("party_links"),
+            attached("_export_actors"),
         ),
         col("summary", STRING, "What it provides."),
         *record_tail_columns(),
     ),
     primary_key=("slug",),
     foreign_keys=(ForeignKey(("replaces",), ""),),
-    prepare=lambda qs: qs.select_related("replaces").prefetch_related(
-        _links_prefetch("party_links", AgreementParty), _citations_prefetch()
-    ),
+    prepare=lambda qs: qs.select_related("replaces"),
+    attach=(linked_actors(AgreementParty, "agreement"), cited_sources("agreement")),
     is_record_file=True,
 )
 
@@ -481,15 +523,13 @@ EXERCISES = Table(
         joined_column(
             "participants",
             "Slugs of the actors that took part (roles in exercise_participants.csv).",
-            _link_slugs("participations"),
+            attached("_export_actors"),
         ),
         col("summary", STRING, "What happened."),
         *record_tail_columns(),
     ),
     primary_key=("slug",),
-    prepare=lambda qs: qs.prefetch_related(
-        _links_prefetch("participations", ExerciseParticipant), _citations_prefetch()
-    ),
+    attach=(linked_actors(ExerciseParticipant, "exercise"), cited_sources("exercise")),
     is_record_file=True,
 )
 
@@ -523,7 +563,7 @@ ARMS_DEALS = Table(
         joined_column(
             "contractors",
             "Slugs of the companies or agencies involved (roles in arms_deal_contractors.csv).",
-            _link_slugs("contractor_links"),
+            attached("_export_actors"),
         ),
         col("summary", STRING, "What was traded."),
         *record_tail_columns(),
@@ -533,13 +573,13 @@ ARMS_DEALS = Table(
         ForeignKey(("supplier",), "actors"),
         ForeignKey(("recipient",), "actors"),
     ),
-    prepare=lambda qs: qs.select_related("supplier", "recipient").prefetch_related(
-        _links_prefetch("contractor_links", ArmsDealContractor), _citations_prefetch()
-    ),
+    prepare=lambda qs: qs.select_related("supplier", "recipient"),
+    attach=(linked_actors(ArmsDealContractor, "deal"), cited_sources("arms_deal")),
     is_record_file=True,
 )
 
-_SLUG_ONLY = ("id", "slug")
+#: Statement's many-to-many "what it concerns" fields.
+_ABOUT_FIELDS = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")
 
 STATEMENTS = Table(
     name="statements",
@@ -566,34 +606,29 @@ STATEMENTS = Table(
         joined_column(
             "about_agreements",
             "Slugs of the agreements it concerns.",
-            _m2m_slugs("about_agreements"),
+            attached("_export_about_agreements"),
         ),
         joined_column(
-            "about_exercises", "Slugs of the exercises it concerns.", _m2m_slugs("about_exercises")
+            "about_exercises",
+            "Slugs of the exercises it concerns.",
+            attached("_export_about_exercises"),
         ),
         joined_column(
             "about_arms_deals",
             "Slugs of the arms deals it concerns.",
-            _m2m_slugs("about_arms_deals"),
+            attached("_export_about_arms_deals"),
         ),
         joined_column(
-            "about_actors", "Slugs of the actors it concerns.", _m2m_slugs("about_actors")
+            "about_actors", "Slugs of the actors it concerns.", attached("_export_about_actors")
         ),
         *record_tail_columns(),
     ),
     primary_key=("slug",),
     foreign_keys=(ForeignKey(("speaker",), "actors"),),
-    prepare=lambda qs: qs.select_related("speaker").prefetch_related(
-        *(
-            Prefetch(name, model.objects.only(*_SLUG_ONLY).order_by("pk"))
-            for name, model in (
-                ("about_agreements", Agreement),
-                ("about_exercises", Exercise),
-                ("about_arms_deals", ArmsDeal),
-                ("about_actors", Actor),
-            )
-        ),
-        _citations_prefetch(),
+    prepare=lambda qs: qs.select_related("speaker"),
+    attach=(
+        *(statement_about(name) for name in _ABOUT_FIELDS),
+        cited_sources("statement"),
     ),
     is_record_file=True,
 )
@@ -652,12 +687,16 @@ CITATIONS = Table(
         ForeignKey(("source",), "sources"),
         *(ForeignKey((name,), _TARGET_FILES[name]) for name in CITATION_TARGETS),
     ),
-    prepare=lambda qs: qs.select_related("source").prefetch_related(
-        # Only the slug of each target is written: load nothing else of them.
-        *(
-            Prefetch(name, Citation._meta.get_field(name).related_model.objects.only(*_SLUG_ONLY))
-            for name in CITATION_TARGETS
-        )
+    # Only slugs of the source and the target are written: join them, load nothing else.
+    prepare=lambda qs: qs.select_related("source", *CITATION_TARGETS).only(
+        "id",
+        "footnote",
+        "locator",
+        "excerpt",
+        "source",
+        "source__slug",
+        *CITATION_TARGETS,
+        *(f"{name}__slug" for name in CITATION_TARGETS),
     ),
 )
 
@@ -748,7 +787,8 @@ class StatementLink:
 
     statement: Statement
     about_type: str
-    target: models.Model
+    #: Slug of the record it concerns.
+    target: str
 
 
 #: Statement many-to-many field -> (target type, file of the targets).
@@ -762,12 +802,12 @@ _STATEMENT_ABOUT = {
 
 def _statement_links(statement: Statement) -> Iterator[StatementLink]:
     for related_name, (about_type, _file) in _STATEMENT_ABOUT.items():
-        for target in getattr(statement, related_name).all():
-            yield StatementLink(statement, about_type, target)
+        for slug in getattr(statement, f"_export_{related_name}"):
+            yield StatementLink(statement, about_type, slug)
 
 
 def _about_if(about_type: str) -> Callable[[StatementLink], str | None]:
-    return lambda link: link.target.slug if link.about_type == about_type else None
+    return lambda link: link.target if link.about_type == about_type else None
 
 
 STATEMENT_LINKS = Table(
@@ -796,7 +836,7 @@ STATEMENT_LINKS = Table(
             "about",
             STRING,
             "Slug of the record it concerns.",
-            lambda link: link.target.slug,
+            lambda link: link.target,
             required=True,
         ),
         *(
@@ -814,17 +854,8 @@ STATEMENT_LINKS = Table(
         ForeignKey(("statement",), "statements"),
         *(ForeignKey((t,), f) for t, f in _STATEMENT_ABOUT.values()),
     ),
-    prepare=lambda qs: qs.only("id", "slug").prefetch_related(
-        *(
-            Prefetch(
-                name,
-                Statement._meta.get_field(name)
-                .related_model.objects.only(*_SLUG_ONLY)
-                .order_by("pk"),
-            )
-            for name in _STATEMENT_ABOUT
-        )
-    ),
+    prepare=lambda qs: qs.only("id", "slug"),
+    attach=tuple(statement_about(name) for name in _STATEMENT_ABOUT),
     expand=_statement_links,
 )
 
