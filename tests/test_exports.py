@@ -593,3 +593,20 @@ def test_resource_reads_back_with_frictionless_row_for_row(records, tmp_path):
     assert names == [
         a.name if a.slug != "pla" else "'" + a.name for a in Actor.objects.order_by("pk")
     ]
+
+
+# --- The article fixture ------------------------------------------------------------
+
+ARTICLE = Path(__file__).resolve().parent.parent / "fixtures" / "article.json"
+
+
+@pytest.mark.skipif(not ARTICLE.exists(), reason="the article fixture is not there")
+def test_article_fixture_exports_valid_with_the_databases_row_counts(db, tmp_path):
+    call_command("loaddata", str(ARTICLE), verbosity=0)
+    result = export(tmp_path)
+    report = validate(str(result.path / "datapackage.json"))
+    through = [Statement._meta.get_field(name).remote_field.through for name in rows._ABOUT_FIELDS]
+    expected = {name: t.model.objects.count() for name, t in TABLES.items() if t.expand is None}
+    expected["statement_links"] = sum(model.objects.count() for model in through)
+    files = {name: len(read_csv(result.path / f"{name}.csv")) for name in TABLES}
+    assert (report.valid, files) == (True, expected)
