@@ -225,6 +225,18 @@ def test_iter_rows_takes_a_filtered_queryset(records):
     assert [r[0] for r in TABLES["exercises"].iter_rows(selected)] == ["tsentr-2019"]
 
 
+def test_iter_rows_gives_each_row_once_for_a_filter_across_links(records):
+    selected = Exercise.objects.filter(participations__actor__kind="state")
+    assert [r[0] for r in TABLES["exercises"].iter_rows(selected)] == ["tsentr-2019"]
+
+
+def test_iter_rows_takes_a_sliced_queryset(db):
+    for n in range(3):
+        f.ActorFactory(slug=f"a-{n}")
+    selected = Actor.objects.order_by("-pk")[:2]
+    assert [r[0] for r in TABLES["actors"].iter_rows(selected, chunk_size=1)] == ["a-1", "a-2"]
+
+
 def test_iter_rows_refuses_another_models_queryset(db):
     with pytest.raises(TypeError):
         list(TABLES["exercises"].iter_rows(Actor.objects.all()))

@@ -226,6 +226,11 @@ class Table:
             queryset = self.model._default_manager.all()
         if queryset.model is not self.model:
             raise TypeError(f"The {self.name} table reads {self.model.__name__} rows.")
+        query = queryset.query
+        if query.where or query.is_sliced or query.distinct or query.combinator:
+            # A filter across a link (participants__country=...) repeats rows and a
+            # slice cannot be paged: select the keys once, page through those.
+            queryset = self.model._default_manager.filter(pk__in=queryset.values("pk"))
         for obj in self.iter_objects(queryset, chunk_size):
             if self.expand is None:
                 yield self.format_row(obj)
