@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from tracker.models import (
@@ -125,7 +126,7 @@ def test_every_loaded_row_passes_full_clean(seeded, model):
     for obj in model.objects.all():
         try:
             obj.full_clean()
-        except Exception as exc:  # collect all failures, not just the first
+        except ValidationError as exc:  # collect all failures, not just the first
             failures[str(getattr(obj, "slug", obj.pk))] = str(exc)
     assert failures == {}
 
@@ -177,6 +178,43 @@ def test_source_titles_and_urls_are_as_the_footnotes_give_them():
         if title not in article or url not in article
     ]
     assert missing == []
+
+
+@pytest.mark.django_db
+def test_source_authors_outlets_and_details_are_as_the_footnotes_give_them():
+    article = _article_text()
+    call_command("loaddata", "article", verbosity=0)
+    rows = Source.objects.exclude(slug=ARTICLE_SLUG).values_list(
+        "slug", "authors", "outlet", "details"
+    )
+    mismatches = [
+        (slug, value)
+        for slug, *values in rows
+        for value in values
+        if value and value not in article
+    ]
+    assert mismatches == []
+
+
+#: Footnotes that print a source's date in another form than "21 December 2018".
+DATES_PRINTED_OTHERWISE = {
+    "kashin-2018-current-state-cna": "29 August2018",
+    "russia-government-order-2019-1584-r": "18.07.2019",
+}
+
+
+@pytest.mark.django_db
+def test_source_days_are_as_the_footnotes_give_them():
+    article = _article_text()
+    call_command("loaddata", "article", verbosity=0)
+    rows = Source.objects.exclude(slug=ARTICLE_SLUG).filter(published_precision=11)
+    mismatches = []
+    for slug, published in rows.values_list("slug", "published"):
+        printed = DATES_PRINTED_OTHERWISE.get(slug, f"{published.day} {published:%B %Y}")
+        if printed not in article:
+            mismatches.append((slug, printed))
+    assert rows.count() == 31
+    assert mismatches == []
 
 
 # ---------------------------------------------------------------------- quotes
