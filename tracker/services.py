@@ -13,9 +13,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from .models import (
     CITATION_TARGETS,
+    Actor,
     Agreement,
     AgreementParty,
     ArmsDeal,
@@ -23,6 +26,7 @@ from .models import (
     Citation,
     Exercise,
     ExerciseParticipant,
+    Source,
     Statement,
     TrackedModel,
 )
@@ -94,7 +98,10 @@ def record_save(
     writes nothing if any part is invalid.
     """
     record.full_clean()
+    summary_changed = _summary_changed(record)
     record.save()
+    if summary_changed:
+        touch_dependents(record)
     if links is not None:
         if type(record) not in LINK_TABLES:
             raise ValidationError(f"{record.record_type()} records have no link rows.")
@@ -119,4 +126,69 @@ def record_delete(record: TrackedModel) -> None:
     Raises ``django.db.models.ProtectedError`` when other records still refer
     to it (a cited source, an actor that took part in an exercise).
     """
+    # Statements lose this record from what they concern (the many-to-many
+    # rows cascade), so their representation changes too.
+    touch_dependents(record, statements_only=True)
     record.delete()
+
+
+#: Fields other records show when they summarise a record of this type.
+SUMMARY_FIELDS: dict[type[TrackedModel], tuple[str, ...]] = {
+    Actor: ("name",),
+    Source: ("title", "url"),
+    Agreement: ("title",),
+    Exercise: ("name",),
+    ArmsDeal: ("title",),
+}
+
+
+def _summary_changed(record: TrackedModel) -> bool:
+    """Whether saving ``record`` changes how other records summarise it."""
+    fields = SUMMARY_FIELDS.get(type(record))
+    if not fields or record.pk is None:
+        return False
+    stored = type(record)._default_manager.filter(pk=record.pk).values(*fields).first()
+    return stored is not None and any(stored[f] != getattr(record, f) for f in fields)
+
+
+def _dependents(record: TrackedModel, statements_only: bool) -> list[models.QuerySet]:
+    """Querysets of the records whose representation embeds ``record``'s summary."""
+    about = {
+        Actor: Q(speaker=record) | Q(about_actors=record),
+        Agreement: Q(about_agreements=record),
+        Exercise: Q(about_exercises=record),
+        ArmsDeal: Q(about_arms_deals=record),
+    }
+    condition = next((q for model, q in about.items() if isinstance(record, model)), None)
+    result = [] if condition is None else [Statement.objects.filter(condition)]
+    if statements_only:
+        return result
+    if isinstance(record, Actor):
+        result += [
+            Actor.objects.filter(parent=record),
+            Agreement.objects.filter(party_links__actor=record),
+            Exercise.objects.filter(participations__actor=record),
+            ArmsDeal.objects.filter(
+                Q(supplier=record) | Q(recipient=record) | Q(contractor_links__actor=record)
+            ),
+        ]
+    elif isinstance(record, Source):
+        result += [
+            model.objects.filter(citations__source=record)
+            for model in (Actor, Agreement, Exercise, ArmsDeal, Statement)
+        ]
+    elif isinstance(record, Agreement):
+        result.append(Agreement.objects.filter(replaces=record))
+    return result
+
+
+def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> None:
+    """Mark as changed (``updated_at``) every record that shows ``record``'s summary.
+
+    An exercise lists its participants by name; when an actor is renamed the
+    exercise's representation changes, so consumers syncing with
+    ``updated_since`` must receive it again. One UPDATE per dependent table.
+    """
+    now = timezone.now()
+    for queryset in _dependents(record, statements_only):
+        queryset.model._default_manager.filter(pk__in=queryset.values("pk")).update(updated_at=now)

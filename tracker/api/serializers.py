@@ -273,6 +273,10 @@ class RecordSerializer(serializers.ModelSerializer):
     def _api_field_name(self, key: str) -> str:
         if key == NON_FIELD_ERRORS:
             return "non_field_errors"
+        for api_name in self.link_fields:
+            # record_save names link-row errors after the relation ("participations").
+            if self.fields[api_name].source == key:
+                return api_name
         name = self.error_field_names.get(key, key)
         # A fuzzy date's precision and qualifier columns are parts of one API field.
         for suffix in ("_precision", "_qualifier"):
