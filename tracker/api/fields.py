@@ -11,9 +11,11 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..dates import FuzzyDate, Precision, Qualifier
@@ -125,7 +127,7 @@ class FuzzyDateField(serializers.Field):
         precision = data.get("precision")
         if precision is None:
             return self._parse_text(text, qualifier)
-        if precision not in PRECISION_BY_LABEL:
+        if not isinstance(precision, str) or precision not in PRECISION_BY_LABEL:
             raise serializers.ValidationError(
                 f"precision must be one of: {', '.join(PRECISION_BY_LABEL)}."
             )
@@ -149,6 +151,26 @@ class FuzzyDateFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         component = auto_schema.resolve_serializer(FuzzyDateSchemaSerializer, direction)
         return component.ref
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 500,
+        "description": "An http(s) address, or empty when there is none.",
+    }
+)
+class OptionalURLField(serializers.CharField):
+    """A URL that may be empty; described without ``format: uri``, which "" would break."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value:
+            try:
+                URLValidator()(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError("Enter a valid URL.") from exc
+        return value
 
 
 class SummaryField(serializers.RelatedField):

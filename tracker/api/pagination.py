@@ -75,7 +75,7 @@ class RecordPagination(PageNumberPagination):
         return int(raw)
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.sync_mode = SYNC_PARAMETER in request.query_params
+        self.sync_mode = bool(request.query_params.get(SYNC_PARAMETER))
         if not self.sync_mode:
             if self.cursor_query_param in request.query_params:
                 raise ValidationError(

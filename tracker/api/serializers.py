@@ -19,7 +19,7 @@ from rest_framework import serializers
 
 from .. import models
 from ..services import record_save
-from .fields import FuzzyDateField, SummaryField
+from .fields import FuzzyDateField, OptionalURLField, SummaryField
 
 #: API resource name of each record type (``DeletedRecord.record_type``).
 RESOURCE_BY_RECORD_TYPE = {
@@ -50,6 +50,8 @@ class ActorSummarySerializer(serializers.ModelSerializer):
 
 class SourceSummarySerializer(serializers.ModelSerializer):
     """A source as a citation shows it."""
+
+    url = OptionalURLField(read_only=True)
 
     class Meta:
         model = models.Source
@@ -329,6 +331,7 @@ class SourceSerializer(RecordSerializer):
         view_name="api:source-detail", lookup_field="slug"
     )
     published = FuzzyDateField()
+    url = OptionalURLField(max_length=500, allow_blank=True, required=False)
 
     Meta = _record_meta(
         models.Source,

@@ -1,6 +1,8 @@
 """Routes under /api/v1/: the six resources, deletions, the schema and its docs."""
 
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -17,8 +19,16 @@ router.register("arms-deals", views.ArmsDealViewSet, basename="arms-deal")
 router.register("statements", views.StatementViewSet, basename="statement")
 router.register("deletions", views.DeletionViewSet, basename="deletion")
 
+
+@csrf_exempt
+def not_found(request, path: str = "") -> JsonResponse:
+    """Any other path under /api/v1/ (a malformed identifier too): 404 in JSON, not HTML."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
+    re_path(r"^(?P<path>[\s\S]*)$", not_found),
 ]
