@@ -302,3 +302,27 @@ def test_page_size_outside_1_to_cap_is_400(api, size):
 
 def test_page_beyond_the_last_is_404(api):
     assert api.get("/api/v1/exercises/?page=99999999999999999999").status_code == 404
+
+
+@pytest.mark.skipif(
+    "postgres" not in __import__("django.conf").conf.settings.DATABASES["default"]["ENGINE"],
+    reason="trigram indexes exist on PostgreSQL only",
+)
+def test_search_on_postgresql_can_use_the_trigram_index(db):
+    from django.db import connection
+
+    from tracker.api.filters import ExerciseFilterSet
+    from tracker.models import Exercise
+
+    queryset = ExerciseFilterSet({"search": "tsentr"}, Exercise.objects.all()).qs
+    with connection.cursor() as cursor:
+        # Tiny test tables are cheaper to scan; forbid full scans to see whether the
+        # trigram indexes fit the search (bitmap scans are the only way left).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = queryset.explain()
+
+    assert [name in plan for name in ("exercise_name_trgm", "exercise_summary_trgm")] == [
+        True,
+        True,
+    ]
