@@ -153,6 +153,9 @@ def test_end_before_start_is_400_on_end_date(editor_api, actors):
         ("start_date", "yesterday"),
         ("start_date", 20190901),
         ("start_date", {"date": "2019", "precision": "week"}),
+        ("start_date", {"date": "2019-01-01", "precision": {}}),
+        ("start_date", {"date": "2019-01-01", "qualifier": ["end"]}),
+        ("start_date", {"date": "2019", "when": "now"}),
         ("name", ["a list"]),
         ("name", "Tsentr\x00 2019"),
         ("domain", "space"),
@@ -322,3 +325,9 @@ def test_anonymous_clients_are_throttled(api, settings):
     statuses = [api.get("/api/v1/exercises/").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+def test_write_to_a_malformed_identifier_is_404_in_json(editor_api):
+    response = editor_api.delete("/api/v1/exercises/a%0Ab/")
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
