@@ -326,3 +326,23 @@ def test_search_on_postgresql_can_use_the_trigram_index(db):
         True,
         True,
     ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "updated_since=0001-01-01T00:00:00%2B05:00",
+        "date_from=0001-01-01",
+    ],
+)
+def test_dates_outside_what_the_database_takes_are_400(api, query):
+    response = api.get(f"/api/v1/exercises/?{query}")
+
+    assert (response.status_code, list(response.json())) == (400, [query.split("=")[0]])
+
+
+def test_updated_since_with_an_unusual_offset_is_read_in_utc(api):
+    # PostgreSQL itself refuses offsets beyond 15:59; the API converts to UTC first.
+    response = api.get("/api/v1/exercises/?updated_since=1241-10-25T14:35:49%2B16:26")
+
+    assert response.status_code == 200

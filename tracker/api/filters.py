@@ -14,6 +14,7 @@ Conventions a consumer can rely on:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import django_filters
@@ -115,6 +116,45 @@ class FootnoteFilter(django_filters.MultipleChoiceFilter):
         return qs
 
 
+class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time converted to UTC before any query.
+
+    PostgreSQL refuses offsets beyond ±15:59 and timestamps outside its
+    range; converting here turns those into a 400 instead of a database error.
+    """
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is None:
+            return value
+        try:
+            return value.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise forms.ValidationError("This date-time is out of range.") from exc
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """``IsoDateTimeFilter`` whose value is checked and converted to UTC."""
+
+    field_class = UTCDateTimeField
+
+
+class RangeDateField(forms.DateField):
+    """A date from the year 10 on: earlier ones have no decade to overlap with."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and value.year < 10:
+            raise forms.ValidationError("Give a date from the year 10 on.")
+        return value
+
+
+class RangeDateFilter(django_filters.DateFilter):
+    """``date_from`` / ``date_to``: a checked date, applied in ``filter_queryset``."""
+
+    field_class = RangeDateField
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Orders by the requested fields, empty dates last, then by identifier.
 
@@ -167,7 +207,7 @@ class RecordFilterSet(django_filters.FilterSet):
         help_text="Words to find in names and texts (case-insensitive, every word must occur). "
         "Plain text only: no regular expressions.",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UTCDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z (UTC if no offset). Lists "
@@ -210,12 +250,12 @@ class RecordFilterSet(django_filters.FilterSet):
 def date_filters() -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
     """The ``date_from`` and ``date_to`` pair (inclusive, YYYY-MM-DD)."""
     return (
-        django_filters.DateFilter(
+        RangeDateFilter(
             method=_skip,
             help_text="YYYY-MM-DD. Records whose dates reach this day or later, at each date's "
             "precision (“September 2019” reaches 2019-09-30).",
         ),
-        django_filters.DateFilter(
+        RangeDateFilter(
             method=_skip,
             help_text="YYYY-MM-DD. Records whose dates begin on this day or earlier.",
         ),
@@ -421,7 +461,7 @@ class StatementFilterSet(RecordFilterSet):
 
 
 class DeletedRecordFilterSet(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(
+    since = UTCDateTimeFilter(
         field_name="deleted_at",
         lookup_expr="gte",
         help_text="ISO 8601 date-time: deletions at or after it (UTC if no offset).",
