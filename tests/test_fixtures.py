@@ -49,16 +49,16 @@ FIXTURE_MODELS = (
 
 #: How many rows of each model the fixture holds (docs/fixtures.md has the same table).
 EXPECTED_COUNTS = {
-    "actor": 73,
+    "actor": 75,
     "source": 36,
-    "agreement": 9,
+    "agreement": 10,
     "exercise": 17,
     "armsdeal": 13,
-    "statement": 53,
-    "agreementparty": 25,
+    "statement": 54,
+    "agreementparty": 26,
     "exerciseparticipant": 42,
     "armsdealcontractor": 3,
-    "citation": 106,
+    "citation": 117,
 }
 
 CITED_RECORDS = (Agreement, Exercise, ArmsDeal, Statement)
@@ -262,15 +262,26 @@ def test_tsentr_2019_is_dated_to_the_month(seeded):
 
 def test_mosi_ships(seeded):
     assert _participants("mosi-2019") == {
-        ("pla-navy", "participant", "Type 054A guided-missile frigate Weifang"),
+        (
+            "pla-navy",
+            "participant",
+            "advanced assets, among them Weifang, a Type 054A guided-missile frigate",
+        ),
         (
             "russian-navy",
             "participant",
-            "Slava-class missile cruiser Marshal Ustinov, Kaliningradneft’-class medium "
-            "sea-going tanker Vyaz’ma and a sea-going rescue tug",
+            "the missile cruiser Marshal Ustinov (Slava class), the medium sea-going tanker "
+            "Vyaz’ma (Kaliningradneft’ class), plus a sea-going rescue tug",
         ),
         ("south-african-navy", "participant", ""),
     }
+
+
+def test_mosi_has_no_host(seeded):
+    """The article places Mosi in waters off Africa and names no host."""
+    mosi = Exercise.objects.get(slug="mosi-2019")
+    assert mosi.location == "waters off Africa"
+    assert not mosi.participations.filter(role="host").exists()
 
 
 def test_early_warning_contract_value_and_partners(seeded):
@@ -408,3 +419,48 @@ def test_ratification_of_the_1991_border_agreement_by_russia(seeded):
         "Inherited most of the former Sino-Soviet border and ratified the agreement in "
         "February 1992."
     )
+
+
+def test_sales_the_article_reports_are_not_recorded_as_delivered(seeded):
+    """“Moscow has sold” / “China was the first country to buy”: no delivery is reported."""
+    slugs = [
+        "su-27-sales-to-china",
+        "s-400-sale-to-china",
+        "su-35-sale-to-china",
+        "helicopter-sales-to-china",
+        "aircraft-engine-sales-to-china",
+    ]
+    statuses = dict(ArmsDeal.objects.filter(slug__in=slugs).values_list("slug", "status"))
+    assert statuses == dict.fromkeys(slugs, "signed")
+    assert not ArmsDeal.objects.filter(status="delivered").exists()
+
+
+def test_the_russian_government_order_has_russian_parties_only(seeded):
+    order = Agreement.objects.get(slug="russia-government-order-1584-r-2019")
+    countries = set(order.party_links.values_list("actor__country", flat=True))
+    assert countries == {"RU"}
+
+
+def test_the_article_s_own_statements_cite_the_article(seeded):
+    own = Statement.objects.filter(slug__startswith="article-")
+    uncited = own.exclude(citations__source__slug=ARTICLE_SLUG).values_list("slug", flat=True)
+    assert own.count() == 16
+    assert list(uncited) == []
+
+
+def test_central_asia_assessment_concerns_the_cis(seeded):
+    statement = Statement.objects.get(slug="article-central-asia-cooperation-without-russia")
+    assert (statement.kind, statement.speaker) == (StatementKind.ASSESSMENT, None)
+    assert "cis" in set(statement.about_actors.values_list("slug", flat=True))
+    assert list(statement.citations.values_list("source__slug", "footnote")) == [
+        (ARTICLE_SLUG, None)
+    ]
+
+
+def test_persons_carry_no_role_the_article_does_not_give(seeded):
+    roles = dict(
+        Actor.objects.filter(
+            slug__in=["michael-kofman", "dmitri-trenin", "dmitry-gorenburg"]
+        ).values_list("slug", "role")
+    )
+    assert roles == {"michael-kofman": "", "dmitri-trenin": "", "dmitry-gorenburg": ""}
