@@ -26,6 +26,7 @@ from drf_spectacular.drainage import set_override
 
 from .. import models
 from ..dates import overlap_q
+from ..search import contains_any
 from ..services import citation_target_field
 
 MAX_SEARCH_TERMS = 10
@@ -227,10 +228,7 @@ class RecordFilterSet(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Every word must occur in at least one search field (icontains, no regex)."""
         for term in value.split()[:MAX_SEARCH_TERMS]:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": term})
-            queryset = queryset.filter(condition)
+            queryset = queryset.filter(contains_any(queryset.model, self.search_fields, term))
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
