@@ -152,3 +152,13 @@ def test_statement_search_plan_uses_trigram_indexes_on_every_field():
     ):
         assert index in plan, plan
     assert "Seq Scan on tracker_statement" not in plan, plan
+
+
+def test_database_unavailable_is_503_with_retry_after():
+    from django.db import OperationalError
+
+    from tracker.api.exceptions import exception_handler
+
+    response = exception_handler(OperationalError("server closed the connection"), {})
+
+    assert (response.status_code, response["Retry-After"]) == (503, "1")

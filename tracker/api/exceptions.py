@@ -1,4 +1,8 @@
-"""Turns the errors the write path can raise into 4xx answers, never a 500."""
+"""Turns the errors the write path can raise into 4xx answers, never a 500.
+
+A database that cannot be reached (restarting, failing over) is answered 503
+with ``Retry-After``: the request did nothing, and a client may send it again.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections import Counter
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -46,4 +50,12 @@ def exception_handler(exc, context):
         return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range."]})
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The connection broke or could not be made; Django drops it at the end of
+        # the request (CONN_HEALTH_CHECKS), so the next request connects afresh.
+        return Response(
+            {"detail": "The database is unavailable. Retry in a moment."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
     return drf_exception_handler(exc, context)
