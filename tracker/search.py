@@ -27,7 +27,8 @@ class AnyOf(Expression):
     def __init__(self, column: str, queryset):
         super().__init__(output_field=BooleanField())
         self.column = F(column)
-        self.subquery = Subquery(queryset)
+        # The linked model's default ordering means nothing in a set of ids.
+        self.subquery = Subquery(queryset.order_by())
 
     def get_source_expressions(self):
         return [self.column, self.subquery]
@@ -46,24 +47,28 @@ class AnyOf(Expression):
         return f"{column_sql} IN {subquery_sql}", params
 
 
-def field_contains(model: type[Model], path: str, term: str) -> Q:
-    """Rows of ``model`` whose ``path`` (a column or a path across relations) contains ``term``."""
+def field_condition(model: type[Model], path: str, lookup: str, value) -> Q:
+    """Rows of ``model`` whose ``path__lookup`` matches ``value``, on its own columns.
+
+    A column of the table stays a plain condition; a path through a foreign
+    key becomes ``key = ANY(ids of the matching linked rows)``; a to-many path
+    becomes ``id = ANY(ids of the matching rows of this table)``. The rows are
+    the same as Django's join would give, without the join or its duplicates.
+    """
     first, _, rest = path.partition(LOOKUP_SEP)
-    if not rest:
-        return Q(**{f"{path}__icontains": term})
     field = model._meta.get_field(first)
-    if field.many_to_one or field.one_to_one:
-        # A foreign key on this table: match the linked rows, then the key column.
-        related = field.related_model._default_manager.filter(**{f"{rest}__icontains": term})
+    if field.many_to_many or field.one_to_many:
+        matching = model._default_manager.filter(**{f"{path}__{lookup}": value})
+        return Q(AnyOf("pk", matching.values("pk")))
+    if rest and (field.many_to_one or field.one_to_one):
+        related = field.related_model._default_manager.filter(**{f"{rest}__{lookup}": value})
         return Q(AnyOf(field.attname, related.values("pk")))
-    # A to-many path: the ids of matching rows of this table, found through the link.
-    matching = model._default_manager.filter(**{f"{path}__icontains": term})
-    return Q(AnyOf("pk", matching.values("pk")))
+    return Q(**{f"{path}__{lookup}": value})
 
 
 def contains_any(model: type[Model], paths, term: str) -> Q:
     """Rows in which at least one of ``paths`` contains ``term`` (case-insensitively)."""
     condition = Q()
     for path in paths:
-        condition |= field_contains(model, path, term)
+        condition |= field_condition(model, path, "icontains", term)
     return condition
