@@ -9,7 +9,8 @@ by ``manage.py generate_synthetic``)::
 
 Each measurement runs in a child process per database (so that Django talks to
 one database and the export's peak memory is its own) and is repeated
-``--repeat`` times after one warm-up; the table shows medians in milliseconds:
+``--repeat`` times after one warm-up, in two rounds alternating the databases; the
+table shows, per case, the lower of the two rounds' medians, in milliseconds:
 
 * API list pages of 100 (with and without filters, search and ordering) and
   detail pages, through Django's test client (no HTTP server: the code path);
@@ -292,6 +293,15 @@ def main() -> None:
     for name, url in (("small", args.small), ("large", args.large)):
         data[name] = {"measure": run_child("measure", url, args.repeat)}
         print(f"measured {name}", file=sys.stderr)
+    # A second round, alternating again: on a shared machine a burst of other work
+    # can slow one scale's whole round; per case the lower of the two medians counts.
+    for name, url in (("small", args.small), ("large", args.large)):
+        again = run_child("measure", url, args.repeat)["results"]
+        best = data[name]["measure"]["results"]
+        for label, value in again.items():
+            best[label] = min(best[label], value)
+        print(f"measured {name} again", file=sys.stderr)
+    for name, url in (("small", args.small), ("large", args.large)):
         if args.no_export:
             data[name]["export"] = data[name]["copy"] = {"rows": 0, "seconds": 1, "peak_mib": 0}
             continue
