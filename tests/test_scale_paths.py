@@ -162,3 +162,29 @@ def test_database_unavailable_is_503_with_retry_after():
     response = exception_handler(OperationalError("server closed the connection"), {})
 
     assert (response.status_code, response["Retry-After"]) == (503, "1")
+
+
+def test_export_links_are_the_same_for_dense_and_sparse_chunks():
+    from tracker.exports.rows import table_for_model
+
+    russia = ActorFactory(slug="russia", name="Russia")
+    statements = []
+    for n in range(12):
+        statement = StatementFactory(slug=f"said-{n:02d}", text=f"Words {n}.")
+        if n % 3 == 0:
+            statement.about_actors.add(russia)
+        statements.append(statement)
+    table = table_for_model(Statement)
+    about = table.header().index("about_actors")
+
+    def about_column(queryset, chunk_size):
+        return [row[about] for row in table.iter_rows(queryset, chunk_size=chunk_size)]
+
+    expected = ["russia" if n % 3 == 0 else "" for n in range(12)]
+    # Whole table: consecutive ids, read by range.
+    assert about_column(Statement.objects.all(), 5) == expected
+    # Every third row: ids far apart, read with IN; rows between must not leak in.
+    sparse = Statement.objects.filter(pk__in=[s.pk for s in statements[::3]])
+    assert about_column(sparse, 2) == ["russia"] * 4
+    every_other = Statement.objects.filter(pk__in=[s.pk for s in statements[1::2]])
+    assert about_column(every_other, 3) == ["" if n % 3 else "russia" for n in range(1, 12, 2)]
