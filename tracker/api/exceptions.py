@@ -1,7 +1,9 @@
 """Turns the errors the write path can raise into 4xx answers, never a 500.
 
 A database that cannot be reached (restarting, failing over) is answered 503
-with ``Retry-After``: the request did nothing, and a client may send it again.
+with ``Retry-After`` so that clients send the request again. A write whose
+connection broke after its commit was stored although answered 503; sent
+again, a create is refused (its slug exists) and a change is applied again.
 """
 
 from __future__ import annotations
