@@ -179,6 +179,9 @@ REST_FRAMEWORK = {
 # API paging: default rows per page and the cap on a client's page_size (over it: 400).
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
+# Lists count matching rows exactly up to this many; above it (PostgreSQL) the count is the
+# planner's estimate, since an exact COUNT(*) of a million rows costs more than the page.
+API_EXACT_COUNT_LIMIT = env.int("API_EXACT_COUNT_LIMIT", default=10_000)
 # Whether anonymous clients may read the API, and how often (DRF rate, e.g. 100/minute;
 # empty for no limit).
 API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=True)

@@ -1,4 +1,10 @@
-"""Turns the errors the write path can raise into 4xx answers, never a 500."""
+"""Turns the errors the write path can raise into 4xx answers, never a 500.
+
+A database that cannot be reached (restarting, failing over) is answered 503
+with ``Retry-After`` so that clients send the request again. A write whose
+connection broke after its commit was stored although answered 503; sent
+again, a create is refused (its slug exists) and a change is applied again.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from collections import Counter
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -46,4 +52,12 @@ def exception_handler(exc, context):
         return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range."]})
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The connection broke or could not be made; Django drops it at the end of
+        # the request (CONN_HEALTH_CHECKS), so the next request connects afresh.
+        return Response(
+            {"detail": "The database is unavailable. Retry in a moment."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
     return drf_exception_handler(exc, context)

@@ -7,6 +7,7 @@ same in every resource, and drf-spectacular describes it once.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -194,8 +195,15 @@ class SummaryField(serializers.RelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
+    @cached_property
+    def _summary(self) -> serializers.Serializer:
+        # One summary serializer per field, reused for every value: building
+        # a serializer (and its fields) per linked record was most of a list
+        # page's time.
+        return self.summary_serializer(context=self.context)
+
     def to_representation(self, value) -> dict[str, Any]:
-        return self.summary_serializer(value, context=self.context).data
+        return self._summary.to_representation(value)
 
     def to_internal_value(self, data: Any):
         if isinstance(data, dict):

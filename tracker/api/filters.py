@@ -26,6 +26,7 @@ from drf_spectacular.drainage import set_override
 
 from .. import models
 from ..dates import overlap_q
+from ..search import AnyOf, contains_any, field_condition
 from ..services import citation_target_field
 
 MAX_SEARCH_TERMS = 10
@@ -227,10 +228,7 @@ class RecordFilterSet(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Every word must occur in at least one search field (icontains, no regex)."""
         for term in value.split()[:MAX_SEARCH_TERMS]:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": term})
-            queryset = queryset.filter(condition)
+            queryset = queryset.filter(contains_any(queryset.model, self.search_fields, term))
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -263,16 +261,17 @@ def date_filters() -> tuple[django_filters.DateFilter, django_filters.DateFilter
 
 
 def linked_to(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
-    """Condition: ``model`` rows linked to a value through any of ``paths``."""
+    """Condition: ``model`` rows linked to a value through any of ``paths``.
+
+    Each path is a condition on the model's own columns (``tracker.search``), so
+    an ``OR`` of a foreign key and a to-many link is answered from indexes
+    instead of a scan of the whole table.
+    """
 
     def condition(value) -> Q:
         result = Q()
         for path in paths:
-            field = model._meta.get_field(path.split("__", 1)[0])
-            if field.many_to_many or field.one_to_many:
-                result |= Q(pk__in=model.objects.filter(**{path: value}).values("pk"))
-            else:
-                result |= Q(**{path: value})
+            result |= field_condition(model, path, "exact", value)
         return result
 
     return condition
@@ -284,7 +283,7 @@ def citing(model, key: str) -> Callable[[object], Q]:
 
     def condition(value) -> Q:
         rows = models.Citation.objects.filter(**{key: value}).values(f"{target}_id")
-        return Q(pk__in=rows)
+        return Q(AnyOf("pk", rows))
 
     return condition
 

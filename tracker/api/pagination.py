@@ -22,6 +22,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ..counting import EstimatedCountPaginator, count_rows
+
 SYNC_PARAMETER = "updated_since"
 
 
@@ -45,9 +47,22 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
     return updated_at, slug
 
 
+class ApiPaginator(EstimatedCountPaginator):
+    """Counts exactly up to ``API_EXACT_COUNT_LIMIT`` rows, estimates above (PostgreSQL)."""
+
+    @property
+    def exact_limit(self) -> int:
+        return settings.API_EXACT_COUNT_LIMIT
+
+
+#: Response header present (``true``) when ``count`` is the database's estimate.
+ESTIMATE_HEADER = "X-Count-Estimated"
+
+
 class RecordPagination(PageNumberPagination):
     """Page numbers, or a keyset cursor when the list is filtered by ``updated_since``."""
 
+    django_paginator_class = ApiPaginator
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
 
@@ -96,7 +111,7 @@ class RecordPagination(PageNumberPagination):
             )
         self.request = request
         size = self.get_page_size(request)
-        self.count = queryset.count()
+        self.count, self.count_is_exact = count_rows(queryset, settings.API_EXACT_COUNT_LIMIT)
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor:
             updated_at, slug = decode_cursor(cursor)
@@ -112,8 +127,11 @@ class RecordPagination(PageNumberPagination):
 
     def get_paginated_response(self, data):
         if not self.sync_mode:
-            return super().get_paginated_response(data)
-        return Response(
+            response = super().get_paginated_response(data)
+            if not self.page.paginator.count_is_exact:
+                response[ESTIMATE_HEADER] = "true"
+            return response
+        response = Response(
             OrderedDict(
                 [
                     ("count", self.count),
@@ -123,6 +141,9 @@ class RecordPagination(PageNumberPagination):
                 ]
             )
         )
+        if not self.count_is_exact:
+            response[ESTIMATE_HEADER] = "true"
+        return response
 
     def _next_cursor_link(self) -> str | None:
         if self.next_cursor is None:
@@ -156,5 +177,9 @@ class RecordPagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema):
         result = super().get_paginated_response_schema(schema)
-        result["properties"]["count"]["description"] = "Rows matching the filters, all pages."
+        result["properties"]["count"]["description"] = (
+            "Rows matching the filters, all pages: exact up to API_EXACT_COUNT_LIMIT "
+            f"(default 10,000) rows, the database's estimate above (then the {ESTIMATE_HEADER} "
+            "header is true); `next` is exact either way."
+        )
         return result

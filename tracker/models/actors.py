@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries.fields import CountryField
 
-from .base import TrackedManager, TrackedModel, TrackedQuerySet
+from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
 class ActorKind(models.TextChoices):
@@ -64,7 +64,12 @@ class Actor(TrackedModel):
 
     class Meta:
         ordering = ["name", "slug"]
-        indexes = [models.Index(fields=["updated_at", "slug"], name="actor_sync_idx")]
+        indexes = [
+            models.Index(fields=["updated_at", "slug"], name="actor_sync_idx"),
+            *ordering_indexes(
+                "actor", ["name", "slug"], ("name", "kind", "country", "created_at", "updated_at")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from ..dates import date_order_constraint, fuzzy_date_constraints, fuzzy_date_fields
-from .base import TrackedManager, TrackedModel, TrackedQuerySet
+from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
 class AgreementKind(models.TextChoices):
@@ -96,7 +96,14 @@ class Agreement(TrackedModel):
                 violation_error_message="An agreement cannot replace itself.",
             ),
         ]
-        indexes = [models.Index(fields=["updated_at", "slug"], name="agreement_sync_idx")]
+        indexes = [
+            models.Index(fields=["updated_at", "slug"], name="agreement_sync_idx"),
+            *ordering_indexes(
+                "agreement",
+                ["concluded", "concluded_precision", "slug"],
+                ("concluded", "title", "created_at", "updated_at"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from ..dates import date_order_constraint, fuzzy_date_constraints, fuzzy_date_fields
-from .base import TrackedManager, TrackedModel, TrackedQuerySet
+from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
 class ArmsCategory(models.TextChoices):
@@ -162,7 +162,14 @@ class ArmsDeal(TrackedModel):
                 violation_error_message="A value needs its currency.",
             ),
         ]
-        indexes = [models.Index(fields=["updated_at", "slug"], name="armsdeal_sync_idx")]
+        indexes = [
+            models.Index(fields=["updated_at", "slug"], name="armsdeal_sync_idx"),
+            *ordering_indexes(
+                "armsdeal",
+                ["contract_date", "period_start", "slug"],
+                ("contract_date", "period_start", "title", "created_at", "updated_at"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

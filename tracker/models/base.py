@@ -3,13 +3,63 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 
 from ..dates import FuzzyDate, FuzzyDateAttribute
 
 
 class TrackedQuerySet(models.QuerySet):
     """Base queryset; subclasses add named, prefetching reads."""
+
+    def dates(self, field_name, kind, order="ASC"):
+        """Distinct years by index probes on PostgreSQL; other kinds as Django does.
+
+        ``SELECT DISTINCT date_trunc('year', ...)`` reads every row; the
+        admin's date hierarchy and year filters ask for it on each changelist.
+        Hopping from year to year through the date's index (a recursive query,
+        one probe per year) gives the same years from a few dozen index reads.
+        The year filter lists the years of the whole table, which is unfiltered.
+        """
+        # Filtered rows (an admin search) are better read once than probed year by
+        # year: each probe would evaluate the filter again.
+        if kind != "year" or self.query.where or connections[self.db].vendor != "postgresql":
+            return super().dates(field_name, kind, order)
+        return distinct_years(self, field_name, descending=order == "DESC")
+
+
+def distinct_years(queryset: models.QuerySet, field_name: str, descending: bool) -> list:
+    """First days of the years in which ``field_name`` falls, over ``queryset``'s rows (PG)."""
+    sql, params = queryset.order_by().values_list(field_name).query.sql_with_params()
+    recursive = f"""
+        WITH RECURSIVE years(day) AS (
+            SELECT min(q.day) FROM ({sql}) AS q(day)
+            UNION ALL
+            SELECT (
+                SELECT min(q.day) FROM ({sql}) AS q(day)
+                WHERE q.day >= (date_trunc('year', years.day) + interval '1 year')::date
+            ) FROM years WHERE years.day IS NOT NULL
+        )
+        SELECT date_trunc('year', day)::date FROM years WHERE day IS NOT NULL
+        ORDER BY 1 {"DESC" if descending else "ASC"}
+    """
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(recursive, (*params, *params))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -> list:
+    """Indexes serving a list's default ordering and the ascending ``ordering`` the API offers.
+
+    The API orders by ``field`` with empty values last, then by slug; an
+    ascending order is served by the field's own index (``created_at`` gets
+    one here) with an incremental sort on slug among equal values. Descending
+    orders need ``DESC NULLS LAST`` indexes, which SQLite cannot create: they
+    are made on PostgreSQL only, by migration 0020.
+    """
+    indexes = [models.Index(fields=default, name=f"{prefix}_order_idx")]
+    if "created_at" in fields:
+        indexes.append(models.Index(fields=["created_at", "slug"], name=f"{prefix}_created_at_a"))
+    return indexes
 
 
 class TrackedManager(models.Manager.from_queryset(TrackedQuerySet)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from ..dates import date_order_constraint, fuzzy_date_constraints, fuzzy_date_fields
-from .base import TrackedManager, TrackedModel, TrackedQuerySet
+from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
 class ExerciseDomain(models.TextChoices):
@@ -72,7 +72,14 @@ class Exercise(TrackedModel):
             *fuzzy_date_constraints("end_date"),
             date_order_constraint("start_date", "end_date"),
         ]
-        indexes = [models.Index(fields=["updated_at", "slug"], name="exercise_sync_idx")]
+        indexes = [
+            models.Index(fields=["updated_at", "slug"], name="exercise_sync_idx"),
+            *ordering_indexes(
+                "exercise",
+                ["start_date", "start_date_precision", "slug"],
+                ("start_date", "name", "created_at", "updated_at"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from ..dates import fuzzy_date_constraints, fuzzy_date_fields
-from .base import TrackedManager, TrackedModel, TrackedQuerySet
+from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
 class SourceKind(models.TextChoices):
@@ -46,7 +46,12 @@ class Source(TrackedModel):
     class Meta:
         ordering = ["title", "slug"]
         constraints = [*fuzzy_date_constraints("published")]
-        indexes = [models.Index(fields=["updated_at", "slug"], name="source_sync_idx")]
+        indexes = [
+            models.Index(fields=["updated_at", "slug"], name="source_sync_idx"),
+            *ordering_indexes(
+                "source", ["title", "slug"], ("title", "published", "created_at", "updated_at")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

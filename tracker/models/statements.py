@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from ..dates import fuzzy_date_constraints, fuzzy_date_fields
-from .base import TrackedManager, TrackedModel, TrackedQuerySet
+from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
 class StatementKind(models.TextChoices):
@@ -74,7 +74,14 @@ class Statement(TrackedModel):
                 violation_error_message="A statement needs its text.",
             ),
         ]
-        indexes = [models.Index(fields=["updated_at", "slug"], name="statement_sync_idx")]
+        indexes = [
+            models.Index(fields=["updated_at", "slug"], name="statement_sync_idx"),
+            *ordering_indexes(
+                "statement",
+                ["date", "date_precision", "slug"],
+                ("date", "created_at", "updated_at"),
+            ),
+        ]
 
     def __str__(self) -> str:
         who = self.speaker.name if self.speaker_id else "Unknown speaker"

@@ -1,0 +1,115 @@
+"""Counting rows without reading a million of them.
+
+An exact ``COUNT(*)`` reads every matching row: at a million statements it
+costs more than the page it is shown with. Up to a limit the count here is
+exact (a count over ``LIMIT limit + 1`` rows reads at most that many); above
+it, on PostgreSQL, it is the planner's estimate: the table's ``reltuples``
+for an unfiltered list (kept current by ANALYZE and autovacuum), EXPLAIN's
+row estimate for a filtered one, and never less than ``limit + 1``. Other
+databases (SQLite, for small installations) always count exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
+from django.db.models import QuerySet
+
+
+def table_estimate(queryset: QuerySet) -> int | None:
+    """PostgreSQL's estimate of the rows in the queryset's table; None if it has none."""
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [queryset.model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    # -1 means never analysed (PostgreSQL 14+): no estimate to give.
+    return row[0] if row and row[0] >= 0 else None
+
+
+def plan_estimate(queryset: QuerySet) -> int | None:
+    """The planner's estimate of the rows a filtered queryset returns."""
+    plan = json.loads(queryset.select_related(None).order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count_rows(queryset: QuerySet, exact_limit: int) -> tuple[int, bool]:
+    """``(count, exact)``: exact up to ``exact_limit`` rows, estimated above on PostgreSQL."""
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.count(), True
+    # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery.
+    capped = queryset.select_related(None).order_by()[: exact_limit + 1].count()
+    if capped <= exact_limit:
+        return capped, True
+    estimate = table_estimate(queryset) if not queryset.query.where else plan_estimate(queryset)
+    if estimate is None:
+        return queryset.count(), True
+    return max(estimate, exact_limit + 1), False
+
+
+class LookaheadPage(Page):
+    """A page that knows whether another follows from one extra row, not from the count."""
+
+    def __init__(self, object_list, number, paginator, has_more: bool):
+        super().__init__(object_list, number, paginator)
+        self.has_more = has_more
+
+    def has_next(self) -> bool:
+        return self.has_more
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator whose count is exact up to ``exact_limit`` rows and estimated above.
+
+    While the count is an estimate, whether a next page exists is decided by
+    reading one row more than the page, so ``next`` links stop exactly at the
+    last row however far off the estimate is.
+    """
+
+    exact_limit = 10_000
+
+    def __init__(self, *args, exact_limit: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if exact_limit is not None:
+            self.exact_limit = exact_limit
+
+    @cached_property
+    def counted(self) -> tuple[int, bool]:
+        if not isinstance(self.object_list, QuerySet):
+            return len(self.object_list), True
+        return count_rows(self.object_list, self.exact_limit)
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted[0]
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self.counted[1]
+
+    def validate_number(self, number):
+        if self.count_is_exact:
+            return super().validate_number(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self.count_is_exact:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        return LookaheadPage(rows[: self.per_page], number, self, len(rows) > self.per_page)
