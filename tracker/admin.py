@@ -3,16 +3,24 @@
 Saving goes through :func:`tracker.services.record_save` (the same write path
 the API uses), and every changelist loads what it shows with the models'
 named prefetching querysets.
+
+Every record's admin is a reversion ``VersionAdmin``: its History page lists
+each save with who, when and what changed, any version can be reverted to
+(record and links together), and deleted records can be recovered with their
+links. The change form carries the version the editor opened; a save over
+someone else's newer save is refused with a message saying what they changed.
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from reversion.admin import VersionAdmin
 
-from . import services
+from . import history, services
 from .exports.admin_actions import export_selected_as_csv
 from .models import (
     Actor,
@@ -27,6 +35,8 @@ from .models import (
     Source,
     Statement,
 )
+
+history.register_models()
 
 admin.site.site_header = "Sino-Russian Military Cooperation Tracker"
 admin.site.site_title = "Sino-Russian tracker"
@@ -87,9 +97,39 @@ def citation_inline(target: str) -> type[admin.TabularInline]:
     )
 
 
-class TrackedAdmin(admin.ModelAdmin):
-    """What every record's admin shares: slug handling, timestamps, the write path."""
+class TrackedForm(forms.ModelForm):
+    """A record's change form, carrying the version of the record it was opened on."""
 
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and self.instance.updated_at is not None:
+            self.fields["version"].initial = history.version_token(self.instance.updated_at)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            version = cleaned.get("version")
+            if not version:
+                raise forms.ValidationError(
+                    "This form does not say which version of the record it was opened on, "
+                    "so saving it could overwrite someone else's changes. Reload the page "
+                    "and make your changes again.",
+                    code="no_version",
+                )
+            # Refused here (a form error, shown at the top of the form) rather
+            # than in save_model, where the admin could no longer show it; the
+            # row stays locked until the admin's transaction ends.
+            services.check_version(self.instance, version)
+        return cleaned
+
+
+class TrackedAdmin(VersionAdmin, admin.ModelAdmin):
+    """What every record's admin shares: slug handling, timestamps, the write path, history."""
+
+    form = TrackedForm
+    history_latest_first = True
     readonly_fields: tuple[str, ...] = ("created_at", "updated_at")
     list_per_page = 50
     show_full_result_count = False
@@ -106,18 +146,23 @@ class TrackedAdmin(admin.ModelAdmin):
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        services.record_save(obj)
+        services.record_save(
+            obj, user=request.user, expected_version=form.cleaned_data.get("version") or None
+        )
 
     def delete_model(self, request: HttpRequest, obj) -> None:
-        services.record_delete(obj)
+        services.record_delete(obj, user=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # One by one so each deletion leaves its tombstone through the same path.
+        # One by one so each deletion leaves its tombstone and history through the same path.
         for obj in queryset:
-            services.record_delete(obj)
+            services.record_delete(obj, user=request.user)
 
 
-RECORD_FIELDSET = ("Record", {"fields": ("editorial_note", "created_at", "updated_at")})
+RECORD_FIELDSET = (
+    "Record",
+    {"fields": ("editorial_note", "created_at", "updated_at", "version")},
+)
 
 
 @admin.register(Actor)
@@ -390,7 +435,7 @@ class StatementAdmin(TrackedAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(VersionAdmin, admin.ModelAdmin):
     """All citations in one list, to find what rests on a footnote or a source."""
 
     list_display = ("footnote", "locator", "source", "target_label")
@@ -400,6 +445,7 @@ class CitationAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     list_select_related = ("source", "agreement", "exercise", "arms_deal", "statement", "actor")
     list_per_page = 100
+    history_latest_first = True
 
     @admin.display(description="supports")
     def target_label(self, obj: Citation) -> str:
