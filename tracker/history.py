@@ -163,26 +163,36 @@ class StaleRecord(ValidationError):
         )
 
 
+#: How many of a record's latest versions a conflict message looks through.
+RECENT_VERSIONS = 20
+
+
 def changes_since(record: TrackedModel, since: dt.datetime) -> list[str]:
     """Sentences saying who changed ``record`` after ``since``, when, and what.
 
     The intervening revisions give who and when; the fields that differ
     between the version saved at ``since`` and the stored row give what.
     """
-    versions = list(
+    # Newest first; a revision's date is when it opened, just before the save it
+    # holds, so the version the editor opened is found by its saved updated_at.
+    recent = list(
         Version.objects.get_for_object(record)
-        .filter(revision__date_created__gte=since)
         .select_related("revision__user")
-        .order_by("revision__date_created", "pk")
+        .order_by("-revision__date_created", "-pk")[:RECENT_VERSIONS]
     )
-    if not versions:
-        return ["A record it shows was changed."]
-    base, later = versions[0], versions[1:]
-    saved_at = base.field_dict.get("updated_at")
-    if saved_at is None or abs(saved_at - since) >= dt.timedelta(milliseconds=1):
+    base, later = None, []
+    for version in recent:
+        saved_at = version.field_dict.get("updated_at")
+        if saved_at is not None and abs(saved_at - since) < dt.timedelta(milliseconds=1):
+            base = version
+            break
+        later.insert(0, version)
+    if base is None:
         # No revision holds the version the editor opened (a record loaded from
-        # fixtures has none): every revision kept is a later change.
-        base, later = None, versions
+        # fixtures has none): the revisions opened after it are the changes.
+        later = [v for v in later if v.revision.date_created >= since]
+    if not later:
+        return ["A record it shows was changed."]
     sentences = [
         f"{_who(v.revision)} saved it at {_when(v.revision.date_created)}"
         + (f": {v.revision.get_comment()}" if v.revision.get_comment() else ".")
