@@ -57,7 +57,10 @@ class Command(BaseCommand):
         # Loading saves raw rows, outside any revision: give every record a first
         # version so its history (and any conflict message) starts from the seed.
         call_command(
-            "createinitialrevisions", "tracker", comment="Loaded from the seed fixtures.", verbosity=0
+            "createinitialrevisions",
+            "tracker",
+            comment="Loaded from the seed fixtures.",
+            verbosity=0,
         )
         counts = ", ".join(
             f"{model.objects.count()} {model._meta.verbose_name_plural}" for model in RECORD_MODELS
