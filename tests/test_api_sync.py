@@ -226,7 +226,10 @@ def test_renaming_an_actor_relists_the_records_that_show_its_name(api, editor_ap
     ]
 
 
-def test_deleting_a_record_relists_statements_about_it(api, editor_api, database):
+def test_deleting_a_record_relists_statements_about_it(api, editor_api, editor, database):
+    # Only a superuser may delete what statements concern (editors are refused).
+    editor.is_superuser = True
+    editor.save()
     statement = models.Statement.objects.get(slug="statement-0")
     statement.about_exercises.set([models.Exercise.objects.get(slug="exercise-3")])
     mirror = Mirror()

@@ -153,6 +153,17 @@ class TrackedAdmin(VersionAdmin, admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj) -> None:
         services.record_delete(obj, user=request.user)
 
+    def get_deleted_objects(self, objs, request):
+        """Also list, as protected, the statements that keep an editor from deleting."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser:
+            statements = services.statements_concerning_any(self.model, objs)
+            protected += [
+                f"Statement: {statement}"
+                for statement in statements[: services.DELETE_REFERENCE_LIMIT]
+            ]
+        return deleted, counts, perms_needed, protected
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         # One by one so each deletion leaves its tombstone and history through the same path.
         for obj in queryset:

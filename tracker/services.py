@@ -220,11 +220,47 @@ def record_delete(record: TrackedModel, *, user=None, expected_version: str | No
     """
     if expected_version is not None:
         check_version(record, expected_version)
+    if user is not None and not user.is_superuser:
+        # Editors delete only what nothing refers to. Foreign keys already
+        # PROTECT cited sources and linked actors; statements' "what it
+        # concerns" lists would silently lose the record, so they block too.
+        statements = list(concerning_statements(record)[:DELETE_REFERENCE_LIMIT])
+        if statements:
+            raise models.ProtectedError(
+                f"Cannot delete this {record._meta.verbose_name}: statements concern it. "
+                "Remove it from what they concern first.",
+                set(statements),
+            )
     history.record_deletion(record, user)
     # Statements lose this record from what they concern (the many-to-many
     # rows cascade), so their representation changes too.
     touch_dependents(record, statements_only=True)
     record.delete()
+
+
+#: How many referring records a refused deletion names.
+DELETE_REFERENCE_LIMIT = 20
+
+#: The Statement relation that says a statement concerns a record of each type.
+ABOUT_RELATION = {
+    Actor: "about_actors",
+    Agreement: "about_agreements",
+    Exercise: "about_exercises",
+    ArmsDeal: "about_arms_deals",
+}
+
+
+def concerning_statements(record: TrackedModel) -> models.QuerySet:
+    """Statements whose "what it concerns" lists name ``record``."""
+    return statements_concerning_any(type(record), [record])
+
+
+def statements_concerning_any(model: type[TrackedModel], records) -> models.QuerySet:
+    """Statements concerning any of ``records`` (of ``model``), in one query."""
+    relation = ABOUT_RELATION.get(model)
+    if relation is None:
+        return Statement.objects.none()
+    return Statement.objects.filter(**{f"{relation}__in": records}).distinct()
 
 
 #: Fields other records show when they summarise a record of this type.
