@@ -80,6 +80,32 @@ def fuzzy_fieldset(field: str) -> tuple[str, str, str]:
     return (field, f"{field}_precision", f"{field}_qualifier")
 
 
+class CitationFormSet(forms.BaseInlineFormSet):
+    """A record's citations, each source, footnote and page at most once.
+
+    The database's unique constraint on citations is conditional (one per
+    kind of record), which Django's formset does not check; without this the
+    second copy would fail only at the database, after the form was accepted.
+    """
+
+    def clean(self):
+        super().clean()
+        seen: dict[tuple, int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data.get("source") or (self.can_delete and self._should_delete_form(form)):
+                continue
+            key = (data["source"].pk, data.get("footnote"), data.get("locator") or "")
+            if key in seen:
+                form.add_error(
+                    "source",
+                    f"Citation {seen[key]} already cites this source with the same footnote "
+                    "and page. List each citation once.",
+                )
+            else:
+                seen[key] = number
+
+
 def citation_inline(target: str) -> type[admin.TabularInline]:
     """An inline editing the citations of the record type behind ``target``."""
     return type(
@@ -87,6 +113,7 @@ def citation_inline(target: str) -> type[admin.TabularInline]:
         (admin.TabularInline,),
         {
             "model": Citation,
+            "formset": CitationFormSet,
             "fk_name": target,
             "fields": ("source", "footnote", "locator", "excerpt"),
             "autocomplete_fields": ("source",),
