@@ -184,3 +184,32 @@ def test_record_save_outside_any_request_is_kept_without_a_user(linked):
 
     revision = latest_revision(exercise)
     assert (revision.user, revision.comment) == (None, "Created.")
+
+
+def test_citation_deleted_on_its_own_page_is_kept_in_the_records_history(admin, created):
+    citation = created.citations.get()
+    before = created.updated_at
+
+    admin.post(reverse("admin:tracker_citation_delete", args=[citation.pk]), {"post": "yes"})
+
+    created.refresh_from_db()
+    revision = latest_revision(created)
+    assert (
+        revision.user.username,
+        revision.comment,
+        stored_in(revision, models.Citation),
+        created.updated_at > before,
+    ) == ("alice", "Removed citation “Kashin 2019 (n. 7)”.", [], True)
+
+
+def test_citation_changed_on_its_own_page_is_kept_in_the_records_history(admin, created):
+    citation = created.citations.get()
+    url = reverse("admin:tracker_citation_change", args=[citation.pk])
+
+    admin.post(url, {**change_form_data(admin.get(url)), "locator": "p. 13"})
+
+    revision = latest_revision(created)
+    assert (revision.comment, stored_in(revision, models.Citation)) == (
+        "Changed citation “Kashin 2019 (n. 7, p. 13)”.",
+        ["Kashin 2019 (n. 7, p. 13)"],
+    )

@@ -23,6 +23,7 @@ from reversion.admin import VersionAdmin
 from . import history, services
 from .exports.admin_actions import export_selected_as_csv
 from .models import (
+    CITATION_TARGETS,
     Actor,
     Agreement,
     AgreementParty,
@@ -484,6 +485,25 @@ class CitationAdmin(VersionAdmin, admin.ModelAdmin):
     list_select_related = ("source", "agreement", "exercise", "arms_deal", "statement", "actor")
     list_per_page = 100
     history_latest_first = True
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        services.citation_save(obj, user=request.user)
+
+    # The revision is the supported record's: keep the comment naming the
+    # citation (VersionAdmin would replace it with “Changed Locator.”).
+    def log_addition(self, request, obj, message):
+        return admin.ModelAdmin.log_addition(self, request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return admin.ModelAdmin.log_change(self, request, obj, message)
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        services.citation_delete(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # One by one so each supported record's history records the removal.
+        for obj in queryset.select_related(*CITATION_TARGETS):
+            services.citation_delete(obj, user=request.user)
 
     @admin.display(description="supports")
     def target_label(self, obj: Citation) -> str:

@@ -238,6 +238,43 @@ def record_delete(record: TrackedModel, *, user=None, expected_version: str | No
     record.delete()
 
 
+@transaction.atomic
+def citation_save(citation: Citation, *, user=None) -> Citation:
+    """Save one citation on its own (the admin's citation pages).
+
+    The record it supports shows its citations, so that record's version
+    moves (``updated_at``) and its history gets a revision holding the
+    citation set as it now is.
+    """
+    with reversion.create_revision():
+        citation.full_clean()
+        citation.save()
+        _touch_citation_target(citation, user, "Changed")
+    return citation
+
+
+@transaction.atomic
+def citation_delete(citation: Citation, *, user=None) -> None:
+    """Delete one citation; the record it supported records the removal in its history."""
+    with reversion.create_revision():
+        target = citation.target
+        label = str(citation)
+        citation.delete()
+        if target is not None:
+            reversion.add_to_revision(target)
+            _touch_citation_target(citation, user, "Removed", label=label, target=target)
+
+
+def _touch_citation_target(citation, user, verb, label=None, target=None) -> None:
+    target = target or citation.target
+    if target is None:
+        return
+    type(target)._default_manager.filter(pk=target.pk).update(updated_at=timezone.now())
+    if user is not None and getattr(user, "is_authenticated", False):
+        reversion.set_user(user)
+    reversion.set_comment(f"{verb} citation “{label or citation}”.")
+
+
 #: How many referring records a refused deletion names.
 DELETE_REFERENCE_LIMIT = 20
 
