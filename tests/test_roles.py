@@ -134,3 +134,20 @@ def test_admin_login_still_works_after_a_few_wrong_passwords():
     response = client.post(login, {"username": "alice", "password": "alice-right-password"})
 
     assert (response.status_code, "_auth_user_id" in client.session) == (302, True)
+
+
+def test_viewer_cannot_write_through_the_api():
+    from rest_framework.test import APIClient
+
+    exercise = ExerciseFactory(slug="tsentr-2019", name="Tsentr")
+    client = APIClient()
+    client.force_authenticate(create_user_in_role("victor", "victor-long-password-1", "viewer"))
+    url = "/api/v1/exercises/tsentr-2019/"
+    etag = client.get(url)["ETag"]
+
+    response = client.patch(url, {"name": "Renamed"}, format="json", HTTP_IF_MATCH=etag)
+
+    assert (response.status_code, models.Exercise.objects.get(pk=exercise.pk).name) == (
+        403,
+        "Tsentr",
+    )
