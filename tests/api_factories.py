@@ -71,3 +71,8 @@ def day(text: str) -> dt.date:
 
 
 MONTH, YEAR, DAY = Precision.MONTH, Precision.YEAR, Precision.DAY
+
+
+def if_match(client, url: str) -> dict[str, str]:
+    """The If-Match header an update of the record at ``url`` needs: its ETag, as read."""
+    return {"HTTP_IF_MATCH": client.get(url)["ETag"]}

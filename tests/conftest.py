@@ -1,9 +1,23 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and the report hook the browser tests' screenshots rely on."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission, User
+
+#: The browser tests' fixtures (loaded here so their helpers' asserts are rewritten too).
+pytest_plugins = ["tests.browser"]
+
+#: Each test's reports by phase ("setup", "call", "teardown"), for fixtures that
+#: act on failure (the browser tests keep screenshots of a failing step).
+REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    item.stash.setdefault(REPORTS, {})[report.when] = report
+    return report
 
 
 @pytest.fixture

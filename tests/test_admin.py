@@ -167,3 +167,47 @@ def test_deleting_a_cited_source_is_refused_in_the_admin(admin_client_staff):
     assert response.status_code == 200
     assert "Cannot delete source" in response.content.decode()
     assert type(citation.source).objects.filter(pk=citation.source_id).exists()
+
+
+def test_the_same_citation_twice_is_refused_next_to_its_source(admin_client_staff):
+    source = SourceFactory()
+    twice = {
+        "citations-TOTAL_FORMS": "2",
+        **{f"citations-{n}-source": source.pk for n in (0, 1)},
+        **{f"citations-{n}-footnote": "3" for n in (0, 1)},
+    }
+
+    response = admin_client_staff.post(
+        reverse("admin:tracker_exercise_add"), _exercise_form(**twice)
+    )
+
+    errors = response.context["inline_admin_formsets"][1].formset.forms[1].errors
+    assert (errors, Exercise.objects.count()) == (
+        {
+            "source": [
+                "Citation 1 already cites this source with the same footnote and page. "
+                "List each citation once."
+            ]
+        },
+        0,
+    )
+
+
+def test_the_same_participant_twice_is_refused_and_nothing_is_stored(admin_client_staff):
+    actor = ActorFactory()
+    twice = {
+        "participations-TOTAL_FORMS": "2",
+        "citations-TOTAL_FORMS": "0",
+        **{f"participations-{n}-actor": actor.pk for n in (0, 1)},
+        **{f"participations-{n}-role": "host" for n in (0, 1)},
+    }
+
+    response = admin_client_staff.post(
+        reverse("admin:tracker_exercise_add"), _exercise_form(**twice)
+    )
+
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert (formset.non_form_errors(), Exercise.objects.count()) == (
+        ["Please correct the duplicate data for actor."],
+        0,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_factories import linked_exercise, linked_statement
+from tests.api_factories import if_match, linked_exercise, linked_statement
 from tests.factories import ActorFactory, SourceFactory
 from tracker import models
 
@@ -77,8 +77,18 @@ def database(db):
 def test_mirror_edit_delete_sync_matches_a_fresh_download(api, editor_api, database):
     mirror = Mirror()
     mirror.sync(api)
-    editor_api.patch("/api/v1/exercises/exercise-2/", {"region": "Far East"}, format="json")
-    editor_api.patch("/api/v1/actors/china/", {"name": "People's Republic of China"}, format="json")
+    editor_api.patch(
+        "/api/v1/exercises/exercise-2/",
+        {"region": "Far East"},
+        format="json",
+        **if_match(editor_api, "/api/v1/exercises/exercise-2/"),
+    )
+    editor_api.patch(
+        "/api/v1/actors/china/",
+        {"name": "People's Republic of China"},
+        format="json",
+        **if_match(editor_api, "/api/v1/actors/china/"),
+    )
     editor_api.delete("/api/v1/exercises/exercise-4/")
     editor_api.delete("/api/v1/sources/orphan-source/")
     editor_api.post(
@@ -101,7 +111,12 @@ def test_second_sync_without_changes_fetches_only_the_boundary_rows(api, databas
 
 def test_editing_while_paging_neither_skips_nor_loses_a_record(api, editor_api, database):
     first = api.get(f"/api/v1/exercises/?updated_since={EPOCH}&page_size=2").json()
-    editor_api.patch("/api/v1/exercises/exercise-0/", {"region": "Arctic"}, format="json")
+    editor_api.patch(
+        "/api/v1/exercises/exercise-0/",
+        {"region": "Arctic"},
+        format="json",
+        **if_match(editor_api, "/api/v1/exercises/exercise-0/"),
+    )
 
     rest = fetch_all(api, first["next"])
 
@@ -195,7 +210,12 @@ def test_malformed_since_is_400(api):
 def test_renaming_an_actor_relists_the_records_that_show_its_name(api, editor_api, database):
     mirror = Mirror()
     mirror.sync(api)
-    editor_api.patch("/api/v1/actors/russia/", {"name": "Russian Federation"}, format="json")
+    editor_api.patch(
+        "/api/v1/actors/russia/",
+        {"name": "Russian Federation"},
+        format="json",
+        **if_match(editor_api, "/api/v1/actors/russia/"),
+    )
 
     rows = fetch_all(api, f"/api/v1/statements/?updated_since={mirror.updated_since['statements']}")
 
@@ -206,7 +226,10 @@ def test_renaming_an_actor_relists_the_records_that_show_its_name(api, editor_ap
     ]
 
 
-def test_deleting_a_record_relists_statements_about_it(api, editor_api, database):
+def test_deleting_a_record_relists_statements_about_it(api, editor_api, editor, database):
+    # Only a superuser may delete what statements concern (editors are refused).
+    editor.is_superuser = True
+    editor.save()
     statement = models.Statement.objects.get(slug="statement-0")
     statement.about_exercises.set([models.Exercise.objects.get(slug="exercise-3")])
     mirror = Mirror()

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.api_factories import linked_exercise
+from tests.api_factories import if_match, linked_exercise
 from tests.factories import ActorFactory, ExerciseFactory, SourceFactory
 from tracker import models
 
@@ -90,7 +90,8 @@ def test_record_read_from_the_api_can_be_written_back(editor_api, actors):
     editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
     body = editor_api.get("/api/v1/exercises/tsentr-2019/").json()
 
-    response = editor_api.put("/api/v1/exercises/tsentr-2019/", body, format="json")
+    url = "/api/v1/exercises/tsentr-2019/"
+    response = editor_api.put(url, body, format="json", **if_match(editor_api, url))
 
     assert (response.status_code, response.json()["participants"]) == (200, body["participants"])
 
@@ -99,7 +100,10 @@ def test_patch_changes_only_the_given_fields(editor_api, actors):
     editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
 
     response = editor_api.patch(
-        "/api/v1/exercises/tsentr-2019/", {"region": "Central Asia"}, format="json"
+        "/api/v1/exercises/tsentr-2019/",
+        {"region": "Central Asia"},
+        format="json",
+        **if_match(editor_api, "/api/v1/exercises/tsentr-2019/"),
     )
 
     assert (response.json()["region"], len(response.json()["participants"])) == (
@@ -112,7 +116,10 @@ def test_patch_replaces_participants_when_given(editor_api, actors):
     editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
 
     response = editor_api.patch(
-        "/api/v1/exercises/tsentr-2019/", {"participants": [{"actor": "china"}]}, format="json"
+        "/api/v1/exercises/tsentr-2019/",
+        {"participants": [{"actor": "china"}]},
+        format="json",
+        **if_match(editor_api, "/api/v1/exercises/tsentr-2019/"),
     )
 
     assert response.json()["participants"] == [
@@ -124,7 +131,10 @@ def test_changing_the_slug_is_refused(editor_api, actors):
     editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
 
     response = editor_api.patch(
-        "/api/v1/exercises/tsentr-2019/", {"slug": "renamed"}, format="json"
+        "/api/v1/exercises/tsentr-2019/",
+        {"slug": "renamed"},
+        format="json",
+        **if_match(editor_api, "/api/v1/exercises/tsentr-2019/"),
     )
 
     assert (response.status_code, list(response.json())) == (400, ["slug"])

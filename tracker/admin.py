@@ -3,20 +3,29 @@
 Saving goes through :func:`tracker.services.record_save` (the same write path
 the API uses), and every changelist loads what it shows with the models'
 named prefetching querysets.
+
+Every record's admin is a reversion ``VersionAdmin``: its History page lists
+each save with who, when and what changed, any version can be reverted to
+(record and links together), and deleted records can be recovered with their
+links. The change form carries the version the editor opened; a save over
+someone else's newer save is refused with a message saying what they changed.
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import smart_split, unescape_string_literal
+from reversion.admin import VersionAdmin
 
-from . import services
+from . import history, services
 from .counting import EstimatedCountPaginator
 from .exports.admin_actions import export_selected_as_csv
 from .models import (
+    CITATION_TARGETS,
     Actor,
     Agreement,
     AgreementParty,
@@ -30,6 +39,8 @@ from .models import (
     Statement,
 )
 from .search import contains_any
+
+history.register_models()
 
 admin.site.site_header = "Sino-Russian Military Cooperation Tracker"
 admin.site.site_title = "Sino-Russian tracker"
@@ -73,6 +84,32 @@ def fuzzy_fieldset(field: str) -> tuple[str, str, str]:
     return (field, f"{field}_precision", f"{field}_qualifier")
 
 
+class CitationFormSet(forms.BaseInlineFormSet):
+    """A record's citations, each source, footnote and page at most once.
+
+    The database's unique constraint on citations is conditional (one per
+    kind of record), which Django's formset does not check; without this the
+    second copy would fail only at the database, after the form was accepted.
+    """
+
+    def clean(self):
+        super().clean()
+        seen: dict[tuple, int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data.get("source") or (self.can_delete and self._should_delete_form(form)):
+                continue
+            key = (data["source"].pk, data.get("footnote"), data.get("locator") or "")
+            if key in seen:
+                form.add_error(
+                    "source",
+                    f"Citation {seen[key]} already cites this source with the same footnote "
+                    "and page. List each citation once.",
+                )
+            else:
+                seen[key] = number
+
+
 def citation_inline(target: str) -> type[admin.TabularInline]:
     """An inline editing the citations of the record type behind ``target``."""
     return type(
@@ -80,6 +117,7 @@ def citation_inline(target: str) -> type[admin.TabularInline]:
         (admin.TabularInline,),
         {
             "model": Citation,
+            "formset": CitationFormSet,
             "fk_name": target,
             "fields": ("source", "footnote", "locator", "excerpt"),
             "autocomplete_fields": ("source",),
@@ -115,9 +153,39 @@ class ScalableAdmin(admin.ModelAdmin):
         return queryset, False
 
 
-class TrackedAdmin(ScalableAdmin):
-    """What every record's admin shares: slug handling, timestamps, the write path."""
+class TrackedForm(forms.ModelForm):
+    """A record's change form, carrying the version of the record it was opened on."""
 
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and self.instance.updated_at is not None:
+            self.fields["version"].initial = history.version_token(self.instance.updated_at)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            version = cleaned.get("version")
+            if not version:
+                raise forms.ValidationError(
+                    "This form does not say which version of the record it was opened on, "
+                    "so saving it could overwrite someone else's changes. Reload the page "
+                    "and make your changes again.",
+                    code="no_version",
+                )
+            # Refused here (a form error, shown at the top of the form) rather
+            # than in save_model, where the admin could no longer show it; the
+            # row stays locked until the admin's transaction ends.
+            services.check_version(self.instance, version)
+        return cleaned
+
+
+class TrackedAdmin(VersionAdmin, ScalableAdmin):
+    """What every record's admin shares: slug handling, timestamps, the write path, history."""
+
+    form = TrackedForm
+    history_latest_first = True
     readonly_fields: tuple[str, ...] = ("created_at", "updated_at")
     list_per_page = 50
     actions = (export_selected_as_csv,)
@@ -133,18 +201,34 @@ class TrackedAdmin(ScalableAdmin):
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        services.record_save(obj)
+        services.record_save(
+            obj, user=request.user, expected_version=form.cleaned_data.get("version") or None
+        )
 
     def delete_model(self, request: HttpRequest, obj) -> None:
-        services.record_delete(obj)
+        services.record_delete(obj, user=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        """Also list, as protected, the statements that keep an editor from deleting."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser:
+            statements = services.statements_concerning_any(self.model, objs)
+            protected += [
+                f"Statement: {statement}"
+                for statement in statements[: services.DELETE_REFERENCE_LIMIT]
+            ]
+        return deleted, counts, perms_needed, protected
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # One by one so each deletion leaves its tombstone through the same path.
+        # One by one so each deletion leaves its tombstone and history through the same path.
         for obj in queryset:
-            services.record_delete(obj)
+            services.record_delete(obj, user=request.user)
 
 
-RECORD_FIELDSET = ("Record", {"fields": ("editorial_note", "created_at", "updated_at")})
+RECORD_FIELDSET = (
+    "Record",
+    {"fields": ("editorial_note", "created_at", "updated_at", "version")},
+)
 
 
 @admin.register(Actor)
@@ -417,7 +501,7 @@ class StatementAdmin(TrackedAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(ScalableAdmin):
+class CitationAdmin(VersionAdmin, ScalableAdmin):
     """All citations in one list, to find what rests on a footnote or a source."""
 
     list_display = ("footnote", "locator", "source", "target_label")
@@ -427,6 +511,26 @@ class CitationAdmin(ScalableAdmin):
     readonly_fields = ("created_at", "updated_at")
     list_select_related = ("source", "agreement", "exercise", "arms_deal", "statement", "actor")
     list_per_page = 100
+    history_latest_first = True
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        services.citation_save(obj, user=request.user)
+
+    # The revision is the supported record's: keep the comment naming the
+    # citation (VersionAdmin would replace it with “Changed Locator.”).
+    def log_addition(self, request, obj, message):
+        return admin.ModelAdmin.log_addition(self, request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return admin.ModelAdmin.log_change(self, request, obj, message)
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        services.citation_delete(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # One by one so each supported record's history records the removal.
+        for obj in queryset.select_related(*CITATION_TARGETS):
+            services.citation_delete(obj, user=request.user)
 
     @admin.display(description="supports")
     def target_label(self, obj: Citation) -> str:

@@ -8,4 +8,6 @@ class TrackerConfig(AppConfig):
     verbose_name = "Sino-Russian military cooperation"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the deletion log)
+        from . import history, signals  # noqa: F401  (signals connects the deletion log)
+
+        history.register_models()

@@ -4,6 +4,12 @@ The admin and the API both save through these functions, so a record is
 validated the same way (``full_clean``: model ``clean`` plus constraints)
 whichever door it comes in by, and a write that touches several tables
 happens completely or not at all.
+
+Every save and delete is also a revision in the record's history (see
+:mod:`tracker.history`): who, when, what changed. A caller that knows which
+version of the record its editor started from passes it as
+``expected_version``; if someone saved the record since, the write is
+refused with :class:`~tracker.history.StaleRecord` and nothing is stored.
 """
 
 from __future__ import annotations
@@ -11,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import reversion
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import history
 from .models import (
     CITATION_TARGETS,
     Actor,
@@ -24,6 +32,7 @@ from .models import (
     ArmsDeal,
     ArmsDealContractor,
     Citation,
+    DeletedRecord,
     Exercise,
     ExerciseParticipant,
     Source,
@@ -86,6 +95,8 @@ def record_save(
     links: Iterable[Mapping[str, Any]] | None = None,
     citations: Iterable[Mapping[str, Any]] | None = None,
     about: Mapping[str, Iterable[models.Model]] | None = None,
+    user=None,
+    expected_version: str | None = None,
 ) -> TrackedModel:
     """Validate and save ``record``, replacing whichever of its link sets are given.
 
@@ -93,43 +104,200 @@ def record_save(
                    (``{"actor": actor, "role": "host"}``) for the record's link table.
     ``citations``  dicts of Citation field values (``{"source": s, "footnote": 7}``).
     ``about``      for statements: ``{"about_exercises": [...], ...}``.
+    ``user``       who saves, for the history.
+    ``expected_version``  the version token (:func:`tracker.history.version_token`)
+                   the editor started from; a record saved since is refused.
 
-    A set left as ``None`` is kept as it is. Raises ``ValidationError`` and
-    writes nothing if any part is invalid.
+    A set left as ``None`` is kept as it is. Raises ``ValidationError`` (or its
+    subclass ``StaleRecord``) and writes nothing if any part is invalid.
     """
-    record.full_clean()
-    summary_changed = _summary_changed(record)
-    record.save()
-    if summary_changed:
-        touch_dependents(record)
-    if links is not None:
-        if type(record) not in LINK_TABLES:
-            raise ValidationError(f"{record.record_type()} records have no link rows.")
-        related_name, model, fk = LINK_TABLES[type(record)]
-        _replace_rows(record, related_name, model, fk, links)
-    if citations is not None:
-        _replace_rows(record, "citations", Citation, citation_target_field(record), citations)
-    if about is not None:
-        if not isinstance(record, Statement):
-            raise ValidationError("Only statements say what they concern.")
-        for name, targets in about.items():
-            if name not in STATEMENT_ABOUT:
-                raise ValidationError(f"Unknown link “{name}”.")
-            getattr(record, name).set(list(targets))
+    with reversion.create_revision():
+        if expected_version is not None and record.pk is not None:
+            check_version(record, expected_version)
+        before = history.stored_values(record)
+        record.full_clean()
+        summary_changed = _summary_changed(record)
+        link_sets = _given_link_sets(record, links, citations, about)
+        links_before = {name: _link_rows(record, name) for name in link_sets}
+        record.save()
+        if summary_changed:
+            touch_dependents(record)
+        if links is not None:
+            if type(record) not in LINK_TABLES:
+                raise ValidationError(f"{record.record_type()} records have no link rows.")
+            related_name, model, fk = LINK_TABLES[type(record)]
+            _replace_rows(record, related_name, model, fk, links)
+        if citations is not None:
+            _replace_rows(record, "citations", Citation, citation_target_field(record), citations)
+        if about is not None:
+            if not isinstance(record, Statement):
+                raise ValidationError("Only statements say what they concern.")
+            for name, targets in about.items():
+                if name not in STATEMENT_ABOUT:
+                    raise ValidationError(f"Unknown link “{name}”.")
+                getattr(record, name).set(list(targets))
+        if before is not None:
+            # A record recovered from its history is the same record again:
+            # its identifier is no longer a deleted one.
+            DeletedRecord.objects.filter(
+                record_type=record.record_type(), slug=record.slug
+            ).delete()
+        _describe_revision(record, before, links_before, user)
     return record
 
 
+def check_version(record: TrackedModel, expected_version: str) -> None:
+    """Refuse (``StaleRecord``) if ``record`` was saved since ``expected_version``.
+
+    The stored row is locked until the surrounding transaction ends, so two
+    saves from the same version cannot both pass this check.
+    """
+    stored = (
+        type(record)
+        ._default_manager.select_for_update()
+        .filter(pk=record.pk)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    if stored is None or history.version_token(stored) == expected_version:
+        return
+    since = history.parse_version_token(expected_version)
+    changes = history.changes_since(record, since) if since else []
+    raise history.StaleRecord(record, changes)
+
+
+def _given_link_sets(record, links, citations, about) -> list[str]:
+    """Related names of the link sets this save replaces."""
+    names = []
+    if links is not None and type(record) in LINK_TABLES:
+        names.append(LINK_TABLES[type(record)][0])
+    if citations is not None:
+        names.append("citations")
+    if about is not None:
+        names += [name for name in about if name in STATEMENT_ABOUT]
+    return names
+
+
+def _link_rows(record: TrackedModel, related_name: str) -> list[tuple]:
+    """The rows of one link set as comparable tuples (empty for an unsaved record)."""
+    if record.pk is None:
+        return []
+    manager = getattr(record, related_name)
+    columns = [
+        f.attname
+        for f in manager.model._meta.concrete_fields
+        if f.attname not in history.BOOKKEEPING_FIELDS
+    ]
+    return sorted(manager.values_list(*columns), key=repr)
+
+
+def _describe_revision(record, before, links_before, user) -> None:
+    """Name who saved and what changed on the open revision (the admin may word it itself)."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        reversion.set_user(user)
+    comment = history.describe_change(before, record)
+    changed_links = [
+        str(getattr(record, name).model._meta.verbose_name_plural)
+        if name not in STATEMENT_ABOUT
+        else name.replace("_", " ")
+        for name, rows in links_before.items()
+        if rows != _link_rows(record, name)
+    ]
+    if changed_links and before is not None:
+        comment = f"{comment} Changed {', '.join(changed_links)}.".strip()
+    if comment and not reversion.get_comment():
+        reversion.set_comment(comment)
+
+
 @transaction.atomic
-def record_delete(record: TrackedModel) -> None:
+def record_delete(record: TrackedModel, *, user=None, expected_version: str | None = None) -> None:
     """Delete ``record`` and its link rows; a tombstone keeps its identifier retired.
 
-    Raises ``django.db.models.ProtectedError`` when other records still refer
-    to it (a cited source, an actor that took part in an exercise).
+    The record and its links are kept as a last revision of its history, from
+    which the admin can recover it. Raises ``django.db.models.ProtectedError``
+    when other records still refer to it (a cited source, an actor that took
+    part in an exercise).
     """
+    if expected_version is not None:
+        check_version(record, expected_version)
+    if user is not None and not user.is_superuser:
+        # Editors delete only what nothing refers to. Foreign keys already
+        # PROTECT cited sources and linked actors; statements' "what it
+        # concerns" lists would silently lose the record, so they block too.
+        statements = list(concerning_statements(record)[:DELETE_REFERENCE_LIMIT])
+        if statements:
+            raise models.ProtectedError(
+                f"Cannot delete this {record._meta.verbose_name}: statements concern it. "
+                "Remove it from what they concern first.",
+                set(statements),
+            )
+    history.record_deletion(record, user)
     # Statements lose this record from what they concern (the many-to-many
     # rows cascade), so their representation changes too.
     touch_dependents(record, statements_only=True)
     record.delete()
+
+
+@transaction.atomic
+def citation_save(citation: Citation, *, user=None) -> Citation:
+    """Save one citation on its own (the admin's citation pages).
+
+    The record it supports shows its citations, so that record's version
+    moves (``updated_at``) and its history gets a revision holding the
+    citation set as it now is.
+    """
+    with reversion.create_revision():
+        citation.full_clean()
+        citation.save()
+        _touch_citation_target(citation, user, "Changed")
+    return citation
+
+
+@transaction.atomic
+def citation_delete(citation: Citation, *, user=None) -> None:
+    """Delete one citation; the record it supported records the removal in its history."""
+    with reversion.create_revision():
+        target = citation.target
+        label = str(citation)
+        citation.delete()
+        if target is not None:
+            reversion.add_to_revision(target)
+            _touch_citation_target(citation, user, "Removed", label=label, target=target)
+
+
+def _touch_citation_target(citation, user, verb, label=None, target=None) -> None:
+    target = target or citation.target
+    if target is None:
+        return
+    type(target)._default_manager.filter(pk=target.pk).update(updated_at=timezone.now())
+    if user is not None and getattr(user, "is_authenticated", False):
+        reversion.set_user(user)
+    reversion.set_comment(f"{verb} citation “{label or citation}”.")
+
+
+#: How many referring records a refused deletion names.
+DELETE_REFERENCE_LIMIT = 20
+
+#: The Statement relation that says a statement concerns a record of each type.
+ABOUT_RELATION = {
+    Actor: "about_actors",
+    Agreement: "about_agreements",
+    Exercise: "about_exercises",
+    ArmsDeal: "about_arms_deals",
+}
+
+
+def concerning_statements(record: TrackedModel) -> models.QuerySet:
+    """Statements whose "what it concerns" lists name ``record``."""
+    return statements_concerning_any(type(record), [record])
+
+
+def statements_concerning_any(model: type[TrackedModel], records) -> models.QuerySet:
+    """Statements concerning any of ``records`` (of ``model``), in one query."""
+    relation = ABOUT_RELATION.get(model)
+    if relation is None:
+        return Statement.objects.none()
+    return Statement.objects.filter(**{f"{relation}__in": records}).distinct()
 
 
 #: Fields other records show when they summarise a record of this type.

@@ -26,6 +26,27 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class PreconditionRequired(exceptions.APIException):
+    """428: an update that does not say which version of the record it replaces."""
+
+    status_code = 428
+    default_code = "precondition_required"
+    default_detail = (
+        "Send the record's ETag (from reading it) in an If-Match header: updates without "
+        "a version could overwrite someone else's changes."
+    )
+
+
+class PreconditionFailed(exceptions.APIException):
+    """412: the record was changed since the version named in If-Match."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+    def __init__(self, message: str, changes: list[str], current_etag: str):
+        super().__init__({"detail": message, "changes": changes, "current_etag": current_etag})
+
+
 def protected_message(exc: ProtectedError | RestrictedError) -> str:
     """Names what still refers to a record, e.g. “2 exercise participants”."""
     objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", [])

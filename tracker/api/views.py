@@ -19,9 +19,11 @@ from rest_framework.response import Response
 
 from .. import models
 from ..exports.rows import iter_csv, table_for_model
+from ..history import StaleRecord, changes_since, parse_version_token, version_token
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
+from .exceptions import PreconditionFailed, PreconditionRequired
 from .pagination import RecordPagination
 from .parsers import LimitedJSONParser
 from .renderers import CSVRenderer
@@ -51,6 +53,37 @@ WRITE_ERRORS = {
     413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body over the size limit."),
     415: ERROR,
 }
+PRECONDITION_ERRORS = {
+    412: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="The record changed since the version in If-Match: {detail, changes "
+        "(who saved it, when, what), current_etag}. Nothing stored; read it again.",
+    ),
+    428: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="No If-Match header: an update must name its version."
+    ),
+}
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    response=[200],
+    description="The record's version; send it back in If-Match when updating.",
+)
+
+
+def if_match_parameter(required: bool) -> OpenApiParameter:
+    """The If-Match request header: the ETag of the version the client read."""
+    return OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        location=OpenApiParameter.HEADER,
+        required=required,
+        description="The ETag from reading the record. A record changed since is refused "
+        "with 412" + (" and a missing header with 428." if required else "."),
+    )
+
+
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
@@ -72,25 +105,32 @@ def document(serializer, name: str):
             },
         ),
         retrieve=extend_schema(
-            summary=f"One of the {name}", responses={200: serializer, **READ_ERRORS}
+            summary=f"One of the {name}",
+            parameters=[ETAG_HEADER],
+            responses={200: serializer, **READ_ERRORS},
         ),
         create=extend_schema(
             summary=f"Create one of the {name}", responses={201: serializer, **WRITE_ERRORS}
         ),
         update=extend_schema(
-            summary=f"Replace one of the {name}", responses={200: serializer, **WRITE_ERRORS}
+            summary=f"Replace one of the {name}",
+            parameters=[if_match_parameter(required=True), ETAG_HEADER],
+            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS},
         ),
         partial_update=extend_schema(
             summary=f"Change fields of one of the {name}",
-            responses={200: serializer, **WRITE_ERRORS},
+            parameters=[if_match_parameter(required=True), ETAG_HEADER],
+            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS},
         ),
         destroy=extend_schema(
             summary=f"Delete one of the {name}",
+            parameters=[if_match_parameter(required=False)],
             responses={
                 204: OpenApiResponse(description="Deleted; its identifier is in /deletions/."),
                 409: OpenApiResponse(
                     OpenApiTypes.OBJECT, description="Other records still refer to it."
                 ),
+                412: PRECONDITION_ERRORS[412],
                 **READ_ERRORS,
             },
         ),
@@ -177,8 +217,67 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
         return response
 
+    # -- versions: ETag on reads, If-Match on writes ------------------------------
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["expected_version"] = getattr(self, "expected_version", None)
+        return context
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        response["ETag"] = etag(instance)
+        return response
+
+    def update(self, request, *args, **kwargs):
+        """Replace or change a record, only from the version the client read (If-Match)."""
+        instance = self.get_object()
+        header = request.headers.get("If-Match", "").strip()
+        if not header or header == "*":
+            raise PreconditionRequired()
+        self.expected_version = matching_version(header, instance)
+        response = super().update(request, *args, **kwargs)
+        response["ETag"] = etag(self.saved_instance)
+        return response
+
+    def perform_update(self, serializer) -> None:
+        serializer.save()
+        self.saved_instance = serializer.instance
+
     def perform_destroy(self, instance) -> None:
-        record_delete(instance)
+        header = self.request.headers.get("If-Match", "").strip()
+        expected = matching_version(header, instance) if header and header != "*" else None
+        try:
+            record_delete(instance, user=self.request.user, expected_version=expected)
+        except StaleRecord as exc:
+            instance.refresh_from_db(fields=["updated_at"])
+            raise PreconditionFailed(exc.messages[0], exc.changes, etag(instance)) from exc
+
+
+def etag(record: models.TrackedModel) -> str:
+    """The record's ETag: its version token, quoted (a strong validator)."""
+    return f'"{version_token(record.updated_at)}"'
+
+
+def matching_version(header: str, record: models.TrackedModel) -> str:
+    """The version token of ``record`` if If-Match names it, else 412 saying what changed.
+
+    Accepts one or several ETags, weak or strong (``W/"…"``), as RFC 9110 allows.
+    """
+    current = version_token(record.updated_at)
+    tokens = [part.strip().removeprefix("W/").strip('"') for part in header.split(",")]
+    if current in tokens:
+        return current
+    since = next(filter(None, map(parse_version_token, tokens)), None)
+    if since is None:
+        raise PreconditionFailed(
+            "If-Match does not name a version of this record. Read the record again and "
+            "send its ETag.",
+            [],
+            etag(record),
+        )
+    stale = StaleRecord(record, changes_since(record, since))
+    raise PreconditionFailed(stale.messages[0], stale.changes, etag(record))
 
 
 def _citations() -> Prefetch:

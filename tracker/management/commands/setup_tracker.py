@@ -54,6 +54,14 @@ class Command(BaseCommand):
             self.stdout.write("No fixtures to load.")
             return
         call_command("loaddata", *names, verbosity=0)
+        # Loading saves raw rows, outside any revision: give every record a first
+        # version so its history (and any conflict message) starts from the seed.
+        call_command(
+            "createinitialrevisions",
+            "tracker",
+            comment="Loaded from the seed fixtures.",
+            verbosity=0,
+        )
         counts = ", ".join(
             f"{model.objects.count()} {model._meta.verbose_name_plural}" for model in RECORD_MODELS
         )

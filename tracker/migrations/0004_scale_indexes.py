@@ -75,7 +75,7 @@ def drop_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0002_search_indexes'),
+        ('tracker', '0003_roles'),
     ]
 
     operations = [

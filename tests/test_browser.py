@@ -1,0 +1,108 @@
+"""The admin's editorial workflows in a real browser (Chromium through Playwright).
+
+Few and focused: adding a record with its inlines, a viewer's read-only
+admin, and two editors saving the same record. They run against the live
+test server, in transactions that restore the migrated data (the role
+groups) afterwards.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from tests.api_factories import linked_exercise
+from tests.browser import choose_in_autocomplete, log_in
+from tests.factories import ActorFactory, SourceFactory
+from tracker import models
+from tracker.editors import create_user_in_role
+from tracker.services import record_save
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+PASSWORD = "a-long-browser-password"
+
+
+def user(username: str, role: str = "editor") -> User:
+    return create_user_in_role(username, PASSWORD, role)
+
+
+def test_editor_adds_an_exercise_with_participants_and_a_citation(new_page, live_server):
+    user("alice")
+    ActorFactory(slug="russia", name="Russia")
+    ActorFactory(slug="china", name="China")
+    SourceFactory(slug="kashin-2019", title="Kashin on Tsentr 2019")
+    page = new_page()
+    log_in(page, "alice", PASSWORD)
+
+    page.goto("/admin/tracker/exercise/add/")
+    page.locator("#id_name").press_sequentially("Tsentr-2019")
+    # The identifier is filled in from the name by the admin's own script.
+    assert page.input_value("#id_slug") == "tsentr-2019"
+    page.select_option("#id_domain", "combined")
+    page.fill("#id_start_date", "2019-09-16")
+    page.select_option("#id_start_date_precision", "11")
+    page.get_by_text("Add another Exercise participant").click()
+    page.get_by_text("Add another Exercise participant").click()
+    choose_in_autocomplete(page, "id_participations-0-actor", "Russia")
+    page.select_option("#id_participations-0-role", "host")
+    choose_in_autocomplete(page, "id_participations-1-actor", "China")
+    page.get_by_text("Add another citation").click()
+    choose_in_autocomplete(page, "id_citations-0-source", "Kashin")
+    page.fill("#id_citations-0-footnote", "7")
+    page.click("input[name=_save]")
+
+    page.wait_for_url("**/admin/tracker/exercise/")
+    assert "was added successfully" in page.locator(".messagelist").inner_text()
+    assert page.locator("#result_list").get_by_text("Tsentr-2019").count() == 1
+    exercise = models.Exercise.objects.get(slug="tsentr-2019")
+    page.goto(f"/admin/tracker/exercise/{exercise.pk}/history/")
+    assert "alice" in page.locator("#change-history").inner_text()
+    api = page.request.get("/api/v1/exercises/tsentr-2019/").json()
+    assert (
+        [(p["actor"]["slug"], p["role"]) for p in api["participants"]],
+        [(c["source"]["slug"], c["footnote"]) for c in api["citations"]],
+    ) == ([("russia", "host"), ("china", "participant")], [("kashin-2019", 7)])
+
+
+def test_viewer_sees_a_record_but_has_no_save_button(new_page):
+    user("victor", role="viewer")
+    exercise = linked_exercise("tsentr-2019", name="Tsentr-2019")
+    page = new_page()
+    log_in(page, "victor", PASSWORD)
+
+    page.goto(f"/admin/tracker/exercise/{exercise.pk}/change/")
+
+    assert (
+        page.locator("h1").inner_text(),
+        page.locator("input[name=_save]").count(),
+        page.locator("#id_name").count(),
+    ) == ("View exercise", 0, 0)
+
+
+def test_two_editors_saving_the_same_record_keeps_the_first_edit(new_page):
+    user("alice")
+    user("bob")
+    exercise = record_save(linked_exercise("tsentr-2019", name="Tsentr", region="Volga"))
+    url = f"/admin/tracker/exercise/{exercise.pk}/change/"
+    alice, bob = new_page(), new_page()
+    log_in(alice, "alice", PASSWORD)
+    log_in(bob, "bob", PASSWORD)
+    alice.goto(url)
+    bob.goto(url)
+
+    alice.fill("#id_name", "Tsentr-2019")
+    alice.click("input[name=_save]")
+    alice.wait_for_url("**/admin/tracker/exercise/")
+    bob.fill("#id_region", "Central Asia")
+    bob.click("input[name=_save]")
+
+    error = bob.locator(".errornote + ul.errorlist, ul.errorlist.nonfield").first.inner_text()
+    assert error.startswith("This exercise was changed by someone else after you opened it")
+    assert "alice saved it at" in error
+    assert "name “Tsentr” → “Tsentr-2019”" in error
+    stored = models.Exercise.objects.get(pk=exercise.pk)
+    assert (stored.name, stored.region) == ("Tsentr-2019", "Volga")

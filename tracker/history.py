@@ -1,0 +1,241 @@
+"""Every record's history, kept by django-reversion, and the checks built on it.
+
+A *revision* is one save of one record together with its link rows (an
+exercise with its participants and citations): who saved it, when, and a
+comment naming what changed. Reverting a revision in the admin restores the
+record and its links together, and a deleted record can be recovered with
+its links because the deletion itself is stored as a last revision.
+
+Writes reach this module only through :mod:`tracker.services`, which opens
+the revision around every save and delete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import reversion
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from reversion.models import Revision, Version
+from reversion.revisions import _follow_relations_recursive
+
+from .models import (
+    Actor,
+    Agreement,
+    AgreementParty,
+    ArmsDeal,
+    ArmsDealContractor,
+    Citation,
+    Exercise,
+    ExerciseParticipant,
+    Source,
+    Statement,
+    TrackedModel,
+)
+
+#: What is stored with each record: the link rows that belong to it.
+FOLLOW: dict[type[models.Model], tuple[str, ...]] = {
+    Actor: ("citations",),
+    Source: (),
+    Agreement: ("party_links", "citations"),
+    Exercise: ("participations", "citations"),
+    ArmsDeal: ("contractor_links", "citations"),
+    Statement: ("citations",),
+    # Link rows point back at their record, so a citation edited on its own
+    # page lands in the history of the record it supports.
+    AgreementParty: ("agreement",),
+    ExerciseParticipant: ("exercise",),
+    ArmsDealContractor: ("deal",),
+    Citation: ("agreement", "exercise", "arms_deal", "statement", "actor"),
+}
+
+
+def register_models() -> None:
+    """Register the records and link tables with reversion (once, at start-up)."""
+    for model, follow in FOLLOW.items():
+        if not reversion.is_registered(model):
+            reversion.register(model, follow=follow)
+
+
+#: Fields that change on every save and say nothing about the fact recorded.
+BOOKKEEPING_FIELDS = frozenset({"id", "created_at", "updated_at"})
+
+
+def describe_change(before: dict[str, Any] | None, record: TrackedModel) -> str:
+    """A revision comment naming the fields a save changed (``Changed name, summary.``)."""
+    if before is None:
+        return "Created."
+    changed = [
+        field.verbose_name
+        for field in record._meta.concrete_fields
+        if field.attname not in BOOKKEEPING_FIELDS
+        and before.get(field.attname) != getattr(record, field.attname)
+    ]
+    return f"Changed {', '.join(changed)}." if changed else ""
+
+
+def stored_values(record: TrackedModel) -> dict[str, Any] | None:
+    """The record's row as stored (``None`` for a record not yet saved)."""
+    if record.pk is None:
+        return None
+    names = [field.attname for field in record._meta.concrete_fields]
+    return type(record)._default_manager.filter(pk=record.pk).values(*names).first()
+
+
+def record_deletion(record: TrackedModel, user=None) -> None:
+    """Store ``record`` and its links as a last revision, commented as a deletion.
+
+    reversion keeps only versions of objects that still exist when a revision
+    closes, so a deletion cannot be recorded by its ordinary revision; this
+    writes the revision directly, before the rows go. The admin's “Recover
+    deleted …” page restores from it, links included.
+    """
+    objects = [record, *(obj for obj in _follow_relations_recursive(record) if obj != record)]
+    revision = Revision.objects.create(
+        date_created=timezone.now(),
+        user=user if getattr(user, "is_authenticated", False) else None,
+        comment=f"Deleted {record._meta.verbose_name} “{record}”.",
+    )
+    Version.objects.bulk_create(
+        Version(
+            revision=revision,
+            content_type=_content_type(type(obj)),
+            object_id=str(obj.pk),
+            db=obj._state.db or "default",
+            format="json",
+            serialized_data=serializers.serialize("json", [obj]),
+            object_repr=str(obj)[:191],
+        )
+        for obj in objects
+        if reversion.is_registered(type(obj))
+    )
+
+
+def _content_type(model):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(model)
+
+
+# ----------------------------------------------------------------------------
+# Versions and conflicts
+# ----------------------------------------------------------------------------
+def version_token(updated_at: dt.datetime) -> str:
+    """The version of a record as clients see it: microseconds since the epoch."""
+    return str(int(updated_at.timestamp() * 1_000_000))
+
+
+def parse_version_token(token: str) -> dt.datetime | None:
+    """The ``updated_at`` a version token stands for, or ``None`` if it is not one."""
+    token = token.strip()
+    if not token.isdigit() or len(token) > 20:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(token) / 1_000_000, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+class StaleRecord(ValidationError):
+    """A save based on a version of the record that is no longer the current one.
+
+    Raised by :func:`tracker.services.record_save` when another editor saved
+    the record after this editor opened it; nothing is written. ``changes``
+    lists what the other saves did, for the message.
+    """
+
+    def __init__(self, record: TrackedModel, changes: list[str]):
+        self.record = record
+        self.changes = changes
+        noun = record._meta.verbose_name
+        what = " ".join(changes) if changes else "It was changed."
+        super().__init__(
+            f"This {noun} was changed by someone else after you opened it, so your changes "
+            f"were not saved (nothing of theirs was overwritten). {what} Reload the "
+            f"{noun} to see the current version, then make your changes again.",
+            code="stale",
+        )
+
+
+#: How many of a record's latest versions a conflict message looks through.
+RECENT_VERSIONS = 20
+
+
+def changes_since(record: TrackedModel, since: dt.datetime) -> list[str]:
+    """Sentences saying who changed ``record`` after ``since``, when, and what.
+
+    The intervening revisions give who and when; the fields that differ
+    between the version saved at ``since`` and the stored row give what.
+    """
+    # Newest first; a revision's date is when it opened, just before the save it
+    # holds, so the version the editor opened is found by its saved updated_at.
+    recent = list(
+        Version.objects.get_for_object(record)
+        .select_related("revision__user")
+        .order_by("-revision__date_created", "-pk")[:RECENT_VERSIONS]
+    )
+    base, later = None, []
+    for version in recent:
+        saved_at = version.field_dict.get("updated_at")
+        if saved_at is not None and abs(saved_at - since) < dt.timedelta(milliseconds=1):
+            base = version
+            break
+        later.insert(0, version)
+    if base is None:
+        # No revision holds the version the editor opened (a record loaded from
+        # fixtures has none): the revisions opened after it are the changes.
+        later = [v for v in later if v.revision.date_created >= since]
+    if not later:
+        return ["A record it shows was changed."]
+    sentences = [
+        f"{_who(v.revision)} saved it at {_when(v.revision.date_created)}"
+        + (f": {v.revision.get_comment()}" if v.revision.get_comment() else ".")
+        for v in later
+    ]
+    if base is not None:
+        differences = _field_differences(base.field_dict, record)
+        if differences:
+            sentences.append("Now: " + "; ".join(differences) + ".")
+    return sentences
+
+
+def _who(revision: Revision) -> str:
+    return revision.user.get_username() if revision.user else "Someone"
+
+
+def _when(moment: dt.datetime) -> str:
+    return date_format(timezone.localtime(moment), "Y-m-d H:i:s") + " UTC"
+
+
+def _field_differences(old: dict[str, Any], record: TrackedModel) -> list[str]:
+    current = type(record)._default_manager.filter(pk=record.pk).values().first() or {}
+    differences = []
+    for field in record._meta.concrete_fields:
+        name = field.attname
+        if name in BOOKKEEPING_FIELDS or name not in old or name not in current:
+            continue
+        if old[name] != current[name]:
+            differences.append(
+                f"{field.verbose_name} “{_short(old[name])}” → “{_short(current[name])}”"
+            )
+    return differences
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def revisions_of(record: TrackedModel) -> Iterable[Version]:
+    """The record's versions, newest first, with their revisions' users."""
+    return (
+        Version.objects.get_for_object(record)
+        .select_related("revision__user")
+        .order_by("-revision__date_created", "-pk")
+    )
