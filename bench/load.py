@@ -74,7 +74,7 @@ class Recorder:
 
 
 def request(conn_holder: list, method: str, path: str, body=None, headers=None):
-    """One HTTP request on the thread's keep-alive connection; (status, payload)."""
+    """One HTTP request on the thread's keep-alive connection; (status, payload, headers)."""
     headers = {"Accept": "application/json", **(headers or {})}
     data = None
     if body is not None:
@@ -87,7 +87,7 @@ def request(conn_holder: list, method: str, path: str, body=None, headers=None):
             conn_holder[0].request(method, path, body=data, headers=headers)
             response = conn_holder[0].getresponse()
             payload = response.read()
-            return response.status, payload
+            return response.status, payload, response.headers
         except (OSError, http.client.HTTPException):
             conn_holder[0].close()
             conn_holder[0] = None
@@ -105,7 +105,7 @@ def reader(address, stop: threading.Event, recorder: Recorder, scale: int, seed:
         )
         started = time.perf_counter()
         try:
-            status, _ = request(holder, "GET", path)
+            status, _, _ = request(holder, "GET", path)
             label = str(status)
         except (OSError, http.client.HTTPException):
             label = "connection error"
@@ -132,28 +132,34 @@ def editor(
         }
         # Retry while the answer is not definite (5xx or no answer): the write may or
         # may not have happened; only a 201 counts as acknowledged.
+        version = None
         while not stop.is_set():
             started = time.perf_counter()
             try:
-                status, _ = request(holder, "POST", "/api/v1/statements/", body, auth)
+                status, _, answer = request(holder, "POST", "/api/v1/statements/", body, auth)
                 label = str(status)
             except (OSError, http.client.HTTPException):
                 status, label = None, "connection error"
             recorder.record("write", label, time.perf_counter() - started)
             if status == 201:
+                version = answer["ETag"]  # an update must name the version it changes
                 with recorder.lock:
                     recorder.acknowledged[slug] = body["text"]
                 break
             if status == 400:  # created by an attempt whose answer was lost: not acknowledged
                 break
             time.sleep(0.2)
-        if stop.is_set() or slug not in recorder.acknowledged or rng.random() < 0.5:
+        if stop.is_set() or version is None or rng.random() < 0.5:
             continue
         changed = body["text"] + " Revised."
         started = time.perf_counter()
         try:
-            status, _ = request(
-                holder, "PATCH", f"/api/v1/statements/{slug}/", {"text": changed}, auth
+            status, _, _ = request(
+                holder,
+                "PATCH",
+                f"/api/v1/statements/{slug}/",
+                {"text": changed},
+                {**auth, "If-Match": version},
             )
             label = str(status)
         except (OSError, http.client.HTTPException):

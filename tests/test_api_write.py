@@ -78,6 +78,19 @@ def test_token_holder_with_permission_creates_with_links(editor_api, actors):
     )
 
 
+def test_etag_of_a_create_answer_is_accepted_by_the_next_update(editor_api, actors):
+    created = editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
+
+    response = editor_api.patch(
+        "/api/v1/exercises/tsentr-2019/",
+        {"region": "Central Asia"},
+        format="json",
+        HTTP_IF_MATCH=created["ETag"],
+    )
+
+    assert (response.status_code, response.json()["region"]) == (200, "Central Asia")
+
+
 def test_session_login_can_write(editor_client, actors):
     response = editor_client.post(
         "/api/v1/exercises/", json.dumps(exercise_body()), content_type="application/json"

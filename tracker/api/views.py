@@ -67,7 +67,7 @@ ETAG_HEADER = OpenApiParameter(
     "ETag",
     OpenApiTypes.STR,
     location=OpenApiParameter.HEADER,
-    response=[200],
+    response=[200, 201],
     description="The record's version; send it back in If-Match when updating.",
 )
 
@@ -110,7 +110,9 @@ def document(serializer, name: str):
             responses={200: serializer, **READ_ERRORS},
         ),
         create=extend_schema(
-            summary=f"Create one of the {name}", responses={201: serializer, **WRITE_ERRORS}
+            summary=f"Create one of the {name}",
+            parameters=[ETAG_HEADER],
+            responses={201: serializer, **WRITE_ERRORS},
         ),
         update=extend_schema(
             summary=f"Replace one of the {name}",
@@ -228,6 +230,16 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         response = Response(self.get_serializer(instance).data)
         response["ETag"] = etag(instance)
         return response
+
+    def create(self, request, *args, **kwargs):
+        """Create a record; the answer carries its ETag, ready for a later If-Match."""
+        response = super().create(request, *args, **kwargs)
+        response["ETag"] = etag(self.saved_instance)
+        return response
+
+    def perform_create(self, serializer) -> None:
+        serializer.save()
+        self.saved_instance = serializer.instance
 
     def update(self, request, *args, **kwargs):
         """Replace or change a record, only from the version the client read (If-Match)."""
