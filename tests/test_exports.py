@@ -219,6 +219,30 @@ def test_queries_per_chunk_do_not_grow_with_rows(records):
     assert (len(produced), len(queries)) == (11, 3)
 
 
+@pytest.mark.parametrize("name", list(TABLES))
+def test_rows_from_directly_built_objects_equal_rows_from_django_objects(records, name):
+    # load_chunk fills instances from values_list() instead of Model.__init__:
+    # every table's rows must be exactly those of Django's own instances.
+    f.StatementFactory(slug="no-speaker", speaker=None, text="-")
+    table = TABLES[name]
+    queryset = table.prepare(table.model._default_manager.order_by("pk"))
+    built, usual = rows.load_chunk(queryset, 1000), list(queryset)
+    for chunk in (built, usual):
+        for attach in table.attach:
+            attach(chunk)
+
+    def shaped(objects):
+        if table.expand is None:
+            return [table.format_row(obj) for obj in objects]
+        return [table.format_row(item) for obj in objects for item in table.expand(obj)]
+
+    assert shaped(built) == shaped(usual)
+    assert shaped(built)
+    assert [obj.get_deferred_fields() for obj in built] == [
+        obj.get_deferred_fields() for obj in usual
+    ]
+
+
 def test_iter_rows_takes_a_filtered_queryset(records):
     f.ExerciseFactory(slug="other")
     selected = Exercise.objects.filter(slug="tsentr-2019")
