@@ -18,16 +18,21 @@ class Command(BaseCommand):
         "(read-only admin) — and print its password."
     )
 
+    #: A fixed role (as create_editor has); None means the --role option chooses it.
+    role: str | None = None
+
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--role", choices=sorted(ROLES), required=True)
+        if self.role is None:
+            parser.add_argument("--role", choices=sorted(ROLES), required=True)
         parser.add_argument("--email", default="")
         parser.add_argument(
             "--password",
             help="Password to set; a strong random one is generated and printed if omitted.",
         )
 
-    def handle(self, *args, username: str, role: str, email: str, password: str | None, **opts):
+    def handle(self, *args, username: str, email: str, password: str | None, **opts):
+        role = self.role or opts["role"]
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user named “{username}” already exists.")
         password = password or secrets.token_urlsafe(12)
