@@ -314,4 +314,9 @@ def overlap_q(start: str, end: str | None, date_from: dt.date | None, date_to: d
                 latest_bound |= Q(**{f"{end}__isnull": True}) & started_after
                 latest_bound |= Q(**{f"{end}_precision": precision, f"{end}__gte": floor})
         condition &= latest_bound
+        if end is None:
+            # Implied by the bounds above (the coarsest precision's floor is the
+            # earliest), but sargable: an index on the date can start its range
+            # scan here instead of filtering every older row.
+            condition &= Q(**{f"{start}__gte": normalise(date_from, Precision.DECADE)})
     return condition
