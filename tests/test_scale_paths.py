@@ -88,6 +88,23 @@ def test_api_next_links_visit_every_row_once_when_the_count_is_estimated(api, se
     assert estimated == (["true"] * 3 if ON_POSTGRESQL else [None] * 3)
 
 
+def test_api_sync_cursor_visits_every_row_once_when_the_filtered_count_is_estimated(api, settings):
+    settings.API_EXACT_COUNT_LIMIT = 5
+    make_exercises(12)
+    analyse(Exercise)
+
+    url, seen, estimated = "/api/v1/exercises/?page_size=5&updated_since=2000-01-01T00:00Z", [], []
+    while url:
+        response = api.get(url)
+        body = response.json()
+        seen += [row["slug"] for row in body["results"]]
+        estimated.append(response.headers.get("X-Count-Estimated"))
+        url = body["next"]
+
+    assert sorted(seen) == [f"drill-{n:02d}" for n in range(12)]
+    assert estimated == (["true"] * 3 if ON_POSTGRESQL else [None] * 3)
+
+
 def test_api_count_is_exact_and_unmarked_below_the_limit(api):
     make_exercises(3)
     response = api.get("/api/v1/exercises/")

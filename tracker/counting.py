@@ -33,7 +33,7 @@ def table_estimate(queryset: QuerySet) -> int | None:
 
 def plan_estimate(queryset: QuerySet) -> int | None:
     """The planner's estimate of the rows a filtered queryset returns."""
-    plan = json.loads(queryset.select_related(None).order_by().explain(format="json"))
+    plan = json.loads(queryset.order_by().explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
@@ -42,7 +42,10 @@ def count_rows(queryset: QuerySet, exact_limit: int) -> tuple[int, bool]:
     if connections[queryset.db].vendor != "postgresql":
         return queryset.count(), True
     # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery.
-    capped = queryset.select_related(None).order_by()[: exact_limit + 1].count()
+    if queryset.query.select_related:  # (a values() queryset has no joins to drop)
+        queryset = queryset.select_related(None)
+    # Only the key in the LIMIT subquery: its rows are counted, not read.
+    capped = queryset.order_by().values("pk")[: exact_limit + 1].count()
     if capped <= exact_limit:
         return capped, True
     estimate = table_estimate(queryset) if not queryset.query.where else plan_estimate(queryset)

@@ -58,6 +58,17 @@ class FuzzyDateSchemaSerializer(serializers.Serializer):
         ref_name = "FuzzyDate"
 
 
+def fuzzy_date_representation(value: FuzzyDate) -> dict[str, Any]:
+    """A fuzzy date as the API shows it (see :class:`FuzzyDateField`)."""
+    return {
+        "date": value.value.isoformat() if value.value else None,
+        "precision": Precision(value.precision).label if value.precision else None,
+        "qualifier": value.qualifier or "",
+        "iso": value.iso,
+        "display": value.display(),
+    }
+
+
 class FuzzyDateField(serializers.Field):
     """One fuzzy date, read from and written to its three model columns.
 
@@ -85,14 +96,7 @@ class FuzzyDateField(serializers.Field):
         return super().validate_empty_values(data)
 
     def to_representation(self, instance) -> dict[str, Any]:
-        value = instance.fuzzy(self.field_name)
-        return {
-            "date": value.value.isoformat() if value.value else None,
-            "precision": Precision(value.precision).label if value.precision else None,
-            "qualifier": value.qualifier or "",
-            "iso": value.iso,
-            "display": value.display(),
-        }
+        return fuzzy_date_representation(instance.fuzzy(self.field_name))
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         fuzzy = self._parse(data)

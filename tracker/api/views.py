@@ -26,6 +26,7 @@ from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .pagination import RecordPagination
 from .parsers import LimitedJSONParser
+from .readers import reader_for
 from .renderers import CSVRenderer
 
 #: Parameters every list understands besides its filters.
@@ -199,9 +200,13 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     csv_enabled = True
 
     def list(self, request, *args, **kwargs):
+        """A page of records, read as plain values (``readers``), shaped as the serializer."""
         if request.accepted_renderer.format == "csv":
             return self.csv_response()
-        return super().list(request, *args, **kwargs)
+        reader = reader_for(self.get_serializer_class())
+        page = self.paginate_queryset(reader.rows(self.filter_queryset(self.get_queryset())))
+        data = reader.represent(page, request, self.format_kwarg)
+        return self.get_paginated_response(data)
 
     def csv_response(self) -> StreamingHttpResponse:
         """Every row the same filters select, all pages, streamed as CSV.

@@ -1,0 +1,241 @@
+"""The list pages' read path: plain column values in, the serializers' JSON out.
+
+A list page built from model instances spent most of its time outside the
+database: Django building instances and related managers for every linked row
+(prefetching), DRF walking its fields for every record and link. A
+:class:`PageReader` is compiled once per serializer class from the
+serializer's own fields, so the serializer stays the one description of a
+record's shape (and of the OpenAPI schema); the reader only changes how the
+values are fetched:
+
+* the page's own columns and its single links (speaker, supplier, parent,
+  replaced agreement) in one ``values()`` query, the links by join;
+* each list of links (citations, participants, what a statement concerns) in
+  one ``values()`` query for the whole page, ordered as the prefetch orders it;
+* every value is still formatted by the serializer field's own
+  ``to_representation`` (dates, decimals, timestamps), and fuzzy dates by
+  :func:`tracker.api.fields.fuzzy_date_representation`.
+
+``tests/test_api_readers.py`` checks that every resource's page equals the
+serializer's output for the same records. A field type the reader does not
+know is refused when the reader is compiled, not silently skipped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from django.db import models
+from django.db.models import QuerySet
+from rest_framework import relations, serializers
+
+from ..dates import FuzzyDate
+from .fields import FuzzyDateField, SummaryField, fuzzy_date_representation
+
+Row = dict[str, Any]
+#: Builds one output value from a row of values and the page's loaded links.
+Render = Callable[[Row, dict[str, dict[int, list[Any]]]], Any]
+
+#: Stands in for a slug while the detail URL pattern is reversed once per page.
+SLUG_MARK = "readerslugmark"
+
+
+class PageReader:
+    """How one serializer's records are read from plain values (see the module doc)."""
+
+    def __init__(self, serializer_class: type[serializers.ModelSerializer]):
+        serializer = serializer_class()
+        self.model = serializer.Meta.model
+        self.columns: list[str] = ["pk"]
+        #: Links by output name: from a page's rows, ``{key: representation}``, where the
+        #: key is the record's pk (lists of links) or the linked record's pk (one link).
+        self.loaders: dict[str, Callable[[list[Row]], dict[int, Any]]] = {}
+        self.url_field: relations.HyperlinkedIdentityField | None = None
+        self.renders: list[tuple[str, Render]] = []
+        for name, field in serializer.fields.items():
+            if field.write_only:
+                continue
+            self.renders.append((name, self._compile(name, field)))
+        # The keyset cursor of sync pages is built from these two.
+        for column in ("slug", "updated_at"):
+            if column not in self.columns:
+                self.columns.append(column)
+
+    # -- reading ------------------------------------------------------------------
+    def rows(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` (filtered and ordered) as the values a page needs, without prefetching."""
+        return queryset.select_related(None).prefetch_related(None).values(*self.columns)
+
+    def represent(self, rows: Iterable[Row], request, format: str | None = None) -> list[dict]:
+        """The page's records as the serializer would show them (``format``: a URL suffix)."""
+        rows = list(rows)
+        loaded = {name: load(rows) for name, load in self.loaders.items()} if rows else {}
+        url = self._url_template(request, format)
+        renders = self.renders
+        out = []
+        for row in rows:
+            item = {name: render(row, loaded) for name, render in renders}
+            if url is not None:
+                item["api_url"] = url.replace(SLUG_MARK, row["slug"])
+            out.append(item)
+        return out
+
+    def _url_template(self, request, format: str | None) -> str | None:
+        if self.url_field is None:
+            return None
+        # One reverse() per page instead of one per record.
+        marker = type("Marker", (), {self.url_field.lookup_field: SLUG_MARK})()
+        return self.url_field.get_url(marker, self.url_field.view_name, request, format)
+
+    # -- compiling ----------------------------------------------------------------
+    def _compile(self, name: str, field: serializers.Field) -> Render:
+        if isinstance(field, relations.HyperlinkedIdentityField):
+            self.url_field = field
+            return lambda row, loaded: None  # filled in by represent()
+        if isinstance(field, FuzzyDateField):
+            return self._fuzzy_date(field.field_name)
+        if isinstance(field, SummaryField):
+            return self._foreign_key(name, field)
+        if isinstance(field, relations.ManyRelatedField):
+            self.loaders[name] = self._many_to_many_loader(field)
+            return lambda row, loaded: loaded.get(name, {}).get(row["pk"], [])
+        if isinstance(field, serializers.ListSerializer):
+            self.loaders[name] = self._link_rows_loader(field)
+            return lambda row, loaded: loaded.get(name, {}).get(row["pk"], [])
+        if isinstance(field, serializers.Serializer) and field.source == "*":
+            parts = [(n, self._compile(n, f)) for n, f in field.fields.items()]
+            return lambda row, loaded: {n: render(row, loaded) for n, render in parts}
+        return self._plain(field)
+
+    def _column(self, column: str) -> str:
+        if column not in self.columns:
+            self.columns.append(column)
+        return column
+
+    def _plain(self, field: serializers.Field) -> Render:
+        _check_plain(field, self.model)
+        return _plain_render(field, self._column(field.source))
+
+    def _fuzzy_date(self, name: str) -> Render:
+        columns = [self._column(name + suffix) for suffix in ("", "_precision", "_qualifier")]
+        return lambda row, loaded: fuzzy_date_representation(
+            FuzzyDate(row[columns[0]], row[columns[1]], row[columns[2]])
+        )
+
+    def _foreign_key(self, name: str, field: SummaryField) -> Render:
+        """A record's own link (speaker, supplier, parent): the linked rows by one query.
+
+        Not a join, so that the page's count and plan stay on the one table.
+        """
+        column = self._column(self.model._meta.get_field(field.source).attname)
+        target = self.model._meta.get_field(field.source).related_model
+        summary = summary_fields(field)
+        parts = [(n, sub.source, sub.to_representation) for n, sub in summary]
+
+        def load(page: list[Row]) -> dict[int, Any]:
+            keys = {row[column] for row in page} - {None}
+            rows = target._default_manager.filter(pk__in=keys).values(
+                "pk", *(c for _, c, _ in parts)
+            )
+            return {
+                row["pk"]: {n: (None if row[c] is None else rep(row[c])) for n, c, rep in parts}
+                for row in rows
+            }
+
+        self.loaders[name] = load
+        return lambda row, loaded: None if row[column] is None else loaded[name][row[column]]
+
+    def _many_to_many_loader(self, field: relations.ManyRelatedField):
+        """A statement's ``about_*`` list: the targets, ordered as their model orders them."""
+        relation = self.model._meta.get_field(field.source)
+        target = relation.related_model
+        owner = relation.related_query_name()
+        summary = summary_fields(field.child_relation)
+        columns = [sub.source for _, sub in summary]
+        parts = [(name, sub.source, sub.to_representation) for name, sub in summary]
+
+        def load(page: list[Row]) -> dict[int, list[Any]]:
+            found: dict[int, list[Any]] = defaultdict(list)
+            pks = [row["pk"] for row in page]
+            rows = target._default_manager.filter(**{f"{owner}__in": pks}).values(owner, *columns)
+            for row in rows:
+                found[row[owner]].append(
+                    {n: (None if row[c] is None else rep(row[c])) for n, c, rep in parts}
+                )
+            return found
+
+        return load
+
+    def _link_rows_loader(self, field: serializers.ListSerializer):
+        """Link rows (citations, participants, parties, contractors) of the whole page."""
+        relation = self.model._meta.get_field(field.source)
+        link_model = relation.related_model
+        owner = relation.field.attname
+        child = field.child
+        columns: list[str] = [owner]
+        renders: list[tuple[str, Render]] = []
+        for name, sub in child.fields.items():
+            if isinstance(sub, SummaryField):
+                renders.append((name, _joined_link(sub, columns)))
+                continue
+            _check_plain(sub, link_model)
+            columns.append(sub.source)
+            renders.append((name, _plain_render(sub, sub.source)))
+
+        def load(page: list[Row]) -> dict[int, list[Any]]:
+            found: dict[int, list[Any]] = defaultdict(list)
+            pks = [row["pk"] for row in page]
+            rows = link_model._default_manager.filter(**{f"{owner}__in": pks}).values(*columns)
+            for row in rows:
+                found[row[owner]].append({n: render(row, {}) for n, render in renders})
+            return found
+
+        return load
+
+
+def _joined_link(field: SummaryField, columns: list[str]) -> Render:
+    """A link row's linked record (a participant's actor), read by join into ``columns``."""
+    prefix = field.source + "__"
+    key = prefix + "slug"
+    parts = []
+    for name, sub in summary_fields(field):
+        parts.append((name, prefix + sub.source, sub.to_representation))
+        columns.append(prefix + sub.source)
+    if key not in columns:
+        columns.append(key)
+    return lambda row, loaded: (
+        None
+        if row[key] is None
+        else {n: (None if row[c] is None else rep(row[c])) for n, c, rep in parts}
+    )
+
+
+def _check_plain(field: serializers.Field, model: type[models.Model]) -> None:
+    """Refuse, when compiling, a field that is not one column of ``model``."""
+    if isinstance(field, relations.RelatedField | serializers.BaseSerializer):
+        raise TypeError(f"PageReader cannot read {type(field).__name__} {field.field_name!r}")
+    model._meta.get_field(field.source)  # FieldDoesNotExist for a computed attribute
+
+
+def _plain_render(field: serializers.Field, column: str) -> Render:
+    # As DRF's Serializer.to_representation: None stays None, unformatted.
+    to_representation = field.to_representation
+    return lambda row, loaded: None if row[column] is None else to_representation(row[column])
+
+
+def summary_fields(field: SummaryField) -> list[tuple[str, serializers.Field]]:
+    """The plain fields of a link's summary (``slug``, ``name``, ...)."""
+    fields = list(field.summary_serializer().fields.items())
+    for name, sub in fields:
+        if isinstance(sub, relations.RelatedField | serializers.BaseSerializer):
+            raise TypeError(f"PageReader cannot read {type(sub).__name__} {name!r} in a summary")
+    return fields
+
+
+@cache
+def reader_for(serializer_class: type[serializers.ModelSerializer]) -> PageReader:
+    """The compiled reader of a serializer class (compiled once per process)."""
+    return PageReader(serializer_class)
