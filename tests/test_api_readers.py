@@ -94,3 +94,15 @@ def test_a_page_format_suffix_is_kept_in_record_urls(article):
     )
 
     assert item["api_url"] == "http://testserver/api/v1/actors/china.json"
+
+
+def test_pages_of_the_same_length_reuse_compiled_link_queries_with_their_own_ids(article):
+    request = APIRequestFactory().get("/api/v1/")
+    reader = reader_for(api_serializers.StatementSerializer)
+    rows = list(reader.rows(models.Statement.objects.order_by("slug")))
+    expected = serializer_output(StatementViewSet, request)
+    by_slug = {item["slug"]: item for item in expected}
+
+    first, second = reader.represent(rows[:20], request), reader.represent(rows[20:40], request)
+
+    assert first + second == [by_slug[row["slug"]] for row in rows[:40]]
