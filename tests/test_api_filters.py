@@ -14,6 +14,7 @@ from tests.api_factories import (
     linked_statement,
 )
 from tests.factories import ActorFactory, ExerciseFactory, SourceFactory
+from tracker.dates import Precision
 
 pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
@@ -346,3 +347,25 @@ def test_updated_since_with_an_unusual_offset_is_read_in_utc(api):
     response = api.get("/api/v1/exercises/?updated_since=1241-10-25T14:35:49%2B16:26")
 
     assert response.status_code == 200
+
+
+def test_statement_date_range_keeps_coarse_dates_that_reach_date_from(api):
+    for slug, value, precision in [
+        ("decade-2010s", "2010-01-01", Precision.DECADE),
+        ("year-2014", "2014-01-01", YEAR),
+        ("day-2014-05", "2014-05-31", DAY),
+        ("day-2014-07", "2014-07-01", DAY),
+    ]:
+        linked_statement(slug, None, date=day(value), date_precision=precision)
+
+    response = api.get("/api/v1/statements/?date_from=2014-06-01")
+
+    assert slugs(response) == ["decade-2010s", "year-2014", "day-2014-07"]
+
+
+def test_statement_date_range_beyond_every_date_is_empty(api):
+    linked_statement("day-2014-07", None, date=day("2014-07-01"), date_precision=DAY)
+
+    response = api.get("/api/v1/statements/?date_from=2014-07-02")
+
+    assert (slugs(response), response.json()["count"]) == ([], 0)

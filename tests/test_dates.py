@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.factories import ExerciseFactory
-from tracker.dates import FuzzyDate, Precision, Qualifier, overlap_q
-from tracker.models import Exercise
+from tests.factories import ExerciseFactory, StatementFactory
+from tracker.dates import FuzzyDate, Precision, Qualifier, earliest_match, overlap_q
+from tracker.models import Exercise, Statement
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,36 @@ def test_overlap_respects_the_precision_of_each_date():
         overlap_q("start_date", "end_date", dt.date(2019, 1, 15), dt.date(2019, 1, 20))
     ).order_by("slug")
     assert list(january) == [spanning, year]
+
+
+def said(slug: str, value: dt.date, precision: int) -> None:
+    StatementFactory(slug=slug, date=value, date_precision=precision)
+
+
+@pytest.mark.django_db
+def test_earliest_match_is_the_first_date_whose_period_reaches_date_from():
+    said("decade-2000s", dt.date(2000, 1, 1), Precision.DECADE)  # reaches 2014-06-01
+    said("year-2013", dt.date(2013, 1, 1), Precision.YEAR)  # ends 2013-12-31
+    said("year-2014", dt.date(2014, 1, 1), Precision.YEAR)  # reaches 2014-06-01
+    said("day-2014-05", dt.date(2014, 5, 31), Precision.DAY)
+
+    first = earliest_match(Statement.objects.all(), "date", dt.date(2014, 6, 1))
+
+    assert first == dt.date(2014, 1, 1)
+
+
+@pytest.mark.django_db
+def test_earliest_match_finds_a_decade_before_finer_dates():
+    said("decade-2010s", dt.date(2010, 1, 1), Precision.DECADE)
+    said("day-2015", dt.date(2015, 3, 1), Precision.DAY)
+
+    assert earliest_match(Statement.objects.all(), "date", dt.date(2015, 1, 1)) == dt.date(
+        2010, 1, 1
+    )
+
+
+@pytest.mark.django_db
+def test_earliest_match_is_none_when_no_date_reaches_date_from():
+    said("month-2019-09", dt.date(2019, 9, 1), Precision.MONTH)
+
+    assert earliest_match(Statement.objects.all(), "date", dt.date(2019, 10, 1)) is None

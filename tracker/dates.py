@@ -320,3 +320,33 @@ def overlap_q(start: str, end: str | None, date_from: dt.date | None, date_to: d
             # scan here instead of filtering every older row.
             condition &= Q(**{f"{start}__gte": normalise(date_from, Precision.DECADE)})
     return condition
+
+
+def precision_index(prefix: str, field: str) -> models.Index:
+    """An index on (precision, date), which :func:`earliest_match` probes."""
+    return models.Index(fields=[f"{field}_precision", field], name=f"{prefix}_{field}_prec_idx")
+
+
+def earliest_match(queryset: models.QuerySet, field: str, date_from: dt.date) -> dt.date | None:
+    """The earliest ``field`` of a row whose single date reaches ``date_from`` (None: no row).
+
+    ``overlap_q`` on a single date is an OR with one floor per precision, and an
+    index scan cannot start at an OR: a list ordered by the date read every row
+    from the coarsest floor (up to a decade before ``date_from``) and dropped
+    the finer-grained ones. Adding ``field >= earliest_match(...)`` to the
+    filter changes no result and lets the scan start at the first match. One
+    probe of :func:`precision_index` per precision.
+    """
+    manager = queryset.model._default_manager.using(queryset.db)
+    found = []
+    for precision in Precision.values:
+        floor = normalise(date_from, precision)
+        first = (
+            manager.filter(**{f"{field}_precision": precision, f"{field}__gte": floor})
+            .order_by(field)
+            .values_list(field, flat=True)
+            .first()
+        )
+        if first is not None:
+            found.append(first)
+    return min(found, default=None)

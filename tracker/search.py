@@ -1,7 +1,7 @@
 """Case-insensitive search over a record's own texts and its linked records' names.
 
 ``icontains`` on a column of the searched table is what the trigram indexes
-(migration 0002 and 0020) serve. A search field across a relation
+(migrations 0002 and 0004) serve. A search field across a relation
 (``speaker__name``) written the plain way adds a join, and an ``OR`` whose
 arms lie in two tables cannot be answered from indexes: PostgreSQL then
 reads every row. Here such a field becomes a condition on the searched

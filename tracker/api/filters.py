@@ -25,7 +25,7 @@ from django_countries import countries
 from drf_spectacular.drainage import set_override
 
 from .. import models
-from ..dates import overlap_q
+from ..dates import earliest_match, overlap_q
 from ..search import AnyOf, contains_any, field_condition
 from ..services import citation_target_field
 
@@ -273,6 +273,12 @@ class RecordFilterSet(django_filters.FilterSet):
             for start, end in self.date_periods:
                 condition |= overlap_q(start, end, date_from, date_to)
             queryset = queryset.filter(condition)
+            if date_from and self.date_periods[0][1] is None and len(self.date_periods) == 1:
+                # Changes no result; lets the date index start where matches begin.
+                first = earliest_match(queryset, self.date_periods[0][0], date_from)
+                if first is None:
+                    return queryset.none()
+                queryset = queryset.filter(**{f"{self.date_periods[0][0]}__gte": first})
         if data.get("updated_since"):
             queryset = queryset.order_by("updated_at", "slug")
         return queryset

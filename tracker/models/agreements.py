@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
-from ..dates import date_order_constraint, fuzzy_date_constraints, fuzzy_date_fields
+from ..dates import (
+    date_order_constraint,
+    fuzzy_date_constraints,
+    fuzzy_date_fields,
+    precision_index,
+)
 from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
@@ -98,6 +103,7 @@ class Agreement(TrackedModel):
         ]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="agreement_sync_idx"),
+            precision_index("agreement", "concluded"),
             *ordering_indexes(
                 "agreement",
                 ["concluded", "concluded_precision", "slug"],

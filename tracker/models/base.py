@@ -54,7 +54,7 @@ def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -
     ascending order is served by the field's own index (``created_at`` gets
     one here) with an incremental sort on slug among equal values. Descending
     orders need ``DESC NULLS LAST`` indexes, which SQLite cannot create: they
-    are made on PostgreSQL only, by migration 0020.
+    are made on PostgreSQL only, by migration 0004.
     """
     indexes = [models.Index(fields=default, name=f"{prefix}_order_idx")]
     if "created_at" in fields:

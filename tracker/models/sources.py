@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from ..dates import fuzzy_date_constraints, fuzzy_date_fields
+from ..dates import fuzzy_date_constraints, fuzzy_date_fields, precision_index
 from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
@@ -48,6 +48,7 @@ class Source(TrackedModel):
         constraints = [*fuzzy_date_constraints("published")]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="source_sync_idx"),
+            precision_index("source", "published"),
             *ordering_indexes(
                 "source", ["title", "slug"], ("title", "published", "created_at", "updated_at")
             ),

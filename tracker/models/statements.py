@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from ..dates import fuzzy_date_constraints, fuzzy_date_fields
+from ..dates import fuzzy_date_constraints, fuzzy_date_fields, precision_index
 from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
 
 
@@ -76,6 +76,7 @@ class Statement(TrackedModel):
         ]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="statement_sync_idx"),
+            precision_index("statement", "date"),
             *ordering_indexes(
                 "statement",
                 ["date", "date_precision", "slug"],
