@@ -215,8 +215,23 @@ def test_queries_per_chunk_do_not_grow_with_rows(records):
         )
     with CaptureQueriesContext(connection) as queries:
         produced = list(TABLES["exercises"].iter_rows())
-    # Exercises, their participations (with actors), their citations (with sources).
-    assert (len(produced), len(queries)) == (11, 3)
+    # Exercises; participations, then the slugs of actors not seen yet; citations,
+    # then the slugs of sources not seen yet.
+    assert (len(produced), len(queries)) == (11, 5)
+
+
+def test_linked_slugs_are_read_once_per_export_not_once_per_chunk(records):
+    for n in range(4):
+        services.record_save(
+            f.ExerciseFactory.build(slug=f"extra-{n}"),
+            links=[{"actor": records["china"]}],
+            citations=[{"source": records["source"], "footnote": n + 1}],
+        )
+    with CaptureQueriesContext(connection) as queries:
+        produced = list(TABLES["exercises"].iter_rows(chunk_size=2))
+
+    slug_reads = [q for q in queries if 'SELECT "tracker_actor"."id"' in q["sql"]]
+    assert (len(produced), len(slug_reads)) == (5, 1)
 
 
 @pytest.mark.parametrize("name", list(TABLES))
@@ -229,7 +244,7 @@ def test_rows_from_directly_built_objects_equal_rows_from_django_objects(records
     built, usual = rows.load_chunk(queryset, 1000), list(queryset)
     for chunk in (built, usual):
         for attach in table.attach:
-            attach(chunk)
+            attach(chunk, rows.SlugCache())
 
     def shaped(objects):
         if table.expand is None:
