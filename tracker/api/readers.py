@@ -130,26 +130,9 @@ class PageReader:
 
         Not a join, so that the page's count and plan stay on the one table.
         """
-        column = self._column(self.model._meta.get_field(field.source).attname)
-        target = self.model._meta.get_field(field.source).related_model
-        summary = summary_fields(field)
-        parts = [(n, sub.source, sub.to_representation) for n, sub in summary]
-
-        def load(page: list[Row]) -> dict[int, Any]:
-            keys = {row[column] for row in page} - {None}
-            rows = query.rows(sorted(keys))
-            return {
-                row["pk"]: {n: (None if row[c] is None else rep(row[c])) for n, c, rep in parts}
-                for row in rows
-            }
-
-        query = IdQuery(
-            target,
-            lambda ids: target._default_manager.filter(pk__in=ids).values(
-                "pk", *(c for _, c, _ in parts)
-            ),
-        )
-        self.loaders[name] = load
+        lookup = SummaryLookup(self.model, field)
+        column = self._column(lookup.column)
+        self.loaders[name] = lambda page: lookup.load(row[column] for row in page)
         return lambda row, loaded: None if row[column] is None else loaded[name][row[column]]
 
     def _many_to_many_loader(self, field: relations.ManyRelatedField):
@@ -178,25 +161,41 @@ class PageReader:
         return load
 
     def _link_rows_loader(self, field: serializers.ListSerializer):
-        """Link rows (citations, participants, parties, contractors) of the whole page."""
+        """Link rows (citations, participants, parties, contractors) of the whole page.
+
+        The records they link to (a participant's actor, a citation's source) are
+        read by key afterwards, not joined: joined, PostgreSQL hashed the whole
+        actors table for a page of exercises once it had 20,000 actors.
+        """
         relation = self.model._meta.get_field(field.source)
         link_model = relation.related_model
         owner = relation.field.attname
-        child = field.child
         columns: list[str] = [owner]
-        renders: list[tuple[str, Render]] = []
-        for name, sub in child.fields.items():
+        plain: list[tuple[str, Render]] = []
+        linked: list[tuple[str, str, SummaryLookup]] = []
+        for name, sub in field.child.fields.items():
             if isinstance(sub, SummaryField):
-                renders.append((name, _joined_link(sub, columns)))
+                lookup = SummaryLookup(link_model, sub)
+                columns.append(lookup.column)
+                linked.append((name, lookup.column, lookup))
                 continue
             _check_plain(sub, link_model)
             columns.append(sub.source)
-            renders.append((name, _plain_render(sub, sub.source)))
+            plain.append((name, _plain_render(sub, sub.source)))
+        names = [name for name, _ in field.child.fields.items()]
 
         def load(page: list[Row]) -> dict[int, list[Any]]:
+            rows = query.rows([row["pk"] for row in page])
+            summaries = [
+                (name, column, lookup.load(row[column] for row in rows))
+                for name, column, lookup in linked
+            ]
             found: dict[int, list[Any]] = defaultdict(list)
-            for row in query.rows([row["pk"] for row in page]):
-                found[row[owner]].append({n: render(row, {}) for n, render in renders})
+            for row in rows:
+                item = {name: render(row, {}) for name, render in plain}
+                for name, column, by_key in summaries:
+                    item[name] = None if row[column] is None else by_key[row[column]]
+                found[row[owner]].append({name: item[name] for name in names})
             return found
 
         query = IdQuery(
@@ -205,8 +204,29 @@ class PageReader:
                 *columns
             ),
         )
-
         return load
+
+
+class SummaryLookup:
+    """The summaries (``{slug, name}``) of the records a foreign key of ``model`` points at."""
+
+    def __init__(self, model: type[models.Model], field: SummaryField):
+        relation = model._meta.get_field(field.source)
+        self.column = relation.attname
+        target = relation.related_model
+        self.parts = [(n, sub.source, sub.to_representation) for n, sub in summary_fields(field)]
+        columns = [c for _, c, _ in self.parts]
+        self.query = IdQuery(
+            target, lambda ids: target._default_manager.filter(pk__in=ids).values("pk", *columns)
+        )
+
+    def load(self, keys: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+        """``{key: summary}`` for the given keys (None skipped), in one query."""
+        rows = self.query.rows(sorted(set(keys) - {None}))
+        return {
+            row["pk"]: {n: (None if row[c] is None else rep(row[c])) for n, c, rep in self.parts}
+            for row in rows
+        }
 
 
 class IdQuery:
@@ -265,23 +285,6 @@ def _convert(row: tuple, converters: list, connection) -> list:
             value = function(value, expression, connection)
         row[position] = value
     return row
-
-
-def _joined_link(field: SummaryField, columns: list[str]) -> Render:
-    """A link row's linked record (a participant's actor), read by join into ``columns``."""
-    prefix = field.source + "__"
-    key = prefix + "slug"
-    parts = []
-    for name, sub in summary_fields(field):
-        parts.append((name, prefix + sub.source, sub.to_representation))
-        columns.append(prefix + sub.source)
-    if key not in columns:
-        columns.append(key)
-    return lambda row, loaded: (
-        None
-        if row[key] is None
-        else {n: (None if row[c] is None else rep(row[c])) for n, c, rep in parts}
-    )
 
 
 def _check_plain(field: serializers.Field, model: type[models.Model]) -> None:
