@@ -41,10 +41,16 @@ def count_rows(queryset: QuerySet, exact_limit: int) -> tuple[int, bool]:
     """``(count, exact)``: exact up to ``exact_limit`` rows, estimated above on PostgreSQL."""
     if connections[queryset.db].vendor != "postgresql":
         return queryset.count(), True
-    # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery.
+    if not queryset.query.where:
+        # A whole table the statistics put well over the limit: its estimate
+        # without counting the first rows (the common case of a plain list page).
+        estimate = table_estimate(queryset)
+        if estimate is not None and estimate > 2 * exact_limit:
+            return estimate, False
     if queryset.query.select_related:  # (a values() queryset has no joins to drop)
         queryset = queryset.select_related(None)
-    # Only the key in the LIMIT subquery: its rows are counted, not read.
+    # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery; only the
+    # key in it: its rows are counted, not read.
     capped = queryset.order_by().values("pk")[: exact_limit + 1].count()
     if capped <= exact_limit:
         return capped, True

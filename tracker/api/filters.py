@@ -21,6 +21,7 @@ import django_filters
 from django import forms
 from django.core.validators import validate_slug
 from django.db.models import F, Q, QuerySet
+from django.utils.choices import BaseChoiceIterator
 from django_countries import countries
 from drf_spectacular.drainage import set_override
 
@@ -32,31 +33,27 @@ from ..services import citation_target_field
 MAX_SEARCH_TERMS = 10
 
 
-class SharedChoices(list):
-    """A choice list shared, not copied, by the filters and form fields built from it.
+class SharedChoices(BaseChoiceIterator):
+    """Choices shared, never copied or rebuilt, by the filters and form fields using them.
 
-    django-filter deep copies every filter for each request, and Django's form
-    deep copies every field: copying 250 country choices twice cost more
-    than the rest of a list's filtering. The list is never changed.
+    For every request django-filter deep copies each filter, builds its form
+    field (which normalises the choices into a new list) and the form deep
+    copies the field: for 250 countries that was more work than the rest of a
+    list's filtering. Django keeps a ``BaseChoiceIterator`` as it is; the
+    choices never change.
     """
+
+    def __init__(self, choices):
+        self.choices = tuple(choices)
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self) -> int:
+        return len(self.choices)
 
     def __deepcopy__(self, memo) -> SharedChoices:
         return self
-
-
-class SharedChoicesField(forms.MultipleChoiceField):
-    """A multiple-choice form field whose copies share its (unchanging) choices."""
-
-    def __deepcopy__(self, memo):
-        result = forms.Field.__deepcopy__(self, memo)  # skips ChoiceField's copy of choices
-        result._choices = self._choices
-        return result
-
-
-class SharedChoicesFilter(django_filters.MultipleChoiceFilter):
-    """Several values of a record's own field (any of them), with shared choices."""
-
-    field_class = SharedChoicesField
 
 
 COUNTRY_CHOICES = SharedChoices((code, name) for code, name in countries)
@@ -106,7 +103,7 @@ class AllOfFilter(django_filters.ModelMultipleChoiceFilter):
         return qs
 
 
-class AllOfValuesFilter(SharedChoicesFilter):
+class AllOfValuesFilter(django_filters.MultipleChoiceFilter):
     """Like :class:`AllOfFilter`, for plain values (country codes, footnote numbers)."""
 
     def __init__(self, *args, condition: Callable[[object], Q], **kwargs):
@@ -364,7 +361,7 @@ def citation_filters(model) -> dict[str, django_filters.Filter]:
 
 def choices_filter(choices, help_text: str) -> django_filters.MultipleChoiceFilter:
     """A record's own single-valued field: several values mean any of them."""
-    return SharedChoicesFilter(
+    return django_filters.MultipleChoiceFilter(
         choices=choices, distinct=False, help_text=f"{help_text} Repeat for any of several."
     )
 
