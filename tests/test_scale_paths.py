@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.core.paginator import EmptyPage
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import ActorFactory, ExerciseFactory, StatementFactory
@@ -55,6 +56,20 @@ def test_count_above_the_limit_is_an_estimate_on_postgresql_and_exact_elsewhere(
         assert count >= 6 and filtered >= 6
     else:
         assert (count, exact, filtered, filtered_exact) == (12, True, 12, True)
+
+
+def test_a_filtered_count_far_over_the_limit_is_the_estimate_without_counting_rows():
+    make_exercises(40)
+    analyse(Exercise)
+
+    with CaptureQueriesContext(connection) as queries:
+        count, exact = count_rows(Exercise.objects.filter(name__gt="D"), exact_limit=5)
+
+    counted = [q for q in queries if "COUNT(" in q["sql"]]
+    if ON_POSTGRESQL:
+        assert (count, exact, counted) == (40, False, [])
+    else:
+        assert (count, exact) == (40, True)
 
 
 def test_estimated_paginator_pages_stop_exactly_at_the_last_row():

@@ -183,7 +183,8 @@ class RecordPagination(PageNumberPagination):
         result = super().get_paginated_response_schema(schema)
         result["properties"]["count"]["description"] = (
             "Rows matching the filters, all pages: exact up to API_EXACT_COUNT_LIMIT "
-            f"(default 10,000) rows, the database's estimate above (then the {ESTIMATE_HEADER} "
-            "header is true); `next` is exact either way."
+            f"(default 10,000) rows, the database's estimate above or when that estimate is "
+            f"far above the limit (then the {ESTIMATE_HEADER} header is true); `next` is exact "
+            "either way."
         )
         return result
