@@ -23,6 +23,7 @@ know is refused when the reader is compiled, not silently skipped.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -30,7 +31,9 @@ from typing import Any
 
 from django.db import connections, models, router
 from django.db.models import QuerySet
-from rest_framework import relations, serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, relations, serializers
+from rest_framework.settings import api_settings
 
 from ..dates import FuzzyDate
 from .fields import FuzzyDateField, SummaryField, fuzzy_date_representation
@@ -297,7 +300,33 @@ def _check_plain(field: serializers.Field, model: type[models.Model]) -> None:
 def _plain_render(field: serializers.Field, column: str) -> Render:
     # As DRF's Serializer.to_representation: None stays None, unformatted.
     to_representation = field.to_representation
+    if _is_plain_iso_datetime(field):
+        to_representation = _utc_iso(to_representation)
     return lambda row, loaded: None if row[column] is None else to_representation(row[column])
+
+
+def _is_plain_iso_datetime(field: serializers.Field) -> bool:
+    return (
+        isinstance(field, serializers.DateTimeField)
+        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        and not hasattr(field, "timezone")
+    )
+
+
+def _utc_iso(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """DRF's ISO 8601 output (``...T03:04:05.123456Z``) for UTC timestamps in the UTC zone.
+
+    The database hands back UTC timestamps; DRF converts each to the current
+    zone before writing it, a quarter of the time of a page's two timestamps
+    per record. Anything else goes to DRF's own method.
+    """
+
+    def represent(value):
+        if value.tzinfo is dt.UTC and timezone.get_current_timezone_name() == "UTC":
+            return value.replace(tzinfo=None).isoformat() + "Z"
+        return fallback(value)
+
+    return represent
 
 
 def summary_fields(field: SummaryField) -> list[tuple[str, serializers.Field]]:
