@@ -99,9 +99,12 @@ def request(conn_holder: list, method: str, path: str, body=None, headers=None):
 def reader(address, stop: threading.Event, recorder: Recorder, scale: int, seed: int) -> None:
     rng = random.Random(seed)
     holder = [None, address]
+    last_page = max(1, min(50, scale // 50))  # pages of 50 that exist at this scale
     while not stop.is_set():
         path = rng.choice(READ_PATHS).format(
-            page=rng.randint(1, 50), n=rng.randrange(scale), m=rng.randrange(max(1, scale // 7))
+            page=rng.randint(1, last_page),
+            n=rng.randrange(scale),
+            m=rng.randrange(max(1, scale // 7)),
         )
         started = time.perf_counter()
         try:
