@@ -206,13 +206,18 @@ def test_rows_come_in_chunks_without_losing_or_repeating_any(db):
     assert found == [a.slug for a in made]
 
 
-def test_queries_per_chunk_do_not_grow_with_rows(records):
-    for n in range(10):
+def add_cited_exercises(records, number: int) -> None:
+    """``number`` exercises, each with China taking part and a citation of the source."""
+    for n in range(number):
         services.record_save(
             f.ExerciseFactory.build(slug=f"extra-{n}"),
             links=[{"actor": records["china"]}],
             citations=[{"source": records["source"], "footnote": n + 1}],
         )
+
+
+def test_queries_per_chunk_do_not_grow_with_rows(records):
+    add_cited_exercises(records, 10)
     with CaptureQueriesContext(connection) as queries:
         produced = list(TABLES["exercises"].iter_rows())
     # Exercises; participations, then the slugs of actors not seen yet; citations,
@@ -221,12 +226,7 @@ def test_queries_per_chunk_do_not_grow_with_rows(records):
 
 
 def test_linked_slugs_are_read_once_per_export_not_once_per_chunk(records):
-    for n in range(4):
-        services.record_save(
-            f.ExerciseFactory.build(slug=f"extra-{n}"),
-            links=[{"actor": records["china"]}],
-            citations=[{"source": records["source"], "footnote": n + 1}],
-        )
+    add_cited_exercises(records, 4)
     with CaptureQueriesContext(connection) as queries:
         produced = list(TABLES["exercises"].iter_rows(chunk_size=2))
 

@@ -87,18 +87,24 @@ def test_estimated_paginator_pages_stop_exactly_at_the_last_row():
         paginator.page(4)
 
 
-def test_api_next_links_visit_every_row_once_when_the_count_is_estimated(api, settings):
-    settings.API_EXACT_COUNT_LIMIT = 5
-    make_exercises(12)
-    analyse(Exercise)
-
-    url, seen, estimated = "/api/v1/exercises/?page_size=5", [], []
+def follow_next_links(api, url: str) -> tuple[list[str], list[str | None]]:
+    """Every page from ``url`` on: the rows' slugs and each page's X-Count-Estimated."""
+    seen, estimated = [], []
     while url:
         response = api.get(url)
         body = response.json()
         seen += [row["slug"] for row in body["results"]]
         estimated.append(response.headers.get("X-Count-Estimated"))
         url = body["next"]
+    return seen, estimated
+
+
+def test_api_next_links_visit_every_row_once_when_the_count_is_estimated(api, settings):
+    settings.API_EXACT_COUNT_LIMIT = 5
+    make_exercises(12)
+    analyse(Exercise)
+
+    seen, estimated = follow_next_links(api, "/api/v1/exercises/?page_size=5")
 
     assert seen == [f"drill-{n:02d}" for n in range(12)]
     assert estimated == (["true"] * 3 if ON_POSTGRESQL else [None] * 3)
@@ -109,13 +115,9 @@ def test_api_sync_cursor_visits_every_row_once_when_the_filtered_count_is_estima
     make_exercises(12)
     analyse(Exercise)
 
-    url, seen, estimated = "/api/v1/exercises/?page_size=5&updated_since=2000-01-01T00:00Z", [], []
-    while url:
-        response = api.get(url)
-        body = response.json()
-        seen += [row["slug"] for row in body["results"]]
-        estimated.append(response.headers.get("X-Count-Estimated"))
-        url = body["next"]
+    seen, estimated = follow_next_links(
+        api, "/api/v1/exercises/?page_size=5&updated_since=2000-01-01T00:00Z"
+    )
 
     assert sorted(seen) == [f"drill-{n:02d}" for n in range(12)]
     assert estimated == (["true"] * 3 if ON_POSTGRESQL else [None] * 3)

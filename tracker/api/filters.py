@@ -270,12 +270,13 @@ class RecordFilterSet(django_filters.FilterSet):
             for start, end in self.date_periods:
                 condition |= overlap_q(start, end, date_from, date_to)
             queryset = queryset.filter(condition)
-            if date_from and self.date_periods[0][1] is None and len(self.date_periods) == 1:
+            [(start, end), *others] = self.date_periods
+            if date_from and end is None and not others:
                 # Changes no result; lets the date index start where matches begin.
-                first = earliest_match(queryset, self.date_periods[0][0], date_from)
+                first = earliest_match(queryset, start, date_from)
                 if first is None:
                     return queryset.none()
-                queryset = queryset.filter(**{f"{self.date_periods[0][0]}__gte": first})
+                queryset = queryset.filter(**{f"{start}__gte": first})
         if data.get("updated_since"):
             queryset = queryset.order_by("updated_at", "slug")
         return queryset

@@ -122,11 +122,8 @@ class RecordPagination(PageNumberPagination):
         self.next_cursor = None
         if len(rows) > size:
             rows = rows[:size]
-            last = rows[-1]
-            if isinstance(last, dict):  # a list page's values (see readers.PageReader)
-                self.next_cursor = encode_cursor(last["updated_at"], last["slug"])
-            else:
-                self.next_cursor = encode_cursor(last.updated_at, last.slug)
+            # Rows are a list page's values (``readers.PageReader`` reads both columns).
+            self.next_cursor = encode_cursor(rows[-1]["updated_at"], rows[-1]["slug"])
         return rows
 
     def get_paginated_response(self, data):

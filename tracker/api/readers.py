@@ -8,10 +8,11 @@ serializer's own fields, so the serializer stays the one description of a
 record's shape (and of the OpenAPI schema); the reader only changes how the
 values are fetched:
 
-* the page's own columns and its single links (speaker, supplier, parent,
-  replaced agreement) in one ``values()`` query, the links by join;
+* the page's own columns in one ``values()`` query;
 * each list of links (citations, participants, what a statement concerns) in
   one ``values()`` query for the whole page, ordered as the prefetch orders it;
+* the records a page or its link rows point at (speaker, supplier, a
+  participant's actor, a citation's source) by primary key, one query each;
 * every value is still formatted by the serializer field's own
   ``to_representation`` (dates, decimals, timestamps), and fuzzy dates by
   :func:`tracker.api.fields.fuzzy_date_representation`.
@@ -150,9 +151,7 @@ class PageReader:
         def load(page: list[Row]) -> dict[int, list[Any]]:
             found: dict[int, list[Any]] = defaultdict(list)
             for row in query.rows([row["pk"] for row in page]):
-                found[row[owner]].append(
-                    {n: (None if row[c] is None else rep(row[c])) for n, c, rep in parts}
-                )
+                found[row[owner]].append(_summary(row, parts))
             return found
 
         query = IdQuery(
@@ -226,10 +225,7 @@ class SummaryLookup:
     def load(self, keys: Iterable[Any]) -> dict[Any, dict[str, Any]]:
         """``{key: summary}`` for the given keys (None skipped), in one query."""
         rows = self.query.rows(sorted(set(keys) - {None}))
-        return {
-            row["pk"]: {n: (None if row[c] is None else rep(row[c])) for n, c, rep in self.parts}
-            for row in rows
-        }
+        return {row["pk"]: _summary(row, self.parts) for row in rows}
 
 
 class IdQuery:
@@ -288,6 +284,11 @@ def _convert(row: tuple, converters: list, connection) -> list:
             value = function(value, expression, connection)
         row[position] = value
     return row
+
+
+def _summary(row: Row, parts: list[tuple[str, str, Callable[[Any], Any]]]) -> dict[str, Any]:
+    # (output name, column, to_representation) of each summary field; None stays None.
+    return {name: (None if row[c] is None else rep(row[c])) for name, c, rep in parts}
 
 
 def _check_plain(field: serializers.Field, model: type[models.Model]) -> None:
