@@ -18,7 +18,6 @@ from typing import Any
 
 import reversion
 from django.core import serializers
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -124,45 +123,8 @@ def _content_type(model):
 
 
 # ----------------------------------------------------------------------------
-# Versions and conflicts
+# What changed since a version (for conflict messages)
 # ----------------------------------------------------------------------------
-def version_token(updated_at: dt.datetime) -> str:
-    """The version of a record as clients see it: microseconds since the epoch."""
-    return str(int(updated_at.timestamp() * 1_000_000))
-
-
-def parse_version_token(token: str) -> dt.datetime | None:
-    """The ``updated_at`` a version token stands for, or ``None`` if it is not one."""
-    token = token.strip()
-    if not token.isdigit() or len(token) > 20:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(int(token) / 1_000_000, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-class StaleRecord(ValidationError):
-    """A save based on a version of the record that is no longer the current one.
-
-    Raised by :func:`tracker.services.record_save` when another editor saved
-    the record after this editor opened it; nothing is written. ``changes``
-    lists what the other saves did, for the message.
-    """
-
-    def __init__(self, record: TrackedModel, changes: list[str]):
-        self.record = record
-        self.changes = changes
-        noun = record._meta.verbose_name
-        what = " ".join(changes) if changes else "It was changed."
-        super().__init__(
-            f"This {noun} was changed by someone else after you opened it, so your changes "
-            f"were not saved (nothing of theirs was overwritten). {what} Reload the "
-            f"{noun} to see the current version, then make your changes again.",
-            code="stale",
-        )
-
-
 #: How many of a record's latest versions a conflict message looks through.
 RECENT_VERSIONS = 20
 

@@ -9,7 +9,7 @@ Every save and delete is also a revision in the record's history (see
 :mod:`tracker.history`): who, when, what changed. A caller that knows which
 version of the record its editor started from passes it as
 ``expected_version``; if someone saved the record since, the write is
-refused with :class:`~tracker.history.StaleRecord` and nothing is stored.
+refused with :class:`~tracker.versions.StaleRecord` and nothing is stored.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .models import (
     Statement,
     TrackedModel,
 )
+from .versions import check_version
 
 #: For each record type with link rows: (related name, link model, FK to the record).
 LINK_TABLES: dict[type[TrackedModel], tuple[str, type[models.Model], str]] = {
@@ -105,7 +106,7 @@ def record_save(
     ``citations``  dicts of Citation field values (``{"source": s, "footnote": 7}``).
     ``about``      for statements: ``{"about_exercises": [...], ...}``.
     ``user``       who saves, for the history.
-    ``expected_version``  the version token (:func:`tracker.history.version_token`)
+    ``expected_version``  the version token (:func:`tracker.versions.version_token`)
                    the editor started from; a record saved since is refused.
 
     A set left as ``None`` is kept as it is. Raises ``ValidationError`` (or its
@@ -144,26 +145,6 @@ def record_save(
             ).delete()
         _describe_revision(record, before, links_before, user)
     return record
-
-
-def check_version(record: TrackedModel, expected_version: str) -> None:
-    """Refuse (``StaleRecord``) if ``record`` was saved since ``expected_version``.
-
-    The stored row is locked until the surrounding transaction ends, so two
-    saves from the same version cannot both pass this check.
-    """
-    stored = (
-        type(record)
-        ._default_manager.select_for_update()
-        .filter(pk=record.pk)
-        .values_list("updated_at", flat=True)
-        .first()
-    )
-    if stored is None or history.version_token(stored) == expected_version:
-        return
-    since = history.parse_version_token(expected_version)
-    changes = history.changes_since(record, since) if since else []
-    raise history.StaleRecord(record, changes)
 
 
 def _given_link_sets(record, links, citations, about) -> list[str]:

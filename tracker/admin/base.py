@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.text import smart_split, unescape_string_literal
 from reversion.admin import VersionAdmin
 
-from .. import history, services
+from .. import services, versions
 from ..counting import EstimatedCountPaginator
 from ..exports.admin_actions import export_selected_as_csv
 from ..search import contains_any
@@ -107,28 +107,16 @@ class ScalableAdmin(admin.ModelAdmin):
 class TrackedForm(forms.ModelForm):
     """A record's change form, carrying the version of the record it was opened on."""
 
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = versions.VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk is not None and self.instance.updated_at is not None:
-            self.fields["version"].initial = history.version_token(self.instance.updated_at)
+        if self.instance.pk is not None:
+            self.fields["version"].initial = versions.record_version(self.instance)
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is not None:
-            version = cleaned.get("version")
-            if not version:
-                raise forms.ValidationError(
-                    "This form does not say which version of the record it was opened on, "
-                    "so saving it could overwrite someone else's changes. Reload the page "
-                    "and make your changes again.",
-                    code="no_version",
-                )
-            # Refused here (a form error, shown at the top of the form) rather
-            # than in save_model, where the admin could no longer show it; the
-            # row stays locked until the admin's transaction ends.
-            services.check_version(self.instance, version)
+        versions.check_form_version(self.instance, cleaned.get("version"))
         return cleaned
 
 

@@ -18,9 +18,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import models
-from ..history import StaleRecord, version_token
 from ..services import record_save
-from .exceptions import PreconditionFailed
+from ..versions import StaleRecord
 from .fields import FuzzyDateField, OptionalURLField, SummaryField
 
 #: API resource name of each record type (``DeletedRecord.record_type``).
@@ -259,12 +258,10 @@ class RecordSerializer(serializers.ModelSerializer):
                 user=getattr(request, "user", None),
                 expected_version=self.context.get("expected_version"),
             )
-        except StaleRecord as exc:
-            # Another client saved between this request's If-Match check and its write.
-            stored = type(instance)._default_manager.get(pk=instance.pk)
-            raise PreconditionFailed(
-                exc.messages[0], exc.changes, f'"{version_token(stored.updated_at)}"'
-            ) from exc
+        except StaleRecord:
+            # Another client saved between this request's If-Match check and its
+            # write: the view answers it (412), it is not a data error.
+            raise
         except DjangoValidationError as exc:
             raise serializers.ValidationError(self._translate_errors(exc)) from exc
         except IntegrityError as exc:

@@ -17,13 +17,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from .. import models
+from .. import models, versions
 from ..exports.rows import iter_csv, table_for_model
-from ..history import StaleRecord, changes_since, parse_version_token, version_token
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
-from .exceptions import PreconditionFailed, PreconditionRequired
 from .pagination import RecordPagination
 from .parsers import LimitedJSONParser
 from .readers import reader_for
@@ -233,13 +231,13 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         response = Response(self.get_serializer(instance).data)
-        response["ETag"] = etag(instance)
+        response["ETag"] = versions.etag(instance)
         return response
 
     def create(self, request, *args, **kwargs):
         """Create a record; the answer carries its ETag, ready for a later If-Match."""
         response = super().create(request, *args, **kwargs)
-        response["ETag"] = etag(self.saved_instance)
+        response["ETag"] = versions.etag(self.saved_instance)
         return response
 
     def perform_create(self, serializer) -> None:
@@ -249,12 +247,11 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         """Replace or change a record, only from the version the client read (If-Match)."""
         instance = self.get_object()
-        header = request.headers.get("If-Match", "").strip()
-        if not header or header == "*":
-            raise PreconditionRequired()
-        self.expected_version = matching_version(header, instance)
+        self.expected_version = versions.if_match(
+            request.headers.get("If-Match", ""), instance, required=True
+        )
         response = super().update(request, *args, **kwargs)
-        response["ETag"] = etag(self.saved_instance)
+        response["ETag"] = versions.etag(self.saved_instance)
         return response
 
     def perform_update(self, serializer) -> None:
@@ -262,39 +259,10 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         self.saved_instance = serializer.instance
 
     def perform_destroy(self, instance) -> None:
-        header = self.request.headers.get("If-Match", "").strip()
-        expected = matching_version(header, instance) if header and header != "*" else None
-        try:
-            record_delete(instance, user=self.request.user, expected_version=expected)
-        except StaleRecord as exc:
-            instance.refresh_from_db(fields=["updated_at"])
-            raise PreconditionFailed(exc.messages[0], exc.changes, etag(instance)) from exc
-
-
-def etag(record: models.TrackedModel) -> str:
-    """The record's ETag: its version token, quoted (a strong validator)."""
-    return f'"{version_token(record.updated_at)}"'
-
-
-def matching_version(header: str, record: models.TrackedModel) -> str:
-    """The version token of ``record`` if If-Match names it, else 412 saying what changed.
-
-    Accepts one or several ETags, weak or strong (``W/"…"``), as RFC 9110 allows.
-    """
-    current = version_token(record.updated_at)
-    tokens = [part.strip().removeprefix("W/").strip('"') for part in header.split(",")]
-    if current in tokens:
-        return current
-    since = next(filter(None, map(parse_version_token, tokens)), None)
-    if since is None:
-        raise PreconditionFailed(
-            "If-Match does not name a version of this record. Read the record again and "
-            "send its ETag.",
-            [],
-            etag(record),
+        expected = versions.if_match(
+            self.request.headers.get("If-Match", ""), instance, required=False
         )
-    stale = StaleRecord(record, changes_since(record, since))
-    raise PreconditionFailed(stale.messages[0], stale.changes, etag(record))
+        record_delete(instance, user=self.request.user, expected_version=expected)
 
 
 def _citations() -> Prefetch:
