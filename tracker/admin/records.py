@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .. import registry
 from ..models import (
-    Actor,
     Agreement,
     AgreementParty,
     ArmsDeal,
@@ -13,7 +13,6 @@ from ..models import (
     DeletedRecord,
     Exercise,
     ExerciseParticipant,
-    Source,
     Statement,
 )
 from .base import (
@@ -27,11 +26,10 @@ from .base import (
 from .citations import citation_inline
 
 
-@admin.register(Actor)
 class ActorAdmin(TrackedAdmin):
     list_display = ("name", "kind", "country", "parent", "role", "updated_at")
     list_filter = ("kind", "country")
-    search_fields = ("name", "slug", "aliases", "role", "description")
+    search_fields = ("slug", *registry.ACTOR.search_fields)
     autocomplete_fields = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = (citation_inline("actor"),)
@@ -45,11 +43,10 @@ class ActorAdmin(TrackedAdmin):
         return super().get_queryset(request).with_parent()
 
 
-@admin.register(Source)
 class SourceAdmin(TrackedAdmin):
     list_display = ("title", "authors", "outlet", "published_display", "kind", "language")
     list_filter = ("kind", "language", year_filter("published", "year published"))
-    search_fields = ("title", "slug", "authors", "outlet", "url", "details")
+    search_fields = ("slug", *registry.SOURCE.search_fields, "url")
     date_hierarchy = "published"
     prepopulated_fields = {"slug": ("title",)}
     published_display = fuzzy_column("published", "published")
@@ -67,7 +64,6 @@ class AgreementPartyInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Agreement)
 class AgreementAdmin(TrackedAdmin):
     list_display = ("title", "kind", "status", "concluded_display", "party_names")
     list_filter = (
@@ -76,7 +72,7 @@ class AgreementAdmin(TrackedAdmin):
         year_filter("concluded", "year concluded"),
         ("parties__country", admin.AllValuesFieldListFilter),
     )
-    search_fields = ("title", "slug", "summary", "parties__name")
+    search_fields = ("slug", *registry.AGREEMENT.search_fields, "parties__name")
     date_hierarchy = "concluded"
     autocomplete_fields = ("replaces",)
     prepopulated_fields = {"slug": ("title",)}
@@ -113,7 +109,6 @@ class ExerciseParticipantInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Exercise)
 class ExerciseAdmin(TrackedAdmin):
     list_display = (
         "name",
@@ -129,15 +124,7 @@ class ExerciseAdmin(TrackedAdmin):
         year_filter("start_date", "year"),
         ("participants__country", admin.AllValuesFieldListFilter),
     )
-    search_fields = (
-        "name",
-        "slug",
-        "series",
-        "location",
-        "region",
-        "summary",
-        "participants__name",
-    )
+    search_fields = ("slug", *registry.EXERCISE.search_fields, "participants__name")
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("name",)}
     inlines = (ExerciseParticipantInline, citation_inline("exercise"))
@@ -174,7 +161,6 @@ class ArmsDealContractorInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(ArmsDeal)
 class ArmsDealAdmin(TrackedAdmin):
     list_display = (
         "title",
@@ -195,11 +181,8 @@ class ArmsDealAdmin(TrackedAdmin):
         ("supplier__country", admin.AllValuesFieldListFilter),
     )
     search_fields = (
-        "title",
         "slug",
-        "item",
-        "value_text",
-        "summary",
+        *registry.ARMS_DEAL.search_fields,
         "supplier__name",
         "recipient__name",
     )
@@ -259,7 +242,6 @@ class ArmsDealAdmin(TrackedAdmin):
         return start.display() if start.is_known else ""
 
 
-@admin.register(Statement)
 class StatementAdmin(TrackedAdmin):
     list_display = ("short_text", "speaker", "kind", "date_display", "occasion")
     list_filter = (
@@ -267,7 +249,7 @@ class StatementAdmin(TrackedAdmin):
         year_filter("date", "year"),
         ("speaker__country", admin.AllValuesFieldListFilter),
     )
-    search_fields = ("text", "slug", "occasion", "speaker__name", "speaker__aliases")
+    search_fields = ("slug", *registry.STATEMENT.search_fields, "speaker__aliases")
     date_hierarchy = "date"
     autocomplete_fields = (
         "speaker",

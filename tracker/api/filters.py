@@ -25,7 +25,7 @@ from django.utils.choices import BaseChoiceIterator
 from django_countries import countries
 from drf_spectacular.drainage import set_override
 
-from .. import models
+from .. import models, registry
 from ..dates import earliest_match, overlap_q
 from ..search import AnyOf, contains_any, field_condition
 from ..services import citation_target_field
@@ -387,7 +387,7 @@ class ActorFilterSet(RecordFilterSet):
     source, footnote = citation_filters(models.Actor).values()
     ordering = ordering_filter("name", "kind", "country", "created_at", "updated_at", "slug")
 
-    search_fields = ("name", "aliases", "role", "description")
+    search_fields = registry.ACTOR.search_fields
 
     class Meta(RecordFilterSet.Meta):
         model = models.Actor
@@ -401,7 +401,7 @@ class SourceFilterSet(RecordFilterSet):
     date_from, date_to = date_filters()
     ordering = ordering_filter("title", "published", "created_at", "updated_at", "slug")
 
-    search_fields = ("title", "authors", "outlet", "details")
+    search_fields = registry.SOURCE.search_fields
     date_periods = (("published", None),)
 
     class Meta(RecordFilterSet.Meta):
@@ -416,7 +416,7 @@ class AgreementFilterSet(RecordFilterSet):
     date_from, date_to = date_filters()
     ordering = ordering_filter("concluded", "title", "created_at", "updated_at", "slug")
 
-    search_fields = ("title", "summary")
+    search_fields = registry.AGREEMENT.search_fields
     date_periods = (("concluded", None),)
 
     class Meta(RecordFilterSet.Meta):
@@ -436,7 +436,7 @@ class ExerciseFilterSet(RecordFilterSet):
     date_from, date_to = date_filters()
     ordering = ordering_filter("start_date", "name", "created_at", "updated_at", "slug")
 
-    search_fields = ("name", "series", "location", "region", "summary")
+    search_fields = registry.EXERCISE.search_fields
     date_periods = (("start_date", "end_date"),)
 
     class Meta(RecordFilterSet.Meta):
@@ -468,7 +468,7 @@ class ArmsDealFilterSet(RecordFilterSet):
         "contract_date", "period_start", "title", "created_at", "updated_at", "slug"
     )
 
-    search_fields = ("title", "item", "value_text", "summary")
+    search_fields = registry.ARMS_DEAL.search_fields
     date_periods = (("contract_date", None), ("period_start", "period_end"))
 
     class Meta(RecordFilterSet.Meta):
@@ -489,7 +489,7 @@ class StatementFilterSet(RecordFilterSet):
     date_from, date_to = date_filters()
     ordering = ordering_filter("date", "created_at", "updated_at", "slug")
 
-    search_fields = ("text", "occasion", "speaker_role", "speaker__name")
+    search_fields = registry.STATEMENT.search_fields
     date_periods = (("date", None),)
 
     class Meta(RecordFilterSet.Meta):
@@ -503,7 +503,7 @@ class DeletedRecordFilterSet(django_filters.FilterSet):
         help_text="ISO 8601 date-time: deletions at or after it (UTC if no offset).",
     )
     record_type = django_filters.MultipleChoiceFilter(
-        choices=[(m.record_type(), m.record_type()) for m in models.RECORD_MODELS],
+        choices=[(rt.name, rt.name) for rt in registry.RECORD_TYPES],
         distinct=False,
         help_text="Kind of record. Repeat for any of several.",
     )
