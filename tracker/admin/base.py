@@ -15,6 +15,7 @@ from .. import services, versions
 from ..counting import EstimatedCountPaginator
 from ..exports.admin_actions import export_selected_as_csv
 from ..search import contains_any
+from .widgets import VocabularyInput
 
 
 def year_filter(field: str, title: str):
@@ -130,6 +131,11 @@ class TrackedAdmin(VersionAdmin, ScalableAdmin):
     actions = (export_selected_as_csv,)
     # Sources' URLs are typed without a scheme at times; https is the safe guess.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.model.vocabulary_fields:
+            kwargs["widget"] = VocabularyInput(self.model().vocabulary(db_field.name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))

@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import models, registry
+from ..codes import CURRENCY_CHOICES
 from ..services import record_save
 from ..versions import StaleRecord
 from .fields import FuzzyDateField, OptionalURLField, SummaryField
@@ -177,9 +178,9 @@ class MoneySerializer(serializers.Serializer):
         required=False,
         help_text="In the currency's units: 2000000000.00 for “$2 billion”.",
     )
-    currency = serializers.CharField(
+    currency = serializers.ChoiceField(
         source="value_currency",
-        max_length=3,
+        choices=CURRENCY_CHOICES,
         allow_blank=True,
         required=False,
         help_text="ISO 4217 code: USD, RUB, CNY.",

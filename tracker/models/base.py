@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models
+from django.db.models.functions import Lower
 
+from ..codes import SLUG
 from ..dates import FuzzyDate, FuzzyDateAttribute
 
 
@@ -47,6 +49,19 @@ def distinct_years(queryset: models.QuerySet, field_name: str, descending: bool)
         return [row[0] for row in cursor.fetchall()]
 
 
+def slug_constraint(prefix: str) -> models.CheckConstraint:
+    """The database's side of the identifier rule: no capitals (the form checks the rest).
+
+    A full pattern check needs regular expressions, which SQLite lacks in
+    constraints; lowercase is the part both engines check the same way.
+    """
+    return models.CheckConstraint(
+        condition=models.Q(slug=Lower("slug")),
+        name=f"{prefix}_slug_lowercase",
+        violation_error_message="Identifiers are lowercase.",
+    )
+
+
 def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -> list:
     """Indexes serving a list's default ordering and the ascending ``ordering`` the API offers.
 
@@ -81,7 +96,9 @@ class TrackedModel(models.Model):
         "identifier",
         max_length=120,
         unique=True,
-        help_text="Stable public identifier, e.g. “tsentr-2019”. Cannot change once saved.",
+        validators=[SLUG],
+        help_text="Stable public identifier: lowercase letters, digits and hyphens, e.g. "
+        "“tsentr-2019”. Cannot change once saved.",
     )
     editorial_note = models.TextField(
         blank=True, help_text="For editors: doubts, sources still to check, decisions taken."
@@ -93,6 +110,9 @@ class TrackedModel(models.Model):
     fuzzy_dates: tuple[str, ...] = ()
     #: (start, end) pairs of fuzzy dates where end may not precede start.
     date_ranges: tuple[tuple[str, str], ...] = ()
+    #: Text fields whose values form a vocabulary (a series, a region): editors pick
+    #: a value in use or add a new one, never a variant of one in use.
+    vocabulary_fields: tuple[str, ...] = ()
 
     objects = TrackedManager()
 
@@ -122,12 +142,37 @@ class TrackedModel(models.Model):
                     f"Ends ({last.display()}) before it starts ({first.display()})."
                 )
         self._clean_slug(errors)
+        self._clean_vocabulary(errors)
         if errors:
             raise ValidationError(errors)
 
     def fuzzy(self, field: str) -> FuzzyDate:
         """The fuzzy date stored in the three columns named ``field``."""
         return FuzzyDateAttribute(field).__get__(self)
+
+    def vocabulary(self, field: str) -> list[str]:
+        """The values of ``field`` in use, sorted (what an editor picks from)."""
+        values = type(self)._default_manager.exclude(**{field: ""}).order_by(field)
+        return list(values.values_list(field, flat=True).distinct())
+
+    def _clean_vocabulary(self, errors: dict[str, list[str]]) -> None:
+        for field in self.vocabulary_fields:
+            value = " ".join(getattr(self, field).split())
+            setattr(self, field, value)
+            if not value:
+                continue
+            variant = (
+                type(self)
+                ._default_manager.filter(**{f"{field}__iexact": value})
+                .exclude(**{field: value})
+                .values_list(field, flat=True)
+                .first()
+            )
+            if variant is not None:
+                errors.setdefault(field, []).append(
+                    f"“{variant}” is already in use: write it the same way, so that lists "
+                    "and filters keep them together."
+                )
 
     def _clean_slug(self, errors: dict[str, list[str]]) -> None:
         if not self.slug:
