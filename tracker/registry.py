@@ -51,6 +51,8 @@ class RecordType:
     search_fields: tuple[str, ...]
     #: Fields other records show when they summarise one of these (a name, a title).
     summary_fields: tuple[str, ...]
+    #: The field that names a record (a name, a title, a statement's text).
+    title_field: str
     #: Dotted path of its admin class.
     admin: str
     #: Whether records of this type carry citations (Citation's foreign key is ``key``).
@@ -91,6 +93,7 @@ ACTOR = RecordType(
     csv_file="actors",
     search_fields=("name", "aliases", "role", "description"),
     summary_fields=("name",),
+    title_field="name",
     admin="tracker.admin.records.ActorAdmin",
     about="about_actors",
     synthetic_ratio=0.02,
@@ -103,6 +106,7 @@ SOURCE = RecordType(
     csv_file="sources",
     search_fields=("title", "authors", "outlet", "details"),
     summary_fields=("title", "url"),
+    title_field="title",
     admin="tracker.admin.records.SourceAdmin",
     cited=False,
     synthetic_ratio=0.10,
@@ -115,6 +119,7 @@ AGREEMENT = RecordType(
     csv_file="agreements",
     search_fields=("title", "summary"),
     summary_fields=("title",),
+    title_field="title",
     admin="tracker.admin.records.AgreementAdmin",
     about="about_agreements",
     links=LinkTable(models.AgreementParty, "party_links", "agreement", "agreement_parties"),
@@ -128,6 +133,7 @@ EXERCISE = RecordType(
     csv_file="exercises",
     search_fields=("name", "series", "location", "region", "summary"),
     summary_fields=("name",),
+    title_field="name",
     admin="tracker.admin.records.ExerciseAdmin",
     about="about_exercises",
     links=LinkTable(
@@ -143,6 +149,7 @@ ARMS_DEAL = RecordType(
     csv_file="arms_deals",
     search_fields=("title", "item", "value_text", "summary"),
     summary_fields=("title",),
+    title_field="title",
     admin="tracker.admin.records.ArmsDealAdmin",
     about="about_arms_deals",
     links=LinkTable(models.ArmsDealContractor, "contractor_links", "deal", "arms_deal_contractors"),
@@ -156,6 +163,7 @@ STATEMENT = RecordType(
     csv_file="statements",
     search_fields=("text", "occasion", "speaker_role", "speaker__name"),
     summary_fields=(),
+    title_field="text",
     admin="tracker.admin.records.StatementAdmin",
 )
 

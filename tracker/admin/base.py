@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
@@ -15,6 +14,7 @@ from .. import services, versions
 from ..counting import EstimatedCountPaginator
 from ..exports.admin_actions import export_selected_as_csv
 from ..search import contains_any
+from .duplicates import DuplicateWarningForm
 from .widgets import VocabularyInput
 
 
@@ -105,7 +105,7 @@ class ScalableAdmin(admin.ModelAdmin):
         return queryset, False
 
 
-class TrackedForm(forms.ModelForm):
+class TrackedForm(DuplicateWarningForm):
     """A record's change form, carrying the version of the record it was opened on."""
 
     version = versions.VersionField()
@@ -172,5 +172,5 @@ class TrackedAdmin(VersionAdmin, ScalableAdmin):
 
 RECORD_FIELDSET = (
     "Record",
-    {"fields": ("editorial_note", "created_at", "updated_at", "version")},
+    {"fields": ("editorial_note", "created_at", "updated_at", "version", "save_anyway")},
 )
