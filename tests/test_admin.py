@@ -211,3 +211,18 @@ def test_the_same_participant_twice_is_refused_and_nothing_is_stored(admin_clien
         ["Please correct the duplicate data for actor."],
         0,
     )
+
+
+def test_a_repeated_citation_ticked_for_deletion_is_not_refused(admin_client_staff):
+    source = SourceFactory()
+    twice = {
+        "citations-TOTAL_FORMS": "2",
+        **{f"citations-{n}-source": source.pk for n in (0, 1)},
+        **{f"citations-{n}-footnote": "3" for n in (0, 1)},
+        "citations-0-DELETE": "on",
+    }
+
+    admin_client_staff.post(reverse("admin:tracker_exercise_add"), _exercise_form(**twice))
+
+    exercise = Exercise.objects.get(slug="mosi-2019")
+    assert list(exercise.citations.values_list("source", "footnote")) == [(source.pk, 3)]

@@ -84,7 +84,7 @@ def test_search_fields_exist(record_type):
 
 @BY_KEY
 def test_the_admin_registers_the_declared_class(record_type):
-    assert type(admin.site._registry[record_type.model]) is import_string(record_type.admin)
+    assert type(admin.site.get_model_admin(record_type.model)) is import_string(record_type.admin)
 
 
 @BY_KEY

@@ -22,9 +22,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Revision, Version
-from reversion.revisions import _follow_relations_recursive
 
 from . import registry
+from .internals import followed_objects
 from .models import Citation, TrackedModel
 
 
@@ -84,7 +84,7 @@ def record_deletion(record: TrackedModel, user=None) -> None:
     writes the revision directly, before the rows go. The admin's “Recover
     deleted …” page restores from it, links included.
     """
-    objects = [record, *(obj for obj in _follow_relations_recursive(record) if obj != record)]
+    objects = [record, *(obj for obj in followed_objects(record) if obj != record)]
     revision = Revision.objects.create(
         date_created=timezone.now(),
         user=user if getattr(user, "is_authenticated", False) else None,

@@ -13,6 +13,7 @@ from reversion.admin import VersionAdmin
 from .. import services, versions
 from ..counting import EstimatedCountPaginator
 from ..exports.admin_actions import export_selected_as_csv
+from ..internals import changelist_rows, date_bar_over_whole_table, is_filtered
 from ..search import contains_any
 from .duplicates import DuplicateWarningForm
 from .widgets import VocabularyInput
@@ -68,13 +69,14 @@ class ScalableChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
+        shown = changelist_rows(self)
         if (
-            self.date_hierarchy
-            and self.queryset.query.where
-            and not getattr(self.paginator, "count_is_exact", True)
-            and not any(key.startswith(f"{self.date_hierarchy}__") for key in self.params)
+            shown.date_field
+            and is_filtered(shown.rows)
+            and not getattr(shown.paginator, "count_is_exact", True)
+            and not any(key.startswith(f"{shown.date_field}__") for key in shown.params)
         ):
-            self.queryset = self.root_queryset
+            date_bar_over_whole_table(self)
 
 
 class ScalableAdmin(admin.ModelAdmin):

@@ -21,26 +21,27 @@ import django_filters
 from django import forms
 from django.core.validators import validate_slug
 from django.db.models import F, Q, QuerySet
-from django.utils.choices import BaseChoiceIterator
+from django.db.models.query import EmptyQuerySet
 from django_countries import countries
-from drf_spectacular.drainage import set_override
+from drf_spectacular.utils import extend_schema_field
 
 from .. import models, registry
 from ..dates import earliest_match, overlap_q
+from ..internals import ChoiceIteratorBase
 from ..search import AnyOf, contains_any, field_condition
 from ..services import citation_target_field
 
 MAX_SEARCH_TERMS = 10
 
 
-class SharedChoices(BaseChoiceIterator):
+class SharedChoices(ChoiceIteratorBase):
     """Choices shared, never copied or rebuilt, by the filters and form fields using them.
 
     For every request django-filter deep copies each filter, builds its form
     field (which normalises the choices into a new list) and the form deep
     copies the field: for 250 countries that was more work than the rest of a
-    list's filtering. Django keeps a ``BaseChoiceIterator`` as it is; the
-    choices never change.
+    list's filtering. Django keeps a choice iterator
+    (:data:`tracker.internals.ChoiceIteratorBase`) as it is; the choices never change.
     """
 
     def __init__(self, choices):
@@ -62,15 +63,16 @@ COUNTRY_CHOICES = SharedChoices((code, name) for code, name in countries)
 class SlugChoiceField(forms.ModelMultipleChoiceField):
     """Identifiers checked for their form before any query (PostgreSQL refuses NULs)."""
 
-    def _check_values(self, value):
-        for item in value:
+    def clean(self, value):
+        # Anything but a list is refused by Django's own clean() as it always was.
+        for item in value if isinstance(value, list | tuple) else ():
             try:
                 validate_slug(str(item))
             except forms.ValidationError as exc:
                 raise forms.ValidationError(
                     f"“{str(item)[:120]}” is not an identifier.", code="invalid_choice"
                 ) from exc
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class AllOfFilter(django_filters.ModelMultipleChoiceFilter):
@@ -83,20 +85,18 @@ class AllOfFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, **kwargs)
         # Described for OpenAPI as identifiers (the model field cannot be guessed).
-        set_override(
-            self,
-            "field",
+        extend_schema_field(
             {
                 "type": "string",
                 "pattern": r"^[-a-zA-Z0-9_]+$",
                 "description": str(kwargs.get("help_text", "")),
-            },
-        )
+            }
+        )(self)
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
         # ``value`` is the field's queryset of chosen records: absent means the
         # field's ``none()``, which is never run (testing it for truth would be).
-        if isinstance(value, QuerySet) and value.query.is_empty():
+        if isinstance(value, EmptyQuerySet):
             return qs
         for item in value or ():
             qs = qs.filter(self.condition(item))

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 
 from ..codes import SLUG
 from ..dates import FuzzyDate, FuzzyDateAttribute
+from ..internals import compile_values, is_filtered
 
 
 class TrackedQuerySet(models.QuerySet):
@@ -24,14 +25,15 @@ class TrackedQuerySet(models.QuerySet):
         """
         # Filtered rows (an admin search) are better read once than probed year by
         # year: each probe would evaluate the filter again.
-        if kind != "year" or self.query.where or connections[self.db].vendor != "postgresql":
+        if kind != "year" or is_filtered(self) or connections[self.db].vendor != "postgresql":
             return super().dates(field_name, kind, order)
         return distinct_years(self, field_name, descending=order == "DESC")
 
 
 def distinct_years(queryset: models.QuerySet, field_name: str, descending: bool) -> list:
     """First days of the years in which ``field_name`` falls, over ``queryset``'s rows (PG)."""
-    sql, params = queryset.order_by().values_list(field_name).query.sql_with_params()
+    compiled = compile_values(queryset.order_by().values_list(field_name))
+    sql, params = compiled.sql, compiled.params
     recursive = f"""
         WITH RECURSIVE years(day) AS (
             SELECT min(q.day) FROM ({sql}) AS q(day)
