@@ -20,7 +20,6 @@ from .base import (
     ScalableAdmin,
     TrackedAdmin,
     fuzzy_column,
-    fuzzy_fieldset,
     year_filter,
 )
 from .citations import citation_inline
@@ -52,7 +51,7 @@ class SourceAdmin(TrackedAdmin):
     published_display = fuzzy_column("published", "published")
     fieldsets = (
         (None, {"fields": ("title", "slug", "authors", "outlet", "details", "kind", "language")}),
-        ("Publication", {"fields": (fuzzy_fieldset("published"), "url", "accessed")}),
+        ("Publication", {"fields": ("published", "url", "accessed")}),
         RECORD_FIELDSET,
     )
 
@@ -80,16 +79,7 @@ class AgreementAdmin(TrackedAdmin):
     concluded_display = fuzzy_column("concluded", "concluded")
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "replaces")}),
-        (
-            "Dates",
-            {
-                "fields": (
-                    fuzzy_fieldset("concluded"),
-                    fuzzy_fieldset("in_force"),
-                    fuzzy_fieldset("expires"),
-                )
-            },
-        ),
+        ("Dates", {"fields": ("concluded", "in_force", "expires")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -131,17 +121,7 @@ class ExerciseAdmin(TrackedAdmin):
     start_date_display = fuzzy_column("start_date", "start")
     fieldsets = (
         (None, {"fields": ("name", "slug", "series", "domain")}),
-        (
-            "When and where",
-            {
-                "fields": (
-                    fuzzy_fieldset("start_date"),
-                    fuzzy_fieldset("end_date"),
-                    "location",
-                    "region",
-                )
-            },
-        ),
+        ("When and where", {"fields": ("start_date", "end_date", "location", "region")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -206,16 +186,7 @@ class ArmsDealAdmin(TrackedAdmin):
                 )
             },
         ),
-        (
-            "Dates",
-            {
-                "fields": (
-                    fuzzy_fieldset("contract_date"),
-                    fuzzy_fieldset("period_start"),
-                    fuzzy_fieldset("period_end"),
-                )
-            },
-        ),
+        ("Dates", {"fields": ("contract_date", "period_start", "period_end")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -262,7 +233,7 @@ class StatementAdmin(TrackedAdmin):
     date_display = fuzzy_column("date", "date")
     fieldsets = (
         (None, {"fields": ("slug", "speaker", "speaker_role", "kind", "text", "language")}),
-        ("When and where", {"fields": (fuzzy_fieldset("date"), "occasion")}),
+        ("When and where", {"fields": ("date", "occasion")}),
         (
             "What it concerns",
             {"fields": ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")},
