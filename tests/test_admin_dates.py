@@ -158,3 +158,30 @@ def test_a_viewer_reads_the_dates_in_words():
 
     assert '<div class="readonly">end of 2016</div>' in page
     assert '<div class="readonly">date unknown</div>' in page
+
+
+def test_the_duplicate_warning_compares_the_date_typed_in_words(editor_session):
+    ExerciseFactory(
+        name="Mosi 2019", slug="mosi", start_date=dt.date(2019, 12, 1), start_date_precision=10
+    )
+
+    response = add_exercise(editor_session, start_date="end of 2019")
+
+    (warning,) = response.context["adminform"].form.non_field_errors()
+    assert (
+        warning.startswith("This may already be recorded:"),
+        models.Exercise.objects.count(),
+    ) == (
+        True,
+        1,
+    )
+
+
+def test_no_duplicate_warning_for_a_date_typed_in_another_year(editor_session):
+    ExerciseFactory(
+        name="Mosi 2019", slug="mosi", start_date=dt.date(2019, 12, 1), start_date_precision=10
+    )
+
+    response = add_exercise(editor_session, start_date="c. 2015")
+
+    assert (response.status_code, models.Exercise.objects.count()) == (302, 2)
