@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import QuerySet
@@ -11,6 +12,7 @@ from django.utils.text import capfirst, smart_split, unescape_string_literal
 from reversion.admin import VersionAdmin
 
 from .. import services, versions
+from ..codes import whole_number
 from ..counting import EstimatedCountPaginator
 from ..dates import FuzzyDateAttribute
 from ..exports.admin_actions import export_selected_as_csv
@@ -32,10 +34,8 @@ def year_filter(field: str, title: str):
             return [(str(d.year), str(d.year)) for d in years]
 
         def queryset(self, request, queryset):
-            value = self.value()
-            if value and value.isdigit():
-                return queryset.filter(**{f"{field}__year": int(value)})
-            return queryset
+            year = whole_number(self.value() or "", 1, 9999)
+            return queryset.filter(**{f"{field}__year": year}) if year else queryset
 
     YearFilter.title = title
     YearFilter.__name__ = f"{field.title().replace('_', '')}YearFilter"
@@ -63,6 +63,14 @@ class ScalableChangeList(ChangeList):
     instead (index probes, :meth:`TrackedQuerySet.dates`); a year link still
     keeps the search, and with that many matches nearly every year has some.
     """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as exc:
+            # The date bar's year or month beyond what a date can hold
+            # (?start_date__year=99999999999): the admin's "invalid filter" answer.
+            raise IncorrectLookupParameters(exc) from exc
 
     def get_results(self, request):
         super().get_results(request)

@@ -24,8 +24,10 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.query import EmptyQuerySet
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from .. import models, registry
+from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
 from ..internals import ChoiceIteratorBase
 from ..search import AnyOf, contains_any, field_condition
@@ -126,9 +128,10 @@ class FootnoteField(forms.Field):
         numbers = []
         for item in items:
             text = str(item).strip()
-            if not text.isdigit() or not 1 <= int(text) <= 32767 or len(text) > 5:
+            number = whole_number(text, 1, 32767)
+            if number is None:
                 raise forms.ValidationError(f"“{text[:20]}” is not a footnote number (1–32767).")
-            numbers.append(int(text))
+            numbers.append(number)
         return numbers
 
 
@@ -199,6 +202,11 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         ordering = []
         for param in value:
             descending = param.startswith("-")
+            if param.lstrip("-") not in self.param_map:
+                # An empty item ("ordering=,") passes django-filter's choice check.
+                raise ValidationError(
+                    {"ordering": [f"Choose from {', '.join(sorted(self.param_map))}."]}
+                )
             expression = F(self.param_map[param.lstrip("-")])
             ordering.append(
                 expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
