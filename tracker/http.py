@@ -23,11 +23,14 @@ def is_api(request: HttpRequest) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    """400 with ``message``: JSON on API paths, plain text elsewhere."""
+def bad_parameter(request: HttpRequest, name: str, message: str) -> HttpResponse:
+    """400 naming query parameter ``name``: JSON keyed by it on API paths (as the API's
+    own validation errors are), plain text elsewhere."""
     if is_api(request):
-        return JsonResponse({"detail": message}, status=400)
-    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return JsonResponse({name[:100]: [message]}, status=400)
+    return HttpResponseBadRequest(
+        f"Query parameter “{name[:100]}”: {message}", content_type="text/plain; charset=utf-8"
+    )
 
 
 class RefuseNulMiddleware:
@@ -39,9 +42,8 @@ class RefuseNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         for name, values in request.GET.lists():
             if "\x00" in name or any("\x00" in value for value in values):
-                shown = name.replace("\x00", "\\0")[:100]
-                return bad_request(
-                    request, f"Query parameter “{shown}” contains a NUL character (%00)."
+                return bad_parameter(
+                    request, name.replace("\x00", "\\0"), "Contains a NUL character (%00)."
                 )
         return self.get_response(request)
 
