@@ -20,10 +20,10 @@ from typing import Any
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from . import history
+from .compare import current_state
 from .models import (
     CITATION_TARGETS,
     Actor,
@@ -39,6 +39,7 @@ from .models import (
     Statement,
     TrackedModel,
 )
+from .references import ABOUT_RELATION, referring_querysets
 from .versions import check_version
 
 #: For each record type with link rows: (related name, link model, FK to the record).
@@ -115,11 +116,10 @@ def record_save(
     with reversion.create_revision():
         if expected_version is not None and record.pk is not None:
             check_version(record, expected_version)
-        before = history.stored_values(record)
+        link_sets = tuple(_given_link_sets(record, links, citations, about))
+        before = current_state(record, link_sets)
         record.full_clean()
         summary_changed = _summary_changed(record)
-        link_sets = _given_link_sets(record, links, citations, about)
-        links_before = {name: _link_rows(record, name) for name in link_sets}
         record.save()
         if summary_changed:
             touch_dependents(record)
@@ -143,7 +143,7 @@ def record_save(
             DeletedRecord.objects.filter(
                 record_type=record.record_type(), slug=record.slug
             ).delete()
-        _describe_revision(record, before, links_before, user)
+        _describe_revision(record, before, link_sets, user)
     return record
 
 
@@ -159,33 +159,11 @@ def _given_link_sets(record, links, citations, about) -> list[str]:
     return names
 
 
-def _link_rows(record: TrackedModel, related_name: str) -> list[tuple]:
-    """The rows of one link set as comparable tuples (empty for an unsaved record)."""
-    if record.pk is None:
-        return []
-    manager = getattr(record, related_name)
-    columns = [
-        f.attname
-        for f in manager.model._meta.concrete_fields
-        if f.attname not in history.BOOKKEEPING_FIELDS
-    ]
-    return sorted(manager.values_list(*columns), key=repr)
-
-
-def _describe_revision(record, before, links_before, user) -> None:
-    """Name who saved and what changed on the open revision (the admin may word it itself)."""
+def _describe_revision(record, before, link_sets, user) -> None:
+    """Name who saved and what changed on the open revision (the admin words it itself)."""
     if user is not None and getattr(user, "is_authenticated", False):
         reversion.set_user(user)
-    comment = history.describe_change(before, record)
-    changed_links = [
-        str(getattr(record, name).model._meta.verbose_name_plural)
-        if name not in STATEMENT_ABOUT
-        else name.replace("_", " ")
-        for name, rows in links_before.items()
-        if rows != _link_rows(record, name)
-    ]
-    if changed_links and before is not None:
-        comment = f"{comment} Changed {', '.join(changed_links)}.".strip()
+    comment = history.describe_change(before, current_state(record, link_sets, from_instance=True))
     if comment and not reversion.get_comment():
         reversion.set_comment(comment)
 
@@ -259,14 +237,6 @@ def _touch_citation_target(citation, user, verb, label=None, target=None) -> Non
 #: How many referring records a refused deletion names.
 DELETE_REFERENCE_LIMIT = 20
 
-#: The Statement relation that says a statement concerns a record of each type.
-ABOUT_RELATION = {
-    Actor: "about_actors",
-    Agreement: "about_agreements",
-    Exercise: "about_exercises",
-    ArmsDeal: "about_arms_deals",
-}
-
 
 def concerning_statements(record: TrackedModel) -> models.QuerySet:
     """Statements whose "what it concerns" lists name ``record``."""
@@ -300,37 +270,6 @@ def _summary_changed(record: TrackedModel) -> bool:
     return stored is not None and any(stored[f] != getattr(record, f) for f in fields)
 
 
-def _dependents(record: TrackedModel, statements_only: bool) -> list[models.QuerySet]:
-    """Querysets of the records whose representation embeds ``record``'s summary."""
-    about = {
-        Actor: Q(speaker=record) | Q(about_actors=record),
-        Agreement: Q(about_agreements=record),
-        Exercise: Q(about_exercises=record),
-        ArmsDeal: Q(about_arms_deals=record),
-    }
-    condition = next((q for model, q in about.items() if isinstance(record, model)), None)
-    result = [] if condition is None else [Statement.objects.filter(condition)]
-    if statements_only:
-        return result
-    if isinstance(record, Actor):
-        result += [
-            Actor.objects.filter(parent=record),
-            Agreement.objects.filter(party_links__actor=record),
-            Exercise.objects.filter(participations__actor=record),
-            ArmsDeal.objects.filter(
-                Q(supplier=record) | Q(recipient=record) | Q(contractor_links__actor=record)
-            ),
-        ]
-    elif isinstance(record, Source):
-        result += [
-            model.objects.filter(citations__source=record)
-            for model in (Actor, Agreement, Exercise, ArmsDeal, Statement)
-        ]
-    elif isinstance(record, Agreement):
-        result.append(Agreement.objects.filter(replaces=record))
-    return result
-
-
 def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> None:
     """Mark as changed (``updated_at``) every record that shows ``record``'s summary.
 
@@ -339,5 +278,5 @@ def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> 
     ``updated_since`` must receive it again. One UPDATE per dependent table.
     """
     now = timezone.now()
-    for queryset in _dependents(record, statements_only):
+    for queryset in referring_querysets(record, statements_only=statements_only):
         queryset.model._default_manager.filter(pk__in=queryset.values("pk")).update(updated_at=now)

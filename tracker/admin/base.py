@@ -15,6 +15,8 @@ from .. import services, versions
 from ..counting import EstimatedCountPaginator
 from ..exports.admin_actions import export_selected_as_csv
 from ..search import contains_any
+from .compare import HistoryCompareMixin
+from .references import ReferencesAdminMixin
 
 
 def year_filter(field: str, title: str):
@@ -120,8 +122,9 @@ class TrackedForm(forms.ModelForm):
         return cleaned
 
 
-class TrackedAdmin(VersionAdmin, ScalableAdmin):
-    """What every record's admin shares: slug handling, timestamps, the write path, history."""
+class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, ScalableAdmin):
+    """What every record's admin shares: slug handling, timestamps, the write path, history
+    (with comparisons of versions), and what refers to the record."""
 
     form = TrackedForm
     history_latest_first = True
