@@ -360,6 +360,17 @@ def citation_filters(model) -> dict[str, django_filters.Filter]:
     }
 
 
+def about_filter(model, relation: str, what: str) -> AllOfFilter:
+    """Statements concerning the given records of ``model`` (through ``relation``)."""
+    return AllOfFilter(
+        field_name=f"{relation}__slug",
+        queryset=model.objects.all(),
+        condition=linked_to(models.Statement, (relation,)),
+        help_text=f"Identifier of {what} the statement concerns. Repeat for statements "
+        "concerning all of them.",
+    )
+
+
 def choices_filter(choices, help_text: str) -> django_filters.MultipleChoiceFilter:
     """A record's own single-valued field: several values mean any of them."""
     return django_filters.MultipleChoiceFilter(
@@ -485,11 +496,25 @@ class StatementFilterSet(RecordFilterSet):
     )
     language = django_filters.CharFilter(max_length=8, help_text="ISO 639-1 code: en, ru, zh.")
     actor, country = actor_filters(models.Statement, ("speaker", "about_actors")).values()
+    about_agreement = about_filter(models.Agreement, "about_agreements", "an agreement")
+    about_exercise = about_filter(models.Exercise, "about_exercises", "an exercise")
+    about_arms_deal = about_filter(models.ArmsDeal, "about_arms_deals", "an arms deal")
+    about_actor = about_filter(models.Actor, "about_actors", "an actor")
     source, footnote = citation_filters(models.Statement).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("date", "created_at", "updated_at", "slug")
 
-    search_fields = ("text", "occasion", "speaker_role", "speaker__name")
+    # The names and titles of what a statement concerns find it too.
+    search_fields = (
+        "text",
+        "occasion",
+        "speaker_role",
+        "speaker__name",
+        "about_agreements__title",
+        "about_exercises__name",
+        "about_arms_deals__title",
+        "about_actors__name",
+    )
     date_periods = (("date", None),)
 
     class Meta(RecordFilterSet.Meta):
