@@ -12,6 +12,7 @@ from tests.admin_forms import change_form_data
 from tests.api_factories import if_match
 from tests.factories import ActorFactory
 from tracker import models
+from tracker.admin.compare import UNREADABLE
 from tracker.editors import create_user_in_role
 from tracker.services import record_delete, record_save
 
@@ -249,4 +250,17 @@ def test_statement_about_lists_are_compared(editor_api, tsentr):
     statement = models.Statement.objects.get(slug="kashin-on-tsentr")
     assert versions_of(statement)[-1].revision.comment == (
         "Changed about exercises: added Tsentr 2019. Changed about actors: added India."
+    )
+
+
+def test_a_version_that_can_no_longer_be_read_is_explained_not_a_500(tsentr):
+    first, second = versions_of(tsentr)
+    Version.objects.filter(pk=first.pk).update(serialized_data='[{"model": "tracker.nothing"}]')
+
+    page = session("alice").get(compare_url(tsentr, **{"from": first.pk, "to": second.pk}))
+
+    assert (page.status_code, page.context["comparison"], page.context["error"]) == (
+        200,
+        None,
+        UNREADABLE,
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Version
@@ -150,21 +150,30 @@ def version_state(version: Version, revision_versions: list[Version]) -> State:
     link rows are stored beside the record). Raises :class:`UnreadableVersion`.
     """
     model = version._model
+    sets = link_sets(model)
+    row_models = {link_set.model for link_set in sets if link_set.owner is not None}
     try:
         stored = version.field_dict
-        rows = [(v, v._model, v.field_dict) for v in revision_versions if v.pk != version.pk]
-    except Exception as exc:  # noqa: BLE001 - any deserialisation failure
+        rows = [
+            (int(v.object_id), v._model, v.field_dict)
+            for v in revision_versions
+            if v._model in row_models
+        ]
+    except Exception as exc:
+        # A version stored by an older schema can fail anywhere in Django's
+        # deserializer (a field or model since removed, a value it no longer takes).
         raise UnreadableVersion(str(exc)) from exc
+    rows.sort(key=lambda row: row[0])
     m2m_names = {f.attname for f in model._meta.many_to_many}
     state = State(model, {k: v for k, v in stored.items() if k not in m2m_names})
     key = model._meta.pk.to_python(version.object_id)
-    for link_set in link_sets(model):
+    for link_set in sets:
         if link_set.owner is None:
             state.links[link_set.name] = sorted(stored.get(link_set.name) or [])
             continue
         state.links[link_set.name] = [
             {f.attname: values.get(f.attname) for f in link_set.columns}
-            for row_version, row_model, values in sorted(rows, key=lambda r: int(r[0].object_id))
+            for _key, row_model, values in rows
             if row_model is link_set.model and values.get(link_set.owner) == key
         ]
     return state
@@ -206,9 +215,12 @@ class Names:
             missing = [key for key in keys if (model, key) not in self.names]
             if missing:
                 content_type = ContentType.objects.get_for_model(model)
+                # All three columns of reversion's unique index, so it is read by key.
                 stored = (
                     Version.objects.filter(
-                        content_type=content_type, object_id__in=[str(k) for k in missing]
+                        db=DEFAULT_DB_ALIAS,
+                        content_type=content_type,
+                        object_id__in=[str(k) for k in missing],
                     )
                     .order_by("-pk")
                     .values_list("object_id", "object_repr")
@@ -360,6 +372,8 @@ def show_value(f: models.Field, value: Any, names: Names) -> str:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
     if isinstance(value, dt.datetime):
         return date_format(timezone.localtime(value), "j F Y H:i")
     if isinstance(value, dt.date):

@@ -25,6 +25,11 @@ from reversion.models import Version
 from .. import history
 from ..compare import UnreadableVersion, compare, current_state, version_state
 
+#: Shown instead of a comparison when a stored version no longer fits the record's model.
+UNREADABLE = (
+    "One of these versions was stored by an earlier form of the tracker and can no longer be "
+    "read field by field."
+)
 #: The request attribute holding a record's state before the admin saves it.
 STATE_BEFORE = "_tracker_state_before_save"
 
@@ -191,10 +196,7 @@ class HistoryCompareMixin:
             new = version_state(newer, by_revision[newer.revision_id])
             old = version_state(older, by_revision[older.revision_id]) if older else None
         except UnreadableVersion:
-            return None, (
-                "One of these versions was stored by an earlier form of the tracker and can no "
-                "longer be read field by field."
-            )
+            return None, UNREADABLE
         return compare(old, new), None
 
     # -- revision comments ---------------------------------------------------------
