@@ -264,3 +264,11 @@ def test_a_version_that_can_no_longer_be_read_is_explained_not_a_500(tsentr):
         None,
         UNREADABLE,
     )
+
+
+def test_two_versions_picked_newest_first_are_compared_oldest_first(tsentr):
+    first, second = versions_of(tsentr)
+
+    page = session("alice").get(compare_url(tsentr, **{"from": second.pk, "to": first.pk}))
+
+    assert (page.context["older"].pk, page.context["newer"].pk) == (first.pk, second.pk)

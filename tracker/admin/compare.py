@@ -39,6 +39,11 @@ def _ordered(versions):
     return versions.order_by("-revision__date_created", "-pk")
 
 
+def _saved(version: Version) -> tuple:
+    """When a version was saved, as the History page orders versions."""
+    return version.revision.date_created, version.pk
+
+
 def previous_version(versions, version: Version) -> Version | None:
     """The version of the same record saved just before ``version``."""
     moment = version.revision.date_created
@@ -145,6 +150,8 @@ class HistoryCompareMixin:
         older = self._chosen(versions, request.GET.get("from"))
         if older is None and not request.GET.get("from"):
             older = previous_version(versions, newer)
+        if older is not None and _saved(older) > _saved(newer):
+            older, newer = newer, older  # two versions picked in either order
         comparison, error = self._compare(older, newer)
         url = self.compare_url(object_id)
 
