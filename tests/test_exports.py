@@ -22,7 +22,6 @@ from tracker.dates import Precision
 from tracker.exports import rows, snapshot
 from tracker.exports.rows import TABLES, format_cell, table_for_model, unneutralise
 from tracker.models import (
-    RECORD_MODELS,
     Actor,
     AgreementParty,
     ArmsDeal,
@@ -34,6 +33,7 @@ from tracker.models import (
     ParticipantRole,
     Statement,
 )
+from tracker.registry import RECORD_TYPES
 
 T0 = dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.UTC)
 
@@ -148,7 +148,13 @@ def test_several_values_are_joined_with_the_delimiter():
 
 
 def test_every_record_model_and_link_model_has_a_table():
-    models = [*RECORD_MODELS, Citation, ExerciseParticipant, AgreementParty, ArmsDealContractor]
+    models = [
+        *(rt.model for rt in RECORD_TYPES),
+        Citation,
+        ExerciseParticipant,
+        AgreementParty,
+        ArmsDealContractor,
+    ]
     assert [table_for_model(m).name for m in models] == [
         "actors",
         "sources",
@@ -504,7 +510,7 @@ def test_first_snapshot_lists_every_record_as_added(records, tmp_path):
     result = export(tmp_path)
     changes = read_csv(result.path / "CHANGES.csv")
     assert {r["change"] for r in changes} == {"added"}
-    assert len(changes) == sum(m.objects.count() for m in RECORD_MODELS)
+    assert len(changes) == sum(rt.model.objects.count() for rt in RECORD_TYPES)
 
 
 def test_changes_list_an_edit_an_addition_and_a_deletion(records, tmp_path):
@@ -632,7 +638,7 @@ def test_admin_action_names_the_download_after_the_file(records, editor_client):
 
 
 def test_every_record_changelist_offers_the_action(editor_client):
-    for model in RECORD_MODELS:
+    for model in (rt.model for rt in RECORD_TYPES):
         response = editor_client.get(f"/admin/tracker/{model._meta.model_name}/")
         assert b"Export selected as CSV" in response.content, model.__name__
 

@@ -62,17 +62,17 @@ def referred_by(client: Client, record) -> dict[str, list[str]]:
 
 
 def test_actor_page_lists_what_it_takes_part_in_and_statements_about_it(viewer, world):
-    assert referred_by(viewer, world["china"]) == {
-        "Statements about it (1)": ["Vladimir Putin: A strategic partnership."],
-        "Exercises it takes part in (1)": ["Tsentr-2019"],
-        "Agreements it is party to (1)": ["Treaty 2001"],
-        "Arms deals it receives (1)": ["Su-35 deal"],
-    }
+    assert list(referred_by(viewer, world["china"]).items()) == [
+        ("Statements about it (1)", ["Vladimir Putin: A strategic partnership."]),
+        ("Arms received (1)", ["Su-35 deal"]),
+        ("Agreements (1)", ["Treaty 2001"]),
+        ("Exercises (1)", ["Tsentr-2019"]),
+    ]
 
 
 def test_speaker_page_lists_the_statements_it_made(viewer, world):
     assert referred_by(viewer, world["putin"]) == {
-        "Statements it made (1)": ["Vladimir Putin: A strategic partnership."]
+        "Statements made (1)": ["Vladimir Putin: A strategic partnership."]
     }
 
 

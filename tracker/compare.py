@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Version
 
+from . import registry
 from .dates import FuzzyDate
-from .history import BOOKKEEPING_FIELDS, FOLLOW
+from .history import BOOKKEEPING_FIELDS, follow_relations
 from .models import TrackedModel
 
 
@@ -56,17 +57,18 @@ class LinkSet:
 
 @functools.cache
 def link_sets(model: type[TrackedModel]) -> tuple[LinkSet, ...]:
-    """The link sets stored with ``model``'s versions (:data:`tracker.history.FOLLOW`)."""
+    """The link sets stored with ``model``'s versions (:func:`tracker.history.follow_relations`)."""
+    follow = follow_relations()
     through_names = {
         m2m.remote_field.through: m2m.name
         for m2m in model._meta.many_to_many
         if not m2m.remote_field.through._meta.auto_created
     }
     result = []
-    for name in FOLLOW.get(model, ()):
+    for name in follow.get(model, ()):
         relation = model._meta.get_field(name)
         link_model = relation.related_model
-        owners = {link_model._meta.get_field(n).attname for n in FOLLOW.get(link_model, ())}
+        owners = {link_model._meta.get_field(n).attname for n in follow.get(link_model, ())}
         columns = tuple(
             f
             for f in link_model._meta.concrete_fields
@@ -149,15 +151,15 @@ def version_state(version: Version, revision_versions: list[Version]) -> State:
     ``revision_versions`` are the versions saved in the same revision (the
     link rows are stored beside the record). Raises :class:`UnreadableVersion`.
     """
-    model = version._model
+    model = model_of(version)
     sets = link_sets(model)
     row_models = {link_set.model for link_set in sets if link_set.owner is not None}
     try:
         stored = version.field_dict
         rows = [
-            (int(v.object_id), v._model, v.field_dict)
+            (int(v.object_id), model_of(v), v.field_dict)
             for v in revision_versions
-            if v._model in row_models
+            if model_of(v) in row_models
         ]
     except Exception as exc:
         # A version stored by an older schema can fail anywhere in Django's
@@ -179,19 +181,14 @@ def version_state(version: Version, revision_versions: list[Version]) -> State:
     return state
 
 
+def model_of(version: Version) -> type[models.Model] | None:
+    """The model a stored version is of (``None`` for a model since removed)."""
+    return ContentType.objects.get_for_id(version.content_type_id).model_class()
+
+
 # ----------------------------------------------------------------------------
 # Naming linked records
 # ----------------------------------------------------------------------------
-class Named:
-    """A stand-in for a linked record: prints as its name (for a link row's ``str``)."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Names:
     """Names of linked records, looked up in bulk: one query per record type.
 
@@ -382,13 +379,23 @@ def show_value(f: models.Field, value: Any, names: Names) -> str:
 
 
 def _row_summary(link_set: LinkSet, row: dict[str, Any], names: Names) -> str:
-    """A link row named as the row itself prints (``India (observer)``)."""
+    """A link row named as the row itself prints (``India (observer)``).
+
+    Its linked records are stand-ins carrying only their names (looked up in
+    bulk, or stored in a version if deleted since), so printing reads nothing.
+    """
     obj = link_set.model(**row)
     for column in link_set.columns:
-        if column.is_relation and row.get(column.attname) is not None:
-            named = Named(names.name(column.related_model, row[column.attname]))
-            column.set_cached_value(obj, named)
+        key = row.get(column.attname)
+        if column.is_relation and key is not None:
+            setattr(obj, column.name, _stand_in(column.related_model, key, names))
     return str(obj)
+
+
+def _stand_in(model: type[models.Model], key, names: Names) -> models.Model:
+    """An unsaved ``model`` object whose name (its title field) is what ``names`` knows."""
+    title = registry.for_model(model).title_field
+    return model(pk=key, **{title: names.name(model, key)})
 
 
 def _compare_rows(link_set: LinkSet, old: list, new: list, names: Names) -> LinkChanges:

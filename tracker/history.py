@@ -22,45 +22,34 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Revision, Version
-from reversion.revisions import _follow_relations_recursive
 
-from .models import (
-    Actor,
-    Agreement,
-    AgreementParty,
-    ArmsDeal,
-    ArmsDealContractor,
-    Citation,
-    Exercise,
-    ExerciseParticipant,
-    Source,
-    Statement,
-    TrackedModel,
-)
+from . import registry
+from .internals import followed_objects
+from .models import Citation, TrackedModel
 
 if TYPE_CHECKING:
     from .compare import State
 
-#: What is stored with each record: the link rows that belong to it.
-FOLLOW: dict[type[models.Model], tuple[str, ...]] = {
-    Actor: ("citations",),
-    Source: (),
-    Agreement: ("party_links", "citations"),
-    Exercise: ("participations", "citations"),
-    ArmsDeal: ("contractor_links", "citations"),
-    Statement: ("citations",),
-    # Link rows point back at their record, so a citation edited on its own
-    # page lands in the history of the record it supports.
-    AgreementParty: ("agreement",),
-    ExerciseParticipant: ("exercise",),
-    ArmsDealContractor: ("deal",),
-    Citation: ("agreement", "exercise", "arms_deal", "statement", "actor"),
-}
+
+def follow_relations() -> dict[type[models.Model], tuple[str, ...]]:
+    """What is stored with each record: the link rows that belong to it.
+
+    Link rows point back at their record, so a citation edited on its own
+    page lands in the history of the record it supports.
+    """
+    follow: dict[type[models.Model], tuple[str, ...]] = {}
+    for record_type in registry.RECORD_TYPES:
+        own = (record_type.links.related_name,) if record_type.links else ()
+        follow[record_type.model] = own + (("citations",) if record_type.cited else ())
+        if record_type.links:
+            follow[record_type.links.model] = (record_type.links.fk,)
+    follow[Citation] = tuple(rt.citation_fk for rt in registry.cited())
+    return follow
 
 
 def register_models() -> None:
     """Register the records and link tables with reversion (once, at start-up)."""
-    for model, follow in FOLLOW.items():
+    for model, follow in follow_relations().items():
         if not reversion.is_registered(model):
             reversion.register(model, follow=follow)
 
@@ -125,7 +114,7 @@ def record_deletion(record: TrackedModel, user=None) -> None:
     writes the revision directly, before the rows go. The admin's “Recover
     deleted …” page restores from it, links included.
     """
-    objects = [record, *(obj for obj in _follow_relations_recursive(record) if obj != record)]
+    objects = [record, *(obj for obj in followed_objects(record) if obj != record)]
     revision = Revision.objects.create(
         date_created=timezone.now(),
         user=user if getattr(user, "is_authenticated", False) else None,

@@ -1,19 +1,22 @@
-"""What refers to a record: the one place that knows which records link to, cite or concern which.
+"""What refers to a record: which records link to, cite or concern which, read off the registry.
 
-An actor is referred to by the exercises it takes part in, the agreements it
-is party to, the deals it supplies, receives or works on, the actors inside
-it and the statements it made or that concern it; a source by every record
-citing it; agreements, exercises and deals by the statements concerning them
-(and an agreement by those replacing it).
+A record is referred to by the statements about it (``RecordType.about``), by
+other records' own keys to it (a statement's speaker, an actor's parent, a
+deal's supplier and recipient, the agreement another replaces), by the
+records whose link rows name it (an exercise's participants, an agreement's
+parties, a deal's contractors) and, for a source, by every record citing it.
+Nothing here names a record type: :mod:`tracker.registry` and the models'
+fields say it all, so a new type or link is referred to without a change here.
 
-Three things read this table: the admin's change pages list the referring
-records, :func:`tracker.services.touch_dependents` marks them as changed when
-a record's summary changes (they embed it), and a refused deletion names
-them (:func:`blocking_records`).
+Three things read these references: the admin's change pages list the
+referring records, :func:`tracker.services.touch_dependents` marks them as
+changed when a record's summary changes (they embed it), and a refused
+deletion names them (:func:`blocking_records`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,15 +24,17 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 
-from .history import FOLLOW
-from .models import Actor, Agreement, ArmsDeal, Exercise, Source, Statement, TrackedModel
+from . import registry
+from .history import follow_relations
+from .models import Citation, TrackedModel
 from .search import field_condition
 
 
 @dataclass(frozen=True)
 class Reference:
-    """Records of ``model`` whose ``path`` leads to the referred record."""
+    """Records of ``model`` whose ``path`` leads to a record of ``target``."""
 
+    target: type[TrackedModel]
     model: type[TrackedModel]
     path: str
     label: str
@@ -39,65 +44,72 @@ class Reference:
         return field_condition(self.model, self.path, "exact", record)
 
     def records(self, record: TrackedModel) -> models.QuerySet:
-        """The referring records, each once, ready to be named (``str``)."""
+        """The referring records, each once, with the records their names read joined
+        (a statement is named by its speaker)."""
         queryset = self.model._default_manager.filter(self.condition(record))
-        return queryset.select_related(*LABEL_RELATED.get(self.model, ()))
+        return queryset.select_related(*(f.name for f in _record_keys(self.model)))
 
 
-def _citing(model: type[TrackedModel], label: str) -> Reference:
-    return Reference(model, "citations__source", label)
+def _record_keys(model: type[TrackedModel]) -> list[models.ForeignKey]:
+    """A record type's own foreign keys to records (speaker, parent, supplier ...)."""
+    record_models = {rt.model for rt in registry.RECORD_TYPES}
+    return [
+        f for f in model._meta.concrete_fields if f.many_to_one and f.related_model in record_models
+    ]
 
 
-def _concerning(path: str) -> Reference:
-    return Reference(Statement, path, "statements about it")
+def _words(related_name: str) -> str:
+    return related_name.replace("_", " ")
 
 
-#: For each record type, the references to it, in the order the admin lists them.
-REFERENCES: dict[type[TrackedModel], tuple[Reference, ...]] = {
-    Actor: (
-        _concerning("about_actors"),
-        Reference(Statement, "speaker", "statements it made"),
-        Reference(Exercise, "participations__actor", "exercises it takes part in"),
-        Reference(Agreement, "party_links__actor", "agreements it is party to"),
-        Reference(ArmsDeal, "supplier", "arms deals it supplies"),
-        Reference(ArmsDeal, "recipient", "arms deals it receives"),
-        Reference(ArmsDeal, "contractor_links__actor", "arms deals it is a contractor of"),
-        Reference(Actor, "parent", "actors inside it"),
-    ),
-    Source: (
-        _citing(Exercise, "exercises citing it"),
-        _citing(Agreement, "agreements citing it"),
-        _citing(ArmsDeal, "arms deals citing it"),
-        _citing(Statement, "statements citing it"),
-        _citing(Actor, "actors citing it"),
-    ),
-    Agreement: (
-        _concerning("about_agreements"),
-        Reference(Agreement, "replaces", "agreements replacing it"),
-    ),
-    Exercise: (_concerning("about_exercises"),),
-    ArmsDeal: (_concerning("about_arms_deals"),),
-}
+@functools.cache
+def all_references() -> tuple[Reference, ...]:
+    """Every reference between record types, in the order the admin lists them."""
+    statement = registry.STATEMENT.model
+    found = [
+        Reference(rt.model, statement, rt.about, "statements about it")
+        for rt in registry.RECORD_TYPES
+        if rt.about
+    ]
+    for rt in registry.RECORD_TYPES:
+        for key in _record_keys(rt.model):
+            label = _words(key.remote_field.related_name or rt.verbose_name_plural)
+            found.append(Reference(key.related_model, rt.model, key.name, label))
+    for rt in registry.with_links():
+        # The many-to-many the link rows make (an exercise's participants) says what
+        # they link to and how those records call the ones listing them.
+        listed = next(
+            f for f in rt.model._meta.many_to_many if f.remote_field.through is rt.links.model
+        )
+        key = next(
+            f.name
+            for f in rt.links.model._meta.concrete_fields
+            if f.many_to_one and f.related_model is listed.related_model
+        )
+        path = f"{rt.links.related_name}__{key}"
+        label = _words(listed.remote_field.related_name)
+        found.append(Reference(listed.related_model, rt.model, path, label))
+    cited = Citation._meta.get_field("source").related_model
+    found += [
+        Reference(cited, rt.model, "citations__source", f"{rt.verbose_name_plural} citing it")
+        for rt in registry.cited()
+    ]
+    return tuple(found)
 
-#: Relations a record's name (``str``) reads, loaded with the referring records.
-LABEL_RELATED: dict[type[TrackedModel], tuple[str, ...]] = {Statement: ("speaker",)}
 
-#: The Statement relation that says a statement concerns a record of each type.
-ABOUT_RELATION: dict[type[TrackedModel], str] = {
-    model: reference.path
-    for model, references in REFERENCES.items()
-    for reference in references
-    if reference.model is Statement and reference.path.startswith("about_")
-}
+def references_to(model: type[models.Model]) -> tuple[Reference, ...]:
+    """The references to records of ``model`` (none for a model nothing refers to)."""
+    return tuple(reference for reference in all_references() if reference.target is model)
 
 
 def referring_querysets(
     record: TrackedModel, *, statements_only: bool = False
 ) -> list[models.QuerySet]:
     """One queryset per record type referring to ``record`` (all its references ORed)."""
+    statement = registry.STATEMENT.model
     conditions: dict[type[TrackedModel], Q] = {}
-    for reference in REFERENCES.get(type(record), ()):
-        if statements_only and reference.model is not Statement:
+    for reference in references_to(type(record)):
+        if statements_only and reference.model is not statement:
             continue
         condition = reference.condition(record)
         model = reference.model
@@ -105,17 +117,26 @@ def referring_querysets(
     return [model._default_manager.filter(q) for model, q in conditions.items()]
 
 
+@functools.cache
+def _owner_keys() -> dict[type[models.Model], tuple[models.ForeignKey, ...]]:
+    """For each link model, its keys to the record a row belongs to (as history follows)."""
+    record_models = {rt.model for rt in registry.RECORD_TYPES}
+    return {
+        model: tuple(model._meta.get_field(name) for name in names)
+        for model, names in follow_relations().items()
+        if model not in record_models
+    }
+
+
 def owner(obj: models.Model) -> tuple[type[TrackedModel], object] | None:
     """The record a row belongs to, as (type, key): itself, or a link row's record.
 
-    Link rows name their record in :data:`tracker.history.FOLLOW` (a
-    participant its exercise, a citation the record it supports); the key
-    is read from the row, so no query is made.
+    A participant belongs to its exercise, a citation to the record it
+    supports; the key is read from the row, so no query is made.
     """
     if isinstance(obj, TrackedModel):
         return type(obj), obj.pk
-    for name in FOLLOW.get(type(obj), ()):
-        field = obj._meta.get_field(name)
+    for field in _owner_keys().get(type(obj), ()):
         key = getattr(obj, field.attname, None)
         if key is not None:
             return field.related_model, key

@@ -22,43 +22,24 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import history
+from . import history, registry
 from .compare import current_state
 from .models import (
-    CITATION_TARGETS,
-    Actor,
-    Agreement,
-    AgreementParty,
-    ArmsDeal,
-    ArmsDealContractor,
     Citation,
     DeletedRecord,
-    Exercise,
-    ExerciseParticipant,
-    Source,
     Statement,
     TrackedModel,
 )
-from .references import ABOUT_RELATION, referring_querysets
+from .references import referring_querysets
 from .versions import check_version
-
-#: For each record type with link rows: (related name, link model, FK to the record).
-LINK_TABLES: dict[type[TrackedModel], tuple[str, type[models.Model], str]] = {
-    Agreement: ("party_links", AgreementParty, "agreement"),
-    Exercise: ("participations", ExerciseParticipant, "exercise"),
-    ArmsDeal: ("contractor_links", ArmsDealContractor, "deal"),
-}
-
-#: Statement's many-to-many "what it concerns" fields.
-STATEMENT_ABOUT = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")
 
 
 def citation_target_field(record: models.Model) -> str:
     """The Citation foreign key that points at ``record``'s type (``arms_deal``)."""
-    for name in CITATION_TARGETS:
-        if Citation._meta.get_field(name).related_model is type(record):
-            return name
-    raise TypeError(f"{type(record).__name__} records cannot carry citations.")
+    record_type = registry.for_model(type(record)) if isinstance(record, TrackedModel) else None
+    if record_type is None or record_type.citation_fk is None:
+        raise TypeError(f"{type(record).__name__} records cannot carry citations.")
+    return record_type.citation_fk
 
 
 def _replace_rows(
@@ -124,17 +105,17 @@ def record_save(
         if summary_changed:
             touch_dependents(record)
         if links is not None:
-            if type(record) not in LINK_TABLES:
+            link_table = registry.for_model(type(record)).links
+            if link_table is None:
                 raise ValidationError(f"{record.record_type()} records have no link rows.")
-            related_name, model, fk = LINK_TABLES[type(record)]
-            _replace_rows(record, related_name, model, fk, links)
+            _replace_rows(record, link_table.related_name, link_table.model, link_table.fk, links)
         if citations is not None:
             _replace_rows(record, "citations", Citation, citation_target_field(record), citations)
         if about is not None:
             if not isinstance(record, Statement):
                 raise ValidationError("Only statements say what they concern.")
             for name, targets in about.items():
-                if name not in STATEMENT_ABOUT:
+                if name not in registry.about_relations():
                     raise ValidationError(f"Unknown link “{name}”.")
                 getattr(record, name).set(list(targets))
         if before is not None:
@@ -150,12 +131,13 @@ def record_save(
 def _given_link_sets(record, links, citations, about) -> list[str]:
     """Related names of the link sets this save replaces."""
     names = []
-    if links is not None and type(record) in LINK_TABLES:
-        names.append(LINK_TABLES[type(record)][0])
+    link_table = registry.for_model(type(record)).links
+    if links is not None and link_table is not None:
+        names.append(link_table.related_name)
     if citations is not None:
         names.append("citations")
     if about is not None:
-        names += [name for name in about if name in STATEMENT_ABOUT]
+        names += [name for name in about if name in registry.about_relations()]
     return names
 
 
@@ -245,25 +227,15 @@ def concerning_statements(record: TrackedModel) -> models.QuerySet:
 
 def statements_concerning_any(model: type[TrackedModel], records) -> models.QuerySet:
     """Statements concerning any of ``records`` (of ``model``), in one query."""
-    relation = ABOUT_RELATION.get(model)
+    relation = registry.for_model(model).about
     if relation is None:
         return Statement.objects.none()
     return Statement.objects.filter(**{f"{relation}__in": records}).distinct()
 
 
-#: Fields other records show when they summarise a record of this type.
-SUMMARY_FIELDS: dict[type[TrackedModel], tuple[str, ...]] = {
-    Actor: ("name",),
-    Source: ("title", "url"),
-    Agreement: ("title",),
-    Exercise: ("name",),
-    ArmsDeal: ("title",),
-}
-
-
 def _summary_changed(record: TrackedModel) -> bool:
     """Whether saving ``record`` changes how other records summarise it."""
-    fields = SUMMARY_FIELDS.get(type(record))
+    fields = registry.for_model(type(record)).summary_fields
     if not fields or record.pk is None:
         return False
     stored = type(record)._default_manager.filter(pk=record.pk).values(*fields).first()

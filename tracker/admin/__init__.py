@@ -25,7 +25,13 @@ from .. import history
 # records and link rows follow each other as tracker.history declares.
 history.register_models()
 
-from . import citations, records  # noqa: E402, F401  (registers the admins)
+from django.utils.module_loading import import_string  # noqa: E402
+
+from .. import registry  # noqa: E402
+from . import citations, records  # noqa: E402, F401  (registers the support tables' admins)
+
+for record_type in registry.RECORD_TYPES:
+    admin.site.register(record_type.model, import_string(record_type.admin))
 
 admin.site.site_header = "Sino-Russian Military Cooperation Tracker"
 admin.site.site_title = "Sino-Russian tracker"

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.text import smart_split, unescape_string_literal
+from django.utils.text import capfirst, smart_split, unescape_string_literal
 from reversion.admin import VersionAdmin
 
 from .. import services, versions
 from ..counting import EstimatedCountPaginator
+from ..dates import FuzzyDateAttribute
 from ..exports.admin_actions import export_selected_as_csv
+from ..internals import changelist_rows, date_bar_over_whole_table, is_filtered
 from ..search import contains_any
 from .compare import HistoryCompareMixin
+from .dates import FuzzyDateFormField, read_only_words
+from .duplicates import DuplicateWarningForm
 from .references import ReferencesAdminMixin
+from .widgets import VocabularyInput
 
 
 def year_filter(field: str, title: str):
@@ -51,11 +55,6 @@ def fuzzy_column(field: str, description: str):
     return column
 
 
-def fuzzy_fieldset(field: str) -> tuple[str, str, str]:
-    """The three form fields of one fuzzy date, shown on one line."""
-    return (field, f"{field}_precision", f"{field}_qualifier")
-
-
 class ScalableChangeList(ChangeList):
     """A changelist whose date bar costs index probes, not a read of every match.
 
@@ -69,13 +68,14 @@ class ScalableChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
+        shown = changelist_rows(self)
         if (
-            self.date_hierarchy
-            and self.queryset.query.where
-            and not getattr(self.paginator, "count_is_exact", True)
-            and not any(key.startswith(f"{self.date_hierarchy}__") for key in self.params)
+            shown.date_field
+            and is_filtered(shown.rows)
+            and not getattr(shown.paginator, "count_is_exact", True)
+            and not any(key.startswith(f"{shown.date_field}__") for key in shown.params)
         ):
-            self.queryset = self.root_queryset
+            date_bar_over_whole_table(self)
 
 
 class ScalableAdmin(admin.ModelAdmin):
@@ -106,8 +106,13 @@ class ScalableAdmin(admin.ModelAdmin):
         return queryset, False
 
 
-class TrackedForm(forms.ModelForm):
-    """A record's change form, carrying the version of the record it was opened on."""
+class TrackedForm(DuplicateWarningForm):
+    """A record's change form, carrying the version of the record it was opened on.
+
+    Each fuzzy date of the model (``fuzzy_dates``) is one box in words
+    (:class:`FuzzyDateFormField`) in place of its first-day column; cleaning
+    sets the three columns from it.
+    """
 
     version = versions.VersionField()
 
@@ -115,9 +120,28 @@ class TrackedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["version"].initial = versions.record_version(self.instance)
+        given = kwargs.get("initial") or {}
+        for name in self.fuzzy_date_names:
+            column = self.fields[name]
+            self.fields[name] = FuzzyDateFormField(label=column.label, disabled=column.disabled)
+            if name not in given:
+                self.initial[name] = self.instance.fuzzy(name)
+
+    @property
+    def fuzzy_date_names(self) -> list[str]:
+        """The model's fuzzy dates this form shows."""
+        return [
+            name for name in getattr(self._meta.model, "fuzzy_dates", ()) if name in self.fields
+        ]
 
     def clean(self):
         cleaned = super().clean()
+        for name in self.fuzzy_date_names:
+            if name in cleaned:
+                # Before anything below can refuse the form: the model form then
+                # copies a date, not a FuzzyDate, into the date column.
+                FuzzyDateAttribute(name).__set__(self.instance, cleaned[name])
+                cleaned[name] = cleaned[name].value
         versions.check_form_version(self.instance, cleaned.get("version"))
         return cleaned
 
@@ -134,6 +158,11 @@ class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, Scal
     # Sources' URLs are typed without a scheme at times; https is the safe guess.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.model.vocabulary_fields:
+            kwargs["widget"] = VocabularyInput(self.model().vocabulary(db_field.name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))
         # The slug is public once saved: consumers' copies and links depend on it.
@@ -141,6 +170,26 @@ class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, Scal
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A viewer's page shows every field read-only from the model, where a
+        # fuzzy date's column is only its first day: show the date in words.
+        shown = {
+            name: read_only_words(name, capfirst(self.model._meta.get_field(name).verbose_name))
+            for name in self.model.fuzzy_dates
+        }
+
+        def swap(entry):
+            if isinstance(entry, (list, tuple)):
+                return tuple(swap(item) for item in entry)
+            return shown.get(entry, entry)
+
+        return [
+            (title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets
+        ]
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         services.record_save(
@@ -169,5 +218,5 @@ class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, Scal
 
 RECORD_FIELDSET = (
     "Record",
-    {"fields": ("editorial_note", "created_at", "updated_at", "version")},
+    {"fields": ("editorial_note", "created_at", "updated_at", "version", "save_anyway")},
 )

@@ -24,17 +24,21 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from reversion.models import Revision, Version
 
-from ..models import RECORD_MODELS
+from .. import registry
 from .compare import admin_url
 
 PAGE_SIZE = 50
+
+
+def _record_models() -> list[type]:
+    return [rt.model for rt in registry.RECORD_TYPES]
 
 
 def viewable_models(user) -> list[type]:
     """The record types ``user`` may open in the admin (view or change)."""
     return [
         model
-        for model in RECORD_MODELS
+        for model in _record_models()
         if any(
             user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
             for action in ("view", "change")
@@ -80,7 +84,7 @@ def _revisions(data: dict, models: list[type]):
     elif data.get("user"):
         revisions = revisions.filter(user_id=int(data["user"]))
     chosen = [m for m in models if m._meta.model_name == data.get("type")] or (
-        models if len(models) < len(RECORD_MODELS) else []
+        models if len(models) < len(registry.RECORD_TYPES) else []
     )
     if chosen:
         types = [ContentType.objects.get_for_model(m).pk for m in chosen]
@@ -126,7 +130,7 @@ def _page(revisions, before: int | None, after: int | None) -> tuple[list[Revisi
 
 def _changes(admin_site: admin.AdminSite, revisions: list[Revision]) -> list[Change]:
     """Each revision with its records named and linked (one existence query per type)."""
-    record_types = {ContentType.objects.get_for_model(m).pk: m for m in RECORD_MODELS}
+    record_types = {ContentType.objects.get_for_model(m).pk: m for m in _record_models()}
     wanted: dict[type, set] = defaultdict(set)
     for revision in revisions:
         for version in revision.version_set.all():

@@ -26,7 +26,8 @@ class CitationFormSet(forms.BaseInlineFormSet):
         seen: dict[tuple, int] = {}
         for number, form in enumerate(self.forms, start=1):
             data = getattr(form, "cleaned_data", None) or {}
-            if not data.get("source") or (self.can_delete and self._should_delete_form(form)):
+            # A form ticked for deletion carries DELETE in its cleaned data.
+            if not data.get("source") or (self.can_delete and data.get("DELETE")):
                 continue
             key = (data["source"].pk, data.get("footnote"), data.get("locator") or "")
             if key in seen:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .. import registry
 from ..models import (
-    Actor,
     Agreement,
     AgreementParty,
     ArmsDeal,
@@ -13,7 +13,6 @@ from ..models import (
     DeletedRecord,
     Exercise,
     ExerciseParticipant,
-    Source,
     Statement,
 )
 from .base import (
@@ -21,17 +20,15 @@ from .base import (
     ScalableAdmin,
     TrackedAdmin,
     fuzzy_column,
-    fuzzy_fieldset,
     year_filter,
 )
 from .citations import citation_inline
 
 
-@admin.register(Actor)
 class ActorAdmin(TrackedAdmin):
     list_display = ("name", "kind", "country", "parent", "role", "updated_at")
     list_filter = ("kind", "country")
-    search_fields = ("name", "slug", "aliases", "role", "description")
+    search_fields = ("slug", *registry.ACTOR.search_fields)
     autocomplete_fields = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = (citation_inline("actor"),)
@@ -45,17 +42,16 @@ class ActorAdmin(TrackedAdmin):
         return super().get_queryset(request).with_parent()
 
 
-@admin.register(Source)
 class SourceAdmin(TrackedAdmin):
     list_display = ("title", "authors", "outlet", "published_display", "kind", "language")
     list_filter = ("kind", "language", year_filter("published", "year published"))
-    search_fields = ("title", "slug", "authors", "outlet", "url", "details")
+    search_fields = ("slug", *registry.SOURCE.search_fields, "url")
     date_hierarchy = "published"
     prepopulated_fields = {"slug": ("title",)}
     published_display = fuzzy_column("published", "published")
     fieldsets = (
         (None, {"fields": ("title", "slug", "authors", "outlet", "details", "kind", "language")}),
-        ("Publication", {"fields": (fuzzy_fieldset("published"), "url", "accessed")}),
+        ("Publication", {"fields": ("published", "url", "accessed")}),
         RECORD_FIELDSET,
     )
 
@@ -67,7 +63,6 @@ class AgreementPartyInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Agreement)
 class AgreementAdmin(TrackedAdmin):
     list_display = ("title", "kind", "status", "concluded_display", "party_names")
     list_filter = (
@@ -76,7 +71,7 @@ class AgreementAdmin(TrackedAdmin):
         year_filter("concluded", "year concluded"),
         ("parties__country", admin.AllValuesFieldListFilter),
     )
-    search_fields = ("title", "slug", "summary", "parties__name")
+    search_fields = ("slug", *registry.AGREEMENT.search_fields, "parties__name")
     date_hierarchy = "concluded"
     autocomplete_fields = ("replaces",)
     prepopulated_fields = {"slug": ("title",)}
@@ -84,16 +79,7 @@ class AgreementAdmin(TrackedAdmin):
     concluded_display = fuzzy_column("concluded", "concluded")
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "replaces")}),
-        (
-            "Dates",
-            {
-                "fields": (
-                    fuzzy_fieldset("concluded"),
-                    fuzzy_fieldset("in_force"),
-                    fuzzy_fieldset("expires"),
-                )
-            },
-        ),
+        ("Dates", {"fields": ("concluded", "in_force", "expires")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -113,7 +99,6 @@ class ExerciseParticipantInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Exercise)
 class ExerciseAdmin(TrackedAdmin):
     list_display = (
         "name",
@@ -129,32 +114,14 @@ class ExerciseAdmin(TrackedAdmin):
         year_filter("start_date", "year"),
         ("participants__country", admin.AllValuesFieldListFilter),
     )
-    search_fields = (
-        "name",
-        "slug",
-        "series",
-        "location",
-        "region",
-        "summary",
-        "participants__name",
-    )
+    search_fields = ("slug", *registry.EXERCISE.search_fields, "participants__name")
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("name",)}
     inlines = (ExerciseParticipantInline, citation_inline("exercise"))
     start_date_display = fuzzy_column("start_date", "start")
     fieldsets = (
         (None, {"fields": ("name", "slug", "series", "domain")}),
-        (
-            "When and where",
-            {
-                "fields": (
-                    fuzzy_fieldset("start_date"),
-                    fuzzy_fieldset("end_date"),
-                    "location",
-                    "region",
-                )
-            },
-        ),
+        ("When and where", {"fields": ("start_date", "end_date", "location", "region")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -174,7 +141,6 @@ class ArmsDealContractorInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(ArmsDeal)
 class ArmsDealAdmin(TrackedAdmin):
     list_display = (
         "title",
@@ -195,11 +161,8 @@ class ArmsDealAdmin(TrackedAdmin):
         ("supplier__country", admin.AllValuesFieldListFilter),
     )
     search_fields = (
-        "title",
         "slug",
-        "item",
-        "value_text",
-        "summary",
+        *registry.ARMS_DEAL.search_fields,
         "supplier__name",
         "recipient__name",
     )
@@ -223,16 +186,7 @@ class ArmsDealAdmin(TrackedAdmin):
                 )
             },
         ),
-        (
-            "Dates",
-            {
-                "fields": (
-                    fuzzy_fieldset("contract_date"),
-                    fuzzy_fieldset("period_start"),
-                    fuzzy_fieldset("period_end"),
-                )
-            },
-        ),
+        ("Dates", {"fields": ("contract_date", "period_start", "period_end")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -259,7 +213,6 @@ class ArmsDealAdmin(TrackedAdmin):
         return start.display() if start.is_known else ""
 
 
-@admin.register(Statement)
 class StatementAdmin(TrackedAdmin):
     list_display = ("short_text", "speaker", "kind", "date_display", "occasion")
     list_filter = (
@@ -267,7 +220,7 @@ class StatementAdmin(TrackedAdmin):
         year_filter("date", "year"),
         ("speaker__country", admin.AllValuesFieldListFilter),
     )
-    search_fields = ("text", "slug", "occasion", "speaker__name", "speaker__aliases")
+    search_fields = ("slug", *registry.STATEMENT.search_fields, "speaker__aliases")
     date_hierarchy = "date"
     autocomplete_fields = (
         "speaker",
@@ -280,7 +233,7 @@ class StatementAdmin(TrackedAdmin):
     date_display = fuzzy_column("date", "date")
     fieldsets = (
         (None, {"fields": ("slug", "speaker", "speaker_role", "kind", "text", "language")}),
-        ("When and where", {"fields": (fuzzy_fieldset("date"), "occasion")}),
+        ("When and where", {"fields": ("date", "occasion")}),
         (
             "What it concerns",
             {"fields": ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")},

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from ..models import TrackedModel
-from ..references import REFERENCES, Reference
+from ..references import Reference, references_to
 from .compare import admin_url
 
 #: How many referring records of one kind a change page lists.
@@ -38,7 +38,7 @@ def _link(admin_site: admin.AdminSite, obj: TrackedModel) -> SafeString:
 def references_html(admin_site: admin.AdminSite, record: TrackedModel) -> SafeString:
     """Each kind of referring record: a heading with the count, then the first ones, linked."""
     sections = []
-    for reference in REFERENCES.get(type(record), ()):
+    for reference in references_to(type(record)):
         rows = list(reference.records(record)[: LISTED + 1])
         if not rows:
             continue
@@ -70,7 +70,7 @@ class ReferencesAdminMixin:
     """Adds the “Referred to by” section to a record's change page."""
 
     def _shows_references(self, obj) -> bool:
-        return obj is not None and bool(REFERENCES.get(self.model))
+        return obj is not None and bool(references_to(self.model))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

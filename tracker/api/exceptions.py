@@ -18,9 +18,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .. import registry
 from ..references import blocking_records
 from ..versions import StaleRecord, precondition_failed
-from .serializers import RESOURCE_BY_RECORD_TYPE
 
 
 class Conflict(exceptions.APIException):
@@ -60,7 +60,7 @@ def protected_message(exc: ProtectedError | RestrictedError) -> dict:
         + (f": {named}" if named else "")
         + "). Remove those references first.",
         "referred_by": {
-            RESOURCE_BY_RECORD_TYPE[model.record_type()]: slugs
+            registry.for_model(model).resource: slugs
             for model, (slugs, _total) in sorted(records.items(), key=lambda i: i[0].__name__)
         },
     }

@@ -20,9 +20,9 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ..counting import EstimatedCountPaginator, count_rows
+from ..internals import url_with_param, url_without_param
 
 SYNC_PARAMETER = "updated_since"
 
@@ -150,8 +150,8 @@ class RecordPagination(PageNumberPagination):
         if self.next_cursor is None:
             return None
         url = self.request.build_absolute_uri()
-        url = remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.cursor_query_param, self.next_cursor)
+        url = url_without_param(url, self.page_query_param)
+        return url_with_param(url, self.cursor_query_param, self.next_cursor)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

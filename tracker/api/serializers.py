@@ -17,20 +17,11 @@ from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import models
+from .. import models, registry
+from ..codes import CURRENCY_CHOICES
 from ..services import record_save
 from ..versions import StaleRecord
 from .fields import FuzzyDateField, OptionalURLField, SummaryField
-
-#: API resource name of each record type (``DeletedRecord.record_type``).
-RESOURCE_BY_RECORD_TYPE = {
-    models.Actor.record_type(): "actors",
-    models.Source.record_type(): "sources",
-    models.Agreement.record_type(): "agreements",
-    models.Exercise.record_type(): "exercises",
-    models.ArmsDeal.record_type(): "arms-deals",
-    models.Statement.record_type(): "statements",
-}
 
 #: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
 MAX_POSITIVE_INTEGER = 2_147_483_647
@@ -187,9 +178,9 @@ class MoneySerializer(serializers.Serializer):
         required=False,
         help_text="In the currency's units: 2000000000.00 for “$2 billion”.",
     )
-    currency = serializers.CharField(
+    currency = serializers.ChoiceField(
         source="value_currency",
-        max_length=3,
+        choices=CURRENCY_CHOICES,
         allow_blank=True,
         required=False,
         help_text="ISO 4217 code: USD, RUB, CNY.",
@@ -536,9 +527,12 @@ class DeletedRecordSerializer(serializers.ModelSerializer):
     @extend_schema_field(
         {
             "type": "string",
-            "enum": list(RESOURCE_BY_RECORD_TYPE.values()),
+            "enum": [record_type.resource for record_type in registry.RECORD_TYPES],
             "description": "The API resource the record belonged to, e.g. arms-deals.",
         }
     )
     def get_resource(self, obj) -> str:
-        return RESOURCE_BY_RECORD_TYPE.get(obj.record_type, "")
+        try:
+            return registry.for_name(obj.record_type).resource
+        except KeyError:
+            return ""

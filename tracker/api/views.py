@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from .. import models, versions
+from .. import models, registry, versions
 from ..exports.rows import iter_csv, table_for_model
 from ..services import record_delete
 from . import filters, serializers
@@ -89,6 +89,21 @@ FORMAT_PARAMETER = OpenApiParameter(
     enum=["json", "csv"],
     description="json (default) or csv: every matching row, all pages, streamed.",
 )
+
+
+#: The viewset serving each record type, filled by :func:`record_viewset`.
+VIEWSETS: dict[registry.RecordType, type[RecordViewSet]] = {}
+
+
+def record_viewset(record_type: registry.RecordType, serializer):
+    """Declare a class as the viewset of ``record_type``, with its OpenAPI descriptions."""
+
+    def declare(cls):
+        cls.record_type = record_type
+        VIEWSETS[record_type] = cls
+        return document(serializer, record_type.verbose_name_plural)(cls)
+
+    return declare
 
 
 def document(serializer, name: str):
@@ -269,42 +284,42 @@ def _citations() -> Prefetch:
     return Prefetch("citations", models.Citation.objects.select_related("source"))
 
 
-@document(serializers.ActorSerializer, "actors")
+@record_viewset(registry.ACTOR, serializers.ActorSerializer)
 class ActorViewSet(RecordViewSet):
     queryset = models.Actor.objects.with_parent().prefetch_related(_citations())
     serializer_class = serializers.ActorSerializer
     filterset_class = filters.ActorFilterSet
 
 
-@document(serializers.SourceSerializer, "sources")
+@record_viewset(registry.SOURCE, serializers.SourceSerializer)
 class SourceViewSet(RecordViewSet):
     queryset = models.Source.objects.all()
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
 
 
-@document(serializers.AgreementSerializer, "agreements")
+@record_viewset(registry.AGREEMENT, serializers.AgreementSerializer)
 class AgreementViewSet(RecordViewSet):
     queryset = models.Agreement.objects.with_links()
     serializer_class = serializers.AgreementSerializer
     filterset_class = filters.AgreementFilterSet
 
 
-@document(serializers.ExerciseSerializer, "exercises")
+@record_viewset(registry.EXERCISE, serializers.ExerciseSerializer)
 class ExerciseViewSet(RecordViewSet):
     queryset = models.Exercise.objects.with_participants()
     serializer_class = serializers.ExerciseSerializer
     filterset_class = filters.ExerciseFilterSet
 
 
-@document(serializers.ArmsDealSerializer, "arms deals")
+@record_viewset(registry.ARMS_DEAL, serializers.ArmsDealSerializer)
 class ArmsDealViewSet(RecordViewSet):
     queryset = models.ArmsDeal.objects.with_links()
     serializer_class = serializers.ArmsDealSerializer
     filterset_class = filters.ArmsDealFilterSet
 
 
-@document(serializers.StatementSerializer, "statements")
+@record_viewset(registry.STATEMENT, serializers.StatementSerializer)
 class StatementViewSet(RecordViewSet):
     queryset = models.Statement.objects.with_links()
     serializer_class = serializers.StatementSerializer
