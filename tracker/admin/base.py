@@ -18,8 +18,10 @@ from ..dates import FuzzyDateAttribute
 from ..exports.admin_actions import export_selected_as_csv
 from ..internals import changelist_rows, date_bar_over_whole_table, is_filtered
 from ..search import contains_any
+from .compare import HistoryCompareMixin
 from .dates import FuzzyDateFormField, read_only_words
 from .duplicates import DuplicateWarningForm
+from .references import ReferencesAdminMixin
 from .widgets import VocabularyInput
 
 
@@ -152,8 +154,9 @@ class TrackedForm(DuplicateWarningForm):
         return cleaned
 
 
-class TrackedAdmin(VersionAdmin, ScalableAdmin):
-    """What every record's admin shares: slug handling, timestamps, the write path, history."""
+class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, ScalableAdmin):
+    """What every record's admin shares: slug handling, timestamps, the write path, history
+    (with comparisons of versions), and what refers to the record."""
 
     form = TrackedForm
     history_latest_first = True

@@ -18,6 +18,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .. import registry
+from ..references import blocking_records
 from ..versions import StaleRecord, precondition_failed
 
 
@@ -28,19 +30,45 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def protected_message(exc: ProtectedError | RestrictedError) -> str:
-    """Names what still refers to a record, e.g. “2 exercise participants”."""
+#: How many identifiers of referring records a 409 names, per kind of record.
+NAMED_REFERENCES = 10
+
+
+def protected_message(exc: ProtectedError | RestrictedError) -> dict:
+    """The 409 body: what still refers to a record, named by kind and identifier.
+
+    ``detail`` counts the referring rows (“2 exercise participants”) and names
+    the records they belong to (“exercises tsentr-2019, vostok-2018”);
+    ``referred_by`` lists those identifiers by resource (``exercises``), for scripts.
+    """
     objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", [])
+    objects = list(objects)
     counts = Counter(type(obj) for obj in objects)
     parts = sorted(
         f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
         for model, n in counts.items()
     )
     listed = ", ".join(parts) or "other records"
-    return (
-        f"This record cannot be deleted while other records refer to it ({listed}). "
-        "Remove those references first."
+    records = blocking_records(objects, NAMED_REFERENCES)
+    named = "; ".join(
+        f"{_noun(model, total)} {', '.join(slugs)}"
+        + (f" and {total - len(slugs)} more" if total > len(slugs) else "")
+        for model, (slugs, total) in sorted(records.items(), key=lambda item: item[0].__name__)
     )
+    return {
+        "detail": f"This record cannot be deleted while other records refer to it ({listed}"
+        + (f": {named}" if named else "")
+        + "). Remove those references first.",
+        "referred_by": {
+            registry.for_model(model).resource: slugs
+            for model, (slugs, _total) in sorted(records.items(), key=lambda i: i[0].__name__)
+        },
+    }
+
+
+def _noun(model, count: int) -> str:
+    meta = model._meta
+    return str(meta.verbose_name if count == 1 else meta.verbose_name_plural)
 
 
 def exception_handler(exc, context):

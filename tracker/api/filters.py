@@ -368,6 +368,25 @@ def citation_filters(model) -> dict[str, django_filters.Filter]:
     }
 
 
+def about_filters() -> dict[str, AllOfFilter]:
+    """``about_<type>`` for each record type statements concern: statements concerning all
+    the given records of that type (registry order: actor, agreement, exercise, arms deal)."""
+    filters = {}
+    for rt in registry.RECORD_TYPES:
+        if rt.about is None:
+            continue
+        noun = str(rt.model._meta.verbose_name)
+        article = "an" if noun[0] in "aeiou" else "a"
+        filters[f"about_{rt.key}"] = AllOfFilter(
+            field_name=f"{rt.about}__slug",
+            queryset=rt.model.objects.all(),
+            condition=linked_to(models.Statement, (rt.about,)),
+            help_text=f"Identifier of {article} {noun} the statement concerns. Repeat for "
+            "statements concerning all of them.",
+        )
+    return filters
+
+
 def choices_filter(choices, help_text: str) -> django_filters.MultipleChoiceFilter:
     """A record's own single-valued field: several values mean any of them."""
     return django_filters.MultipleChoiceFilter(
@@ -493,6 +512,7 @@ class StatementFilterSet(RecordFilterSet):
     )
     language = django_filters.CharFilter(max_length=8, help_text="ISO 639-1 code: en, ru, zh.")
     actor, country = actor_filters(models.Statement, ("speaker", "about_actors")).values()
+    about_actor, about_agreement, about_exercise, about_arms_deal = about_filters().values()
     source, footnote = citation_filters(models.Statement).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("date", "created_at", "updated_at", "slug")
