@@ -20,7 +20,7 @@ from frictionless import Package, Resource, validate
 from tests import factories as f
 from tracker import services
 from tracker.dates import Precision
-from tracker.exports import cells, snapshot
+from tracker.exports import cells, csv_name, csv_stream, snapshot
 from tracker.exports.cells import format_cell, unneutralise
 from tracker.exports.files import TABLES, record_tables, table_for_model
 from tracker.exports.record_types import RECORD_TYPES
@@ -811,10 +811,21 @@ def test_every_file_is_byte_for_byte_the_expected_one(every_kind_of_value, tmp_p
 
 
 def test_csv_stream_gives_the_export_files_bytes(every_kind_of_value, tmp_path):
-    from tracker.exports import csv_stream
-
     result = export(tmp_path)
     for model in (*RECORD_MODELS, ExerciseParticipant, AgreementParty, ArmsDealContractor):
         name = table_for_model(model).name
         streamed = "".join(csv_stream(model, model.objects.all())).encode("utf-8")
         assert streamed == (result.path / f"{name}.csv").read_bytes(), name
+
+
+def test_csv_stream_starts_with_a_byte_order_mark_when_asked(records):
+    assert "".join(csv_stream(Actor, bom=True)).startswith("\ufeffslug,name,")
+
+
+def test_csv_stream_refuses_a_model_without_a_file_before_streaming():
+    with pytest.raises(LookupError):
+        csv_stream(DeletedRecord)
+
+
+def test_csv_name_is_the_export_file_stem():
+    assert [csv_name(model) for model in RECORD_MODELS] == [t.name for t in record_tables()]

@@ -49,7 +49,15 @@ from .columns import (
     record_tail_columns,
     slug_column,
 )
-from .links import LINKED_ACTORS, Row, about_key, cited_sources, linked_actors, statement_about
+from .links import (
+    LINKED_ACTORS,
+    Attach,
+    Row,
+    about_key,
+    cited_sources,
+    linked_actors,
+    statement_about,
+)
 from .record_types import file_of, record_type
 from .tables import Table
 
@@ -69,7 +77,7 @@ def _country_name(row: Row) -> str | None:
     return str(country.name) if country else None
 
 
-def _actor_links(model: type[models.Model]):
+def _actor_links(model: type[models.Model]) -> Attach:
     links = record_type(model).actor_links
     return linked_actors(links.model, links.owner_field)
 
