@@ -9,3 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
 ]
+
+#: A server error on an API path is answered in JSON (tracker.http).
+handler500 = "tracker.http.server_error"

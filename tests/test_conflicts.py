@@ -202,7 +202,7 @@ def test_delete_with_a_stale_etag_is_412_and_keeps_the_record(exercise):
 
 def test_save_racing_past_the_etag_check_is_refused_by_the_write_path(exercise):
     """The view's check passed, then another save landed before the write: still 412."""
-    from tracker.history import version_token
+    from tracker.versions import version_token
 
     client = api_session("alice")
     etag = client.get(URL)["ETag"]

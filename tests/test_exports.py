@@ -23,9 +23,7 @@ from tracker.dates import Precision
 from tracker.exports import cells, csv_name, csv_stream, snapshot
 from tracker.exports.cells import format_cell, unneutralise
 from tracker.exports.files import TABLES, record_tables, table_for_model
-from tracker.exports.record_types import RECORD_TYPES
 from tracker.models import (
-    RECORD_MODELS,
     Actor,
     AgreementParty,
     ArmsDeal,
@@ -37,6 +35,7 @@ from tracker.models import (
     ParticipantRole,
     Statement,
 )
+from tracker.registry import RECORD_TYPES
 
 T0 = dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.UTC)
 
@@ -151,7 +150,13 @@ def test_several_values_are_joined_with_the_delimiter():
 
 
 def test_every_record_model_and_link_model_has_a_table():
-    models = [*RECORD_MODELS, Citation, ExerciseParticipant, AgreementParty, ArmsDealContractor]
+    models = [
+        *(rt.model for rt in RECORD_TYPES),
+        Citation,
+        ExerciseParticipant,
+        AgreementParty,
+        ArmsDealContractor,
+    ]
     assert [table_for_model(m).name for m in models] == [
         "actors",
         "sources",
@@ -502,7 +507,7 @@ def test_first_snapshot_lists_every_record_as_added(records, tmp_path):
     result = export(tmp_path)
     changes = read_csv(result.path / "CHANGES.csv")
     assert {r["change"] for r in changes} == {"added"}
-    assert len(changes) == sum(m.objects.count() for m in RECORD_MODELS)
+    assert len(changes) == sum(rt.model.objects.count() for rt in RECORD_TYPES)
 
 
 def test_changes_list_an_edit_an_addition_and_a_deletion(records, tmp_path):
@@ -630,7 +635,7 @@ def test_admin_action_names_the_download_after_the_file(records, editor_client):
 
 
 def test_every_record_changelist_offers_the_action(editor_client):
-    for model in RECORD_MODELS:
+    for model in (rt.model for rt in RECORD_TYPES):
         response = editor_client.get(f"/admin/tracker/{model._meta.model_name}/")
         assert b"Export selected as CSV" in response.content, model.__name__
 
@@ -773,7 +778,7 @@ def every_kind_of_value(records):
         citations=[{"source": source, "footnote": 14}, {"source": records["source"]}],
     )
     services.record_save(shoigu, citations=[{"source": source, "locator": "\tp. 3"}])
-    for model in (*RECORD_MODELS, Citation):
+    for model in (*(rt.model for rt in RECORD_TYPES), Citation):
         model.objects.update(created_at=STAMP, updated_at=STAMP)
     return records
 
@@ -812,7 +817,12 @@ def test_every_file_is_byte_for_byte_the_expected_one(every_kind_of_value, tmp_p
 
 def test_csv_stream_gives_the_export_files_bytes(every_kind_of_value, tmp_path):
     result = export(tmp_path)
-    for model in (*RECORD_MODELS, ExerciseParticipant, AgreementParty, ArmsDealContractor):
+    for model in (
+        *(rt.model for rt in RECORD_TYPES),
+        ExerciseParticipant,
+        AgreementParty,
+        ArmsDealContractor,
+    ):
         name = table_for_model(model).name
         streamed = "".join(csv_stream(model, model.objects.all())).encode("utf-8")
         assert streamed == (result.path / f"{name}.csv").read_bytes(), name
@@ -828,4 +838,4 @@ def test_csv_stream_refuses_a_model_without_a_file_before_streaming():
 
 
 def test_csv_name_is_the_export_file_stem():
-    assert [csv_name(model) for model in RECORD_MODELS] == [t.name for t in record_tables()]
+    assert [csv_name(rt.model) for rt in RECORD_TYPES] == [t.name for t in record_tables()]

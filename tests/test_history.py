@@ -59,7 +59,9 @@ def latest_revision(record):
 
 
 def stored_in(revision, model) -> list[str]:
-    return sorted(v.object_repr for v in revision.version_set.all() if v._model is model)
+    return sorted(
+        v.object_repr for v in revision.version_set.all() if v.content_type.model_class() is model
+    )
 
 
 def test_creation_is_kept_with_its_user_and_links(created):

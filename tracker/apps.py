@@ -8,6 +8,7 @@ class TrackerConfig(AppConfig):
     verbose_name = "Sino-Russian military cooperation"
 
     def ready(self) -> None:
-        from . import history, signals  # noqa: F401  (signals connects the deletion log)
+        # signals connects the deletion log; internals registers its start-up check.
+        from . import history, internals, signals  # noqa: F401
 
         history.register_models()

@@ -18,47 +18,35 @@ from typing import Any
 
 import reversion
 from django.core import serializers
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Revision, Version
-from reversion.revisions import _follow_relations_recursive
 
-from .models import (
-    Actor,
-    Agreement,
-    AgreementParty,
-    ArmsDeal,
-    ArmsDealContractor,
-    Citation,
-    Exercise,
-    ExerciseParticipant,
-    Source,
-    Statement,
-    TrackedModel,
-)
+from . import registry
+from .internals import followed_objects
+from .models import Citation, TrackedModel
 
-#: What is stored with each record: the link rows that belong to it.
-FOLLOW: dict[type[models.Model], tuple[str, ...]] = {
-    Actor: ("citations",),
-    Source: (),
-    Agreement: ("party_links", "citations"),
-    Exercise: ("participations", "citations"),
-    ArmsDeal: ("contractor_links", "citations"),
-    Statement: ("citations",),
-    # Link rows point back at their record, so a citation edited on its own
-    # page lands in the history of the record it supports.
-    AgreementParty: ("agreement",),
-    ExerciseParticipant: ("exercise",),
-    ArmsDealContractor: ("deal",),
-    Citation: ("agreement", "exercise", "arms_deal", "statement", "actor"),
-}
+
+def follow_relations() -> dict[type[models.Model], tuple[str, ...]]:
+    """What is stored with each record: the link rows that belong to it.
+
+    Link rows point back at their record, so a citation edited on its own
+    page lands in the history of the record it supports.
+    """
+    follow: dict[type[models.Model], tuple[str, ...]] = {}
+    for record_type in registry.RECORD_TYPES:
+        own = (record_type.links.related_name,) if record_type.links else ()
+        follow[record_type.model] = own + (("citations",) if record_type.cited else ())
+        if record_type.links:
+            follow[record_type.links.model] = (record_type.links.fk,)
+    follow[Citation] = tuple(rt.citation_fk for rt in registry.cited())
+    return follow
 
 
 def register_models() -> None:
     """Register the records and link tables with reversion (once, at start-up)."""
-    for model, follow in FOLLOW.items():
+    for model, follow in follow_relations().items():
         if not reversion.is_registered(model):
             reversion.register(model, follow=follow)
 
@@ -96,7 +84,7 @@ def record_deletion(record: TrackedModel, user=None) -> None:
     writes the revision directly, before the rows go. The admin's “Recover
     deleted …” page restores from it, links included.
     """
-    objects = [record, *(obj for obj in _follow_relations_recursive(record) if obj != record)]
+    objects = [record, *(obj for obj in followed_objects(record) if obj != record)]
     revision = Revision.objects.create(
         date_created=timezone.now(),
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -124,45 +112,8 @@ def _content_type(model):
 
 
 # ----------------------------------------------------------------------------
-# Versions and conflicts
+# What changed since a version (for conflict messages)
 # ----------------------------------------------------------------------------
-def version_token(updated_at: dt.datetime) -> str:
-    """The version of a record as clients see it: microseconds since the epoch."""
-    return str(int(updated_at.timestamp() * 1_000_000))
-
-
-def parse_version_token(token: str) -> dt.datetime | None:
-    """The ``updated_at`` a version token stands for, or ``None`` if it is not one."""
-    token = token.strip()
-    if not token.isdigit() or len(token) > 20:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(int(token) / 1_000_000, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-class StaleRecord(ValidationError):
-    """A save based on a version of the record that is no longer the current one.
-
-    Raised by :func:`tracker.services.record_save` when another editor saved
-    the record after this editor opened it; nothing is written. ``changes``
-    lists what the other saves did, for the message.
-    """
-
-    def __init__(self, record: TrackedModel, changes: list[str]):
-        self.record = record
-        self.changes = changes
-        noun = record._meta.verbose_name
-        what = " ".join(changes) if changes else "It was changed."
-        super().__init__(
-            f"This {noun} was changed by someone else after you opened it, so your changes "
-            f"were not saved (nothing of theirs was overwritten). {what} Reload the "
-            f"{noun} to see the current version, then make your changes again.",
-            code="stale",
-        )
-
-
 #: How many of a record's latest versions a conflict message looks through.
 RECENT_VERSIONS = 20
 

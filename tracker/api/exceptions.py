@@ -18,33 +18,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ..versions import StaleRecord, precondition_failed
+
 
 class Conflict(exceptions.APIException):
     """409: the request is valid but conflicts with stored records."""
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-
-
-class PreconditionRequired(exceptions.APIException):
-    """428: an update that does not say which version of the record it replaces."""
-
-    status_code = 428
-    default_code = "precondition_required"
-    default_detail = (
-        "Send the record's ETag (from reading it) in an If-Match header: updates without "
-        "a version could overwrite someone else's changes."
-    )
-
-
-class PreconditionFailed(exceptions.APIException):
-    """412: the record was changed since the version named in If-Match."""
-
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "precondition_failed"
-
-    def __init__(self, message: str, changes: list[str], current_etag: str):
-        super().__init__({"detail": message, "changes": changes, "current_etag": current_etag})
 
 
 def protected_message(exc: ProtectedError | RestrictedError) -> str:
@@ -63,8 +44,11 @@ def protected_message(exc: ProtectedError | RestrictedError) -> str:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus 409 for protected deletes and 400/413 for Django's errors."""
-    if isinstance(exc, (ProtectedError, RestrictedError)):
+    """DRF's handler, plus 412 for stale writes, 409 for protected deletes, 400/413 otherwise."""
+    if isinstance(exc, StaleRecord):
+        # A write from an old version (If-Match passed, then someone saved first).
+        exc = precondition_failed(exc)
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(protected_message(exc))
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages

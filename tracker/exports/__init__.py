@@ -3,8 +3,9 @@
 The modules, by concern: ``cells`` (how a value is written), ``columns``
 (columns and their getters over plain rows), ``links`` (many-valued links
 loaded per chunk), ``tables`` (a file's table and its chunked reading),
-``record_types`` (per-type file names and links), ``files`` (the declaration
-of every file), ``snapshot`` (the data package writer) and ``admin_actions``.
+``files`` (the declaration of every file, per-type facts from
+:mod:`tracker.registry`), ``snapshot`` (the data package writer) and
+``admin_actions``.
 
 Code outside the exports (the API's ``?format=csv``, the admin) uses only the
 two functions below, so a download has exactly the columns and cells of the

@@ -4,7 +4,7 @@ The nightly export files, the admin's "Export selected as CSV" action and the
 API's ``?format=csv`` all take their columns and cells from here, so a column
 means the same thing and a cell is written the same way wherever a user gets
 it. Per-type facts (file stems, link tables, Statement's ``about_*``
-relations) come from :mod:`tracker.exports.record_types`.
+relations) come from :mod:`tracker.registry`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.db import models
+from django_countries import countries
 
+from .. import registry
 from ..models import (
     CITATION_TARGETS,
     Actor,
@@ -58,28 +60,45 @@ from .links import (
     linked_actors,
     statement_about,
 )
-from .record_types import file_of, record_type
 from .tables import Table
 
-# --- The record files -------------------------------------------------------------
-
-#: The Country object the model attribute gives for a stored code (the field's
-#: own countries, names in the active language).
-_as_country = Actor.country.country
-
-
-def _country_code(row: Row) -> str | None:
-    return _as_country(row["country"]).code or None
+# --- Per-type facts: read from tracker.registry ------------------------------------
+# Each record type's file stem (``csv_file``), its name in link columns (``key``),
+# its table of linked actors (``links``) and Statement's relation to it (``about``)
+# are declared once, in the registry; the declarations below take them from here.
 
 
-def _country_name(row: Row) -> str | None:
-    country = _as_country(row["country"])
-    return str(country.name) if country else None
+def file_of(model: type[models.Model]) -> str:
+    """The file stem of ``model``'s records (``ArmsDeal`` -> ``arms_deals``)."""
+    return registry.for_model(model).csv_file
+
+
+def _citations(model: type[models.Model]) -> Attach:
+    return cited_sources(registry.for_model(model).citation_fk)
 
 
 def _actor_links(model: type[models.Model]) -> Attach:
-    links = record_type(model).actor_links
-    return linked_actors(links.model, links.owner_field)
+    links = registry.for_model(model).links
+    return linked_actors(links.model, links.fk)
+
+
+#: What statements concern, in the order of the statements file's ``about_*``
+#: columns and of each statement's rows in statement_links.csv (a published layout).
+_ABOUT = tuple(registry.for_model(model) for model in (Agreement, Exercise, ArmsDeal, Actor))
+
+# --- The record files -------------------------------------------------------------
+
+
+def _country_code(row: Row) -> str | None:
+    # As the model's Country object reads a stored code: alpha-2 where it is one.
+    code = row["country"]
+    return countries.alpha2(code) or code or None
+
+
+def _country_name(row: Row) -> str | None:
+    # The country's name in the active language, as ``actor.country.name``.
+    code = _country_code(row)
+    return str(countries.name(code)) if code else None
 
 
 ACTORS = Table(
@@ -109,7 +128,7 @@ ACTORS = Table(
     ),
     primary_key=("slug",),
     foreign_keys=(ForeignKey(("parent",), ""),),
-    attach=(cited_sources("actor"),),
+    attach=(_citations(Actor),),
     is_record_file=True,
 )
 
@@ -159,7 +178,7 @@ AGREEMENTS = Table(
     ),
     primary_key=("slug",),
     foreign_keys=(ForeignKey(("replaces",), ""),),
-    attach=(_actor_links(Agreement), cited_sources("agreement")),
+    attach=(_actor_links(Agreement), _citations(Agreement)),
     is_record_file=True,
 )
 
@@ -186,7 +205,7 @@ EXERCISES = Table(
         *record_tail_columns(),
     ),
     primary_key=("slug",),
-    attach=(_actor_links(Exercise), cited_sources("exercise")),
+    attach=(_actor_links(Exercise), _citations(Exercise)),
     is_record_file=True,
 )
 
@@ -230,13 +249,9 @@ ARMS_DEALS = Table(
         ForeignKey(("supplier",), file_of(Actor)),
         ForeignKey(("recipient",), file_of(Actor)),
     ),
-    attach=(_actor_links(ArmsDeal), cited_sources("arms_deal")),
+    attach=(_actor_links(ArmsDeal), _citations(ArmsDeal)),
     is_record_file=True,
 )
-
-#: What statements concern, in the order of the statements file's ``about_*``
-#: columns and of each statement's rows in statement_links.csv (a published layout).
-_ABOUT = tuple(record_type(model) for model in (Agreement, Exercise, ArmsDeal, Actor))
 
 STATEMENTS = Table(
     name=file_of(Statement),
@@ -263,7 +278,7 @@ STATEMENTS = Table(
         *(
             joined_column(
                 about.about,
-                f"Slugs of the {about.file.replace('_', ' ')} it concerns.",
+                f"Slugs of the {about.csv_file.replace('_', ' ')} it concerns.",
                 attached(about_key(about.about)),
             )
             for about in _ABOUT
@@ -274,7 +289,7 @@ STATEMENTS = Table(
     foreign_keys=(ForeignKey(("speaker",), file_of(Actor)),),
     attach=(
         *(statement_about(about.about) for about in _ABOUT),
-        cited_sources("statement"),
+        _citations(Statement),
     ),
     is_record_file=True,
 )
@@ -352,18 +367,16 @@ def link_table(
     Its first column names the record by its type's name (``arms_deal``),
     whatever the link model calls its key (``deal``).
     """
-    record = record_type(record_model)
-    links = record.actor_links
-    column = record.name
+    record = registry.for_model(record_model)
+    links = record.links
+    column = record.key
     return Table(
-        name=links.file,
+        name=links.csv_file,
         model=links.model,
         title=title,
         description=description,
         columns=(
-            fk_slug_column(
-                column, f"Slug of the record (in {record.file}.csv).", links.owner_field
-            ),
+            fk_slug_column(column, f"Slug of the record (in {record.csv_file}.csv).", links.fk),
             fk_slug_column("actor", "Slug of the actor (in actors.csv)."),
             fk_name_column("actor_name", "Name of the actor.", "actor"),
             *choice_columns("role", roles, "Role"),
@@ -371,7 +384,7 @@ def link_table(
         ),
         primary_key=(column, "actor"),
         foreign_keys=(
-            ForeignKey((column,), record.file),
+            ForeignKey((column,), record.csv_file),
             ForeignKey(("actor",), file_of(Actor)),
         ),
     )
@@ -405,7 +418,7 @@ def _statement_links(row: Row) -> Iterator[Row]:
     statement = row["slug"]
     for about in _ABOUT:
         for target in row[about_key(about.about)]:
-            yield {"statement": statement, "about_type": about.name, "about": target}
+            yield {"statement": statement, "about_type": about.key, "about": target}
 
 
 def _about_if(about_type: str):
@@ -432,7 +445,7 @@ STATEMENT_LINKS = Table(
             "Kind of record it concerns.",
             lambda link: link["about_type"],
             required=True,
-            enum=[about.name for about in _ABOUT],
+            enum=[about.key for about in _ABOUT],
         ),
         col(
             "about",
@@ -443,10 +456,10 @@ STATEMENT_LINKS = Table(
         ),
         *(
             col(
-                about.name,
+                about.key,
                 STRING,
-                f"Slug of the {about.name.replace('_', ' ')} it concerns.",
-                _about_if(about.name),
+                f"Slug of the {about.key.replace('_', ' ')} it concerns.",
+                _about_if(about.key),
             )
             for about in _ABOUT
         ),
@@ -454,7 +467,7 @@ STATEMENT_LINKS = Table(
     primary_key=("statement", "about_type", "about"),
     foreign_keys=(
         ForeignKey(("statement",), file_of(Statement)),
-        *(ForeignKey((about.name,), about.file) for about in _ABOUT),
+        *(ForeignKey((about.key,), about.csv_file) for about in _ABOUT),
     ),
     reads=("slug",),
     attach=tuple(statement_about(about.about) for about in _ABOUT),

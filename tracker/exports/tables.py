@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models
 from django.db.models import QuerySet
 
+from ..internals import is_filtered, is_reshaped
 from .cells import EMPTY, cell_formatter, csv_writer
 from .columns import Column, ForeignKey
 from .links import Attach, Row, SlugCache
@@ -116,15 +117,7 @@ class Table:
             queryset = self.model._default_manager.all()
         if queryset.model is not self.model:
             raise TypeError(f"The {self.name} table reads {self.model.__name__} rows.")
-        query = queryset.query
-        if (
-            query.where
-            or query.is_sliced
-            or query.distinct
-            or query.combinator
-            or query.annotations
-            or query.extra
-        ):
+        if is_filtered(queryset) or is_reshaped(queryset):
             # A filter across a link (participants__country=...) repeats rows, a slice
             # cannot be paged, an annotation may group: select the keys once, page
             # through those.
