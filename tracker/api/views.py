@@ -18,7 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import models, registry, versions
-from ..exports.rows import iter_csv, table_for_model
+from ..exports import csv_name, csv_stream
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
@@ -224,17 +224,16 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def csv_response(self) -> StreamingHttpResponse:
         """Every row the same filters select, all pages, streamed as CSV.
 
-        Columns and cells come from ``tracker.exports.rows`` (the one CSV
+        Columns and cells come from ``tracker.exports`` (the one CSV
         shaping of the project); it does its own chunked prefetching, so it is
         given the filtered rows without this view's prefetches.
         """
         model = self.get_queryset().model
         queryset = self.filter_queryset(model._default_manager.all())
-        table = table_for_model(model)
         response = StreamingHttpResponse(
-            iter_csv(table, queryset), content_type="text/csv; charset=utf-8"
+            csv_stream(model, queryset), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{csv_name(model)}.csv"'
         return response
 
     # -- versions: ETag on reads, If-Match on writes ------------------------------
