@@ -45,7 +45,11 @@ READ_ERRORS = {
     403: ERROR,
     404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such record or page."),
     406: ERROR,
-    429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many anonymous requests."),
+    429: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="Too many anonymous requests, or failed authentications, from the "
+        "address; Retry-After gives the seconds to wait.",
+    ),
 }
 WRITE_ERRORS = {
     **READ_ERRORS,
