@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
@@ -13,6 +18,7 @@ from tracker.limits import client_address
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/deletions/"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -196,3 +202,21 @@ def test_failures_from_one_address_leave_another_address_alone(settings):
     wrong_token_statuses(21, REMOTE_ADDR="192.0.2.1")
 
     assert wrong_token_statuses(1, REMOTE_ADDR="192.0.2.2") == [401]
+
+
+# -- where counts are kept -------------------------------------------------------
+
+
+def test_a_cache_url_naming_no_supported_store_stops_the_start():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sinorus.settings_test"}
+    env["CACHE_URL"] = "memcached://localhost:11211"
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    message = (
+        "CACHE_URL must be redis://..., rediss://..., unix://... or locmem://, "
+        "not 'memcached://localhost:11211'."
+    )
+    assert (result.returncode, message in result.stderr) == (1, True)
