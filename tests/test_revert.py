@@ -295,6 +295,18 @@ def test_recover_page_of_a_live_record_leads_to_its_revert_page(exercise):
     assert (response.status_code, response["Location"]) == (302, revision_url(exercise, version))
 
 
+def test_revert_page_of_a_deleted_record_leads_to_its_recover_page(source):
+    version = delete(f.ActorFactory(slug="iran"))
+    url = reverse("admin:tracker_actor_revision", args=[version.object_id, version.pk])
+
+    response = session("alice").get(url)
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("admin:tracker_actor_recover", args=[version.pk]),
+    )
+
+
 RECORD_FACTORIES = {
     "actor": f.ActorFactory,
     "source": f.SourceFactory,

@@ -115,6 +115,12 @@ class RevertAdmin:
         version = get_object_or_404(
             self._own_versions(), pk=version_id, object_id=unquote(object_id)
         )
+        opts = self.model._meta
+        if not self.model._default_manager.filter(pk=version.object_id).exists():
+            # Deleted since: bringing it back is a recovery (which needs the add permission).
+            return redirect(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_recover", version.pk
+            )
         context = {"title": f"Revert {version.object_repr}", "revert": True}
         return self.restore_view(
             request, version, self.revision_form_template, {**context, **(extra_context or {})}
@@ -124,9 +130,9 @@ class RevertAdmin:
         if not self.has_add_permission(request):
             raise PermissionDenied
         version = get_object_or_404(self._own_versions(), pk=version_id)
+        opts = self.model._meta
         if self.model._default_manager.filter(pk=version.object_id).exists():
             # Not deleted: going back to this version is a revert, with its version check.
-            opts = self.model._meta
             return redirect(
                 f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision",
                 quote(version.object_id),
