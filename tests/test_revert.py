@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
 
 from tests import factories as f
 from tests.admin_forms import change_form_data
-from tracker import models
+from tracker import models, restore
 from tracker.editors import create_user_in_role
 from tracker.services import record_delete, record_save
 
@@ -360,3 +362,27 @@ def test_record_saved_under_a_deleted_records_key_leaves_the_deletions(source):
     record_save(restored)
 
     assert models.DeletedRecord.objects.filter(slug="iran").exists() is False
+
+
+def test_reading_a_version_costs_the_same_queries_whatever_its_links(source):
+    versions = []
+    for number in (2, 8):
+        actors = [f.ActorFactory() for _ in range(number)]
+        exercise = record_save(
+            models.Exercise(slug=f"exercise-{number}", name=f"Exercise {number}", domain="land"),
+            links=[{"actor": actor} for actor in actors],
+            citations=[{"source": source, "footnote": number}],
+        )
+        versions.append(last_version(exercise).pk)
+        # One link gone since: the names of deleted records are read too.
+        record_save(exercise, links=[{"actor": actor} for actor in actors[1:]])
+        record_delete(actors[0])
+    restore.version_state(Version.objects.get(pk=versions[0]))  # content types cached
+    counts = []
+    for pk in versions:
+        version = Version.objects.get(pk=pk)
+        with CaptureQueriesContext(connection) as queries:
+            restore.version_state(version)
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
