@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
+from reversion.models import Version
 
 from tests import factories as f
 from tests.admin_forms import change_form_data
@@ -424,3 +425,17 @@ def test_record_save_leaving_a_citation_unchanged_keeps_it(exercise, source):
 
     after = exercise.citations.get()
     assert (after.pk, after.updated_at) == (before.pk, before.updated_at)
+
+
+def test_a_citations_history_version_opens_its_records_revert_page(exercise):
+    citation = exercise.citations.get()
+    version = Version.objects.get_for_object(citation).get()
+    record_version = Version.objects.get_for_object(exercise).get(revision=version.revision)
+    url = reverse("admin:tracker_citation_revision", args=[citation.pk, version.pk])
+
+    response = session("alice").get(url)
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("admin:tracker_exercise_revision", args=[exercise.pk, record_version.pk]),
+    )

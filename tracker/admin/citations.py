@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from reversion.admin import VersionAdmin
+from reversion.errors import RevertError
 from reversion.models import Version
 
 from .. import registry, services, versions
@@ -177,7 +178,10 @@ class CitationAdmin(VersionAdmin, ScalableAdmin):
         return self._record_page(version)
 
     def _record_page(self, version: Version):
-        fields = version.field_dict
+        try:
+            fields = version.field_dict
+        except RevertError as exc:
+            raise Http404(str(exc)) from exc
         name = next((n for n in CITATION_TARGETS if fields.get(f"{n}_id") is not None), None)
         if name is None:
             raise Http404("This version names no record.")
