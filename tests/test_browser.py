@@ -151,7 +151,7 @@ def test_editor_reverts_to_a_version_naming_a_deleted_participant(new_page):
     page = new_page()
     log_in(page, "alice", PASSWORD)
     page.goto(f"/admin/tracker/exercise/{exercise.pk}/history/")
-    page.locator("#change-history a").last.click()  # the first version
+    page.locator("#change-history th a").last.click()  # the first version
 
     notice = page.locator(".gone-links .errornote").inner_text()
     page.check("#id_drop_gone_links")

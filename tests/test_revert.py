@@ -377,12 +377,12 @@ def test_reading_a_version_costs_the_same_queries_whatever_its_links(source):
         # One link gone since: the names of deleted records are read too.
         record_save(exercise, links=[{"actor": actor} for actor in actors[1:]])
         record_delete(actors[0])
-    restore.version_state(Version.objects.get(pk=versions[0]))  # content types cached
+    restore.read_version(Version.objects.get(pk=versions[0]))  # content types cached
     counts = []
     for pk in versions:
         version = Version.objects.get(pk=pk)
         with CaptureQueriesContext(connection) as queries:
-            restore.version_state(version)
+            restore.read_version(version)
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
