@@ -1,7 +1,8 @@
 """The admin's editorial workflows in a real browser (Chromium through Playwright).
 
 Few and focused: adding a record with its inlines, a viewer's read-only
-admin, and two editors saving the same record. They run against the live
+admin, two editors saving the same record, and reverting to a version that
+names a record deleted since. They run against the live
 test server, in transactions that restore the migrated data (the role
 groups) afterwards.
 """
@@ -16,7 +17,7 @@ from tests.browser import choose_in_autocomplete, log_in
 from tests.factories import ActorFactory, AgreementFactory, SourceFactory
 from tracker import models
 from tracker.editors import create_user_in_role
-from tracker.services import record_save
+from tracker.services import record_delete, record_save
 
 pytestmark = [
     pytest.mark.browser,
@@ -131,3 +132,36 @@ def test_two_editors_saving_the_same_record_keeps_the_first_edit(new_page):
     assert "name “Tsentr” → “Tsentr-2019”" in error
     stored = models.Exercise.objects.get(pk=exercise.pk)
     assert (stored.name, stored.region) == ("Tsentr-2019", "Volga")
+
+
+def test_editor_reverts_to_a_version_naming_a_deleted_participant(new_page):
+    user("alice")
+    russia = ActorFactory(slug="russia", name="Russia")
+    china = ActorFactory(slug="china", name="China")
+    cited = [{"source": SourceFactory(title="Kashin 2019"), "footnote": 7}]
+    exercise = record_save(
+        models.Exercise(slug="tsentr-2019", name="Tsentr 2019", domain="combined"),
+        links=[{"actor": russia, "role": "host"}, {"actor": china}],
+        citations=cited,
+    )
+    first = exercise.updated_at
+    exercise.name = "Renamed"
+    record_save(exercise, links=[{"actor": china}], citations=cited)
+    record_delete(russia)
+    page = new_page()
+    log_in(page, "alice", PASSWORD)
+    page.goto(f"/admin/tracker/exercise/{exercise.pk}/history/")
+    page.locator("#change-history th a").last.click()  # the first version
+
+    notice = page.locator(".gone-links .errornote").inner_text()
+    page.check("#id_drop_gone_links")
+    page.click("input[name=_save]")
+
+    page.wait_for_url("**/admin/tracker/exercise/")
+    exercise.refresh_from_db()
+    assert (
+        notice.startswith("Linked records deleted since this version: actor “Russia (deleted)”"),
+        exercise.name,
+        [str(p) for p in exercise.participations.all()],
+        exercise.updated_at > first,
+    ) == (True, "Tsentr 2019", ["China (participant)"], True)

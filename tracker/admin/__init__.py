@@ -11,8 +11,10 @@ links. The change form carries the version the editor opened; a save over
 someone else's newer save is refused with a message saying what they changed.
 
 Modules: ``base`` (what every record's admin shares: scalable changelists,
-the versioned form, the write path), ``citations`` (citation inlines and the
-citations list), ``records`` (one admin per record type), ``compare`` (two versions
+the versioned form, the write path), ``saving`` (a record and its inlines'
+rows saved by one ``record_save``), ``revert`` (the revert and recover pages
+on that path), ``citations`` (citation inlines and the citations list, its
+page versioned too), ``records`` (one admin per record type), ``compare`` (two versions
 compared, revision comments), ``references`` (what refers to a record, on its change page)
 and ``changes`` (recent changes of every record, admin and API alike).
 """

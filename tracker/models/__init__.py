@@ -5,7 +5,7 @@ from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatu
 from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
 from .base import DeletedRecord, TrackedModel
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
-from .sources import CITATION_TARGETS, Citation, Source, SourceKind
+from .sources import CITATION_TARGETS, Citation, Source, SourceKind, normalise_locator
 from .statements import Statement, StatementKind
 
 __all__ = [
@@ -34,4 +34,5 @@ __all__ = [
     "Statement",
     "StatementKind",
     "TrackedModel",
+    "normalise_locator",
 ]
