@@ -268,11 +268,11 @@ def test_api_search_with_many_matches_lists_every_match_once_across_pages(
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
-def test_picker_ranks_only_the_best_when_the_database_expects_more_matches_than_it_counts(
+def test_picker_ranks_only_the_best_when_the_database_expects_more_matches_than_it_ranks(
     editor_client, article, monkeypatch
 ):
-    # 31 actors match; the planner is taken to expect 40, over the exact limit of 35.
-    monkeypatch.setattr(EstimatedCountPaginator, "exact_limit", 35)
+    # 31 actors match; the planner is taken to expect 40, more than are ranked in full.
+    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 35)
     monkeypatch.setattr(counting, "plan_estimate", lambda queryset: 40)
 
     assert actor_options(editor_client, "Russia") == expected_options("Russia", RUSSIA_RANKED[:3])

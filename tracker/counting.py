@@ -65,6 +65,7 @@ def count_rows(
     queryset: QuerySet,
     exact_limit: int,
     count_first: Callable[[QuerySet, int], int] | None = None,
+    first_expecting: int = 0,
 ) -> tuple[int, bool]:
     """``(count, exact)``: exact up to ``exact_limit`` rows, estimated above on PostgreSQL.
 
@@ -72,8 +73,9 @@ def count_rows(
     database's estimate is far above the limit: counting 10,001 rows of a word
     found in a quarter of a million statements cost more than the page itself.
     ``count_first(queryset, number)`` counts them where no estimate expects
-    more than ``exact_limit`` (a ranked search reads their keys in rank order
-    on the way, which costs more than counting); :func:`count_keys` otherwise.
+    more than ``first_expecting`` rows (a ranked search reads their keys in
+    rank order on the way, which costs more than counting them);
+    :func:`count_keys` otherwise.
     """
     if connections[queryset.db].vendor != "postgresql":
         if count_first is None:
@@ -87,7 +89,7 @@ def count_rows(
         estimate, margin = plan_estimate(queryset), TRUSTED_PLAN_MARGIN
     if estimate is not None and estimate > margin * exact_limit:
         return estimate, False
-    if count_first is None or (estimate is not None and estimate > exact_limit):
+    if count_first is None or (estimate is not None and estimate > first_expecting):
         count_first = count_keys
     capped = count_first(queryset, exact_limit + 1)
     if capped <= exact_limit:
@@ -132,7 +134,12 @@ class EstimatedCountPaginator(Paginator):
             return len(self.object_list), True
         if search.rank_of(self.object_list) is None:
             return count_rows(self.object_list, self.exact_limit)
-        return count_rows(self.object_list, self.exact_limit, self._count_ranked_keys)
+        return count_rows(
+            self.object_list,
+            self.exact_limit,
+            self._count_ranked_keys,
+            first_expecting=search.FULL_RANK_LIMIT,
+        )
 
     def _count_ranked_keys(self, queryset: QuerySet, number: int) -> int:
         # The read that counts the matches also ranks them: their keys, best first.
@@ -178,9 +185,9 @@ class EstimatedCountPaginator(Paginator):
         """Rows ``bottom:top``, a search ranked by name (``tracker.search``) as well.
 
         A ranked search whose count read every match's key in rank order (the
-        database expected at most ``exact_limit`` matches, and so it was) is
-        read by those keys; other ranked searches by
-        :func:`tracker.search.bounded_rows`.
+        database expected at most ``search.FULL_RANK_LIMIT`` matches, and
+        there were at most ``exact_limit``) is read by those keys; other
+        ranked searches by :func:`tracker.search.bounded_rows`.
         """
         if not isinstance(self.object_list, QuerySet):
             return self.object_list[bottom:top]
