@@ -1,19 +1,20 @@
 """The admin's editorial workflows in a real browser (Chromium through Playwright).
 
-Few and focused: adding a record with its inlines, a viewer's read-only
-admin, two editors saving the same record, and reverting to a version that
-names a record deleted since. They run against the live
-test server, in transactions that restore the migrated data (the role
-groups) afterwards.
+Few and focused: adding a record with its inlines, picking an actor by
+typing its name, a viewer's read-only admin, two editors saving the same
+record, and reverting to a version that names a record deleted since. They
+run against the live test server, in transactions that restore the migrated
+data (the role groups) afterwards.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 
 from tests.api_factories import linked_exercise
-from tests.browser import choose_in_autocomplete, log_in
+from tests.browser import choose_in_autocomplete, log_in, type_in_autocomplete
 from tests.factories import ActorFactory, AgreementFactory, SourceFactory
 from tracker import models
 from tracker.editors import create_user_in_role
@@ -91,6 +92,27 @@ def test_editor_types_dates_in_words_and_the_api_shows_their_precision(new_page)
         ("decade", "", "1980s"),
         ("year", "end", "end of 2016"),
         ("month", "", "September 2019"),
+    ]
+
+
+def test_typing_russia_in_a_participants_actor_box_offers_russia_first(new_page):
+    from playwright.sync_api import expect
+
+    user("alice")
+    call_command("loaddata", "article", verbosity=0)
+    page = new_page()
+    log_in(page, "alice", PASSWORD)
+    page.goto("/admin/tracker/exercise/add/")
+    page.get_by_text("Add another Exercise participant").click()
+
+    options = type_in_autocomplete(page, "id_participations-0-actor", "Russia")
+
+    # Waits for the answer to "Russia" to replace the options offered on opening.
+    expect(options.first).to_have_text("Russia — state, Russia")
+    assert options.all_inner_texts()[:3] == [
+        "Russia — state, Russia",
+        "Russian Armed Forces — armed force or service, Russia",
+        "Russian Navy — armed force or service, Russia",
     ]
 
 

@@ -59,6 +59,8 @@ class RecordType:
     cited: bool = True
     #: Whether every record of this type must cite a source (it states a fact).
     must_cite: bool = False
+    #: JSON list of the record's other names (actors' aliases), ranked as its title is.
+    aliases_field: str | None = None
     #: Statement's many-to-many saying a statement concerns one of these.
     about: str | None = None
     #: Its link rows to actors, if any.
@@ -96,6 +98,7 @@ ACTOR = RecordType(
     search_fields=("name", "aliases", "role", "description"),
     summary_fields=("name",),
     title_field="name",
+    aliases_field="aliases",
     admin="tracker.admin.records.ActorAdmin",
     about="about_actors",
     synthetic_ratio=0.02,

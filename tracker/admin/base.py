@@ -21,6 +21,7 @@ from ..search import contains_any
 from .compare import HistoryCompareMixin
 from .dates import FuzzyDateFormField, read_only_words
 from .duplicates import DuplicateWarningForm
+from .pickers import PickerLabels
 from .references import ReferencesAdminMixin
 from .revert import RevertAdmin
 from .saving import SavedThroughWritePath
@@ -88,7 +89,7 @@ class ScalableChangeList(ChangeList):
             date_bar_over_whole_table(self)
 
 
-class ScalableAdmin(admin.ModelAdmin):
+class ScalableAdmin(PickerLabels, admin.ModelAdmin):
     """Changelists whose cost does not grow with the table.
 
     The paginator counts exactly up to 10,000 rows and estimates above (the

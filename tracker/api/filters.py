@@ -30,7 +30,7 @@ from .. import models, registry
 from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
 from ..internals import ChoiceIteratorBase
-from ..search import AnyOf, contains_any, field_condition
+from ..search import AnyOf, contains_any, field_condition, rank_by_name
 from ..services import citation_target_field
 
 MAX_SEARCH_TERMS = 10
@@ -244,7 +244,9 @@ class RecordFilterSet(django_filters.FilterSet):
         method="filter_search",
         max_length=200,
         help_text="Words to find in names and texts (case-insensitive, every word must occur). "
-        "Plain text only: no regular expressions.",
+        "Plain text only: no regular expressions. Without `ordering`, the record named the "
+        "text (or, for actors, with that alias) comes first, then names starting with it, then "
+        "names with a word starting with it, then the rest.",
     )
     updated_since = UTCDateTimeFilter(
         field_name="updated_at",
@@ -264,9 +266,16 @@ class RecordFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Every word must occur in at least one search field (icontains, no regex)."""
-        for term in value.split()[:MAX_SEARCH_TERMS]:
+        """Every word must occur in at least one search field (icontains, no regex).
+
+        Without an ``ordering`` (or ``updated_since``), ranked by name (``rank_by_name``).
+        """
+        terms = value.split()[:MAX_SEARCH_TERMS]
+        for term in terms:
             queryset = queryset.filter(contains_any(queryset.model, self.search_fields, term))
+        data = self.form.cleaned_data
+        if not data.get("ordering") and not data.get("updated_since"):
+            queryset = rank_by_name(queryset, " ".join(terms))
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
