@@ -35,8 +35,14 @@ DELETED = "article-sino-soviet-rivalry-and-normalisation"
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+def digest(rows: list[tuple]) -> tuple[int, str]:
+    """Row count and SHA-256 of ``rows`` in a fixed order."""
+    lines = sorted(repr(row) for row in rows)
+    return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
 def checksums(db, vendor: str) -> dict[str, tuple[int, str]]:
-    """Row count and SHA-256 of the sorted rows of every table, by table name."""
+    """:func:`digest` of every table's rows, by table name."""
     if vendor == "postgresql":
         names = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
     else:
@@ -46,18 +52,13 @@ def checksums(db, vendor: str) -> dict[str, tuple[int, str]]:
     result = {}
     for (table,) in sorted(cursor.fetchall()):
         cursor.execute(f'SELECT * FROM "{table}"')
-        rows = sorted(repr(row) for row in cursor.fetchall())
-        result[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+        result[table] = digest(cursor.fetchall())
     if vendor == "postgresql":
         # Sequences too: a restored counter must not hand out a used id again.
         cursor.execute(
             "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
         )
-        counters = sorted(repr(row) for row in cursor.fetchall())
-        result["(sequences)"] = (
-            len(counters),
-            hashlib.sha256("\n".join(counters).encode()).hexdigest(),
-        )
+        result["(sequences)"] = digest(cursor.fetchall())
     return result
 
 
