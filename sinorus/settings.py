@@ -161,7 +161,7 @@ USE_TZ = True
 # under content-hashed names, with gzip copies; whitenoise serves them from there
 # with far-future caching. With DEBUG on, names stay plain and no collecting is needed.
 STATIC_URL = "static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -188,7 +188,7 @@ if not DEBUG:
 # Content-Security-Policy (django-csp): every script, style, font, image and request
 # comes from the tracker itself; nothing inline runs (the admin and the API docs load
 # their scripts as files), and no page may be framed. ``data:`` images are the icons
-# the admin's and Swagger UI's style sheets embed.
+# Swagger UI's style sheet embeds.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

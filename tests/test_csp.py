@@ -96,6 +96,7 @@ def test_the_api_docs_page_loads_its_start_up_script_and_style_as_files(client, 
 # In Chromium
 # ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def watched_page(new_page):
     """A page whose session's policy reports (every page and popup) are collected."""
