@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from tests.conftest import REPORTS
 
@@ -63,11 +65,14 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server, request):
-    """Opens a page in a fresh browser session (its own cookies); screenshots on failure."""
+    """Opens a page in a fresh browser session (its own cookies); screenshots on failure.
+
+    Keyword arguments go to the browser context, e.g. ``viewport={"width": 1366, "height": 768}``.
+    """
     contexts, pages = [], []
 
-    def open_page():
-        context = browser.new_context(base_url=live_server.url)
+    def open_page(**context_options):
+        context = browser.new_context(base_url=live_server.url, **context_options)
         context.set_default_timeout(STEP_TIMEOUT)
         contexts.append(context)
         pages.append(context.new_page())
@@ -91,6 +96,14 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
+
+
+def log_in_session(page, user, base_url: str) -> None:
+    """Give ``page`` a logged-in session of ``user`` without the login form (for page walks)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
 
 
 def choose_in_autocomplete(page, select_id: str, text: str) -> None:

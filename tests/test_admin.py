@@ -116,12 +116,8 @@ def _exercise_form(**overrides):
         "slug": "mosi-2019",
         "series": "Mosi",
         "domain": "naval",
-        "start_date": "2019-12-27",
-        "start_date_precision": "11",
-        "start_date_qualifier": "",
+        "start_date": "27 December 2019",
         "end_date": "",
-        "end_date_precision": "",
-        "end_date_qualifier": "",
         "location": "",
         "region": "",
         "summary": "",
@@ -148,15 +144,13 @@ def test_adding_an_exercise_with_its_citation(admin_client_staff):
     ]
 
 
-def test_adding_an_exercise_with_a_date_not_normalised_is_refused(admin_client_staff):
+def test_adding_an_exercise_ending_before_it_starts_is_refused(admin_client_staff):
     response = admin_client_staff.post(
         reverse("admin:tracker_exercise_add"),
-        _exercise_form(
-            start_date="2019-12-27", start_date_precision="10", **{"citations-TOTAL_FORMS": "0"}
-        ),
+        _exercise_form(end_date="December 2018", **{"citations-TOTAL_FORMS": "0"}),
     )
     assert response.status_code == 200
-    assert "use 2019-12-01 for December 2019" in response.content.decode()
+    assert "Ends (December 2018) before it starts (27 December 2019)." in response.content.decode()
     assert not Exercise.objects.filter(slug="mosi-2019").exists()
 
 

@@ -379,6 +379,6 @@ def test_a_value_that_is_no_identifier_is_refused_before_any_query(api, trio):
 
     assert (response.status_code, response.json(), len(queries)) == (
         400,
-        {"actor": ["“chi\x00na” is not an identifier."]},
+        {"actor": ["Contains a NUL character (%00)."]},
         0,
     )

@@ -36,3 +36,17 @@ SLUG = RegexValidator(
     "Use lowercase letters, digits and single hyphens between words, e.g. “tsentr-2019”.",
     code="invalid_slug",
 )
+
+
+def whole_number(text: str, low: int, high: int) -> int | None:
+    """``text`` as a whole number from ``low`` to ``high``, or ``None`` if it is not one.
+
+    ASCII digits only: ``str.isdigit`` also accepts characters such as "²",
+    which ``int`` refuses, and very long digit strings are refused before
+    they are converted.
+    """
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None

@@ -38,8 +38,12 @@ def plan_estimate(queryset: QuerySet) -> int | None:
     """The planner's estimate of the rows a filtered queryset returns."""
     if isinstance(queryset, EmptyQuerySet):  # none(): Django sends no query to explain
         return 0
-    plan = json.loads(queryset.order_by().explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    explained = queryset.order_by().explain(format="json")
+    if not explained:
+        # Django sends no query when a condition can match nothing (an integer
+        # lookup beyond the column's range), and explains nothing.
+        return 0
+    return int(json.loads(explained)[0]["Plan"]["Plan Rows"])
 
 
 #: How far over the exact limit an estimate must be to be taken without counting:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reversion
 from django.core import serializers
@@ -26,6 +26,9 @@ from reversion.models import Revision, Version
 from . import registry
 from .internals import followed_objects
 from .models import Citation, TrackedModel
+
+if TYPE_CHECKING:
+    from .compare import State
 
 
 def follow_relations() -> dict[type[models.Model], tuple[str, ...]]:
@@ -55,25 +58,52 @@ def register_models() -> None:
 BOOKKEEPING_FIELDS = frozenset({"id", "created_at", "updated_at"})
 
 
-def describe_change(before: dict[str, Any] | None, record: TrackedModel) -> str:
-    """A revision comment naming the fields a save changed (``Changed name, summary.``)."""
+#: How many rows of one link set a revision comment names before “and N more”.
+COMMENT_ROWS = 5
+#: Values longer than this are left out of a revision comment (the comparison shows them).
+COMMENT_VALUE_LENGTH = 40
+
+
+def describe_change(before: State | None, after: State | None) -> str:
+    """A short revision comment saying what a save changed, from what to what.
+
+    ``Changed region “” → “Central Asia”. Changed participants: removed
+    Kazakhstan (participant); added India (observer).`` Long texts are named
+    without their values; the admin's comparison of two versions shows them.
+    """
+    from .compare import compare
+
+    if after is None:
+        return ""
     if before is None:
         return "Created."
-    changed = [
-        field.verbose_name
-        for field in record._meta.concrete_fields
-        if field.attname not in BOOKKEEPING_FIELDS
-        and before.get(field.attname) != getattr(record, field.attname)
-    ]
-    return f"Changed {', '.join(changed)}." if changed else ""
+    comparison = compare(before, after)
+    sentences = []
+    if comparison.changed_fields:
+        words = "; ".join(_field_words(change) for change in comparison.changed_fields)
+        sentences.append(f"Changed {words}.")
+    for link in comparison.changed_links:
+        words = "; ".join(_row_words(row) for row in link.rows[:COMMENT_ROWS])
+        more = len(link.rows) - COMMENT_ROWS
+        sentences.append(f"Changed {link.label}: {words}{f'; {more} more' if more > 0 else ''}.")
+    return " ".join(sentences)
 
 
-def stored_values(record: TrackedModel) -> dict[str, Any] | None:
-    """The record's row as stored (``None`` for a record not yet saved)."""
-    if record.pk is None:
-        return None
-    names = [field.attname for field in record._meta.concrete_fields]
-    return type(record)._default_manager.filter(pk=record.pk).values(*names).first()
+def _field_words(change) -> str:
+    values = (change.old, change.new)
+    if change.long or any(len(value) > COMMENT_VALUE_LENGTH for value in values):
+        return change.label
+    return f"{change.label} “{change.old}” → “{change.new}”"
+
+
+def _row_words(row) -> str:
+    if row.status == "removed":
+        return f"removed {row.old}"
+    if row.status == "added":
+        return f"added {row.new}"
+    if row.old != row.new:
+        return f"{row.old} → {row.new}"
+    return f"{row.new}: " + ", ".join(_field_words(change) for change in row.fields)
 
 
 def record_deletion(record: TrackedModel, user=None) -> None:

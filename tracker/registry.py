@@ -161,7 +161,17 @@ STATEMENT = RecordType(
     model=models.Statement,
     resource="statements",
     csv_file="statements",
-    search_fields=("text", "occasion", "speaker_role", "speaker__name"),
+    # The names and titles of what a statement concerns find it too.
+    search_fields=(
+        "text",
+        "occasion",
+        "speaker_role",
+        "speaker__name",
+        "about_agreements__title",
+        "about_exercises__name",
+        "about_arms_deals__title",
+        "about_actors__name",
+    ),
     summary_fields=(),
     title_field="text",
     admin="tracker.admin.records.StatementAdmin",

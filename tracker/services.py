@@ -20,20 +20,17 @@ from typing import Any
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from . import history, registry
+from .compare import current_state
 from .models import (
-    Actor,
-    Agreement,
-    ArmsDeal,
     Citation,
     DeletedRecord,
-    Source,
     Statement,
     TrackedModel,
 )
+from .references import referring_querysets
 from .versions import check_version
 
 
@@ -100,11 +97,10 @@ def record_save(
     with reversion.create_revision():
         if expected_version is not None and record.pk is not None:
             check_version(record, expected_version)
-        before = history.stored_values(record)
+        link_sets = tuple(_given_link_sets(record, links, citations, about))
+        before = current_state(record, link_sets)
         record.full_clean()
         summary_changed = _summary_changed(record)
-        link_sets = _given_link_sets(record, links, citations, about)
-        links_before = {name: _link_rows(record, name) for name in link_sets}
         record.save()
         if summary_changed:
             touch_dependents(record)
@@ -128,7 +124,7 @@ def record_save(
             DeletedRecord.objects.filter(
                 record_type=record.record_type(), slug=record.slug
             ).delete()
-        _describe_revision(record, before, links_before, user)
+        _describe_revision(record, before, link_sets, user)
     return record
 
 
@@ -145,33 +141,11 @@ def _given_link_sets(record, links, citations, about) -> list[str]:
     return names
 
 
-def _link_rows(record: TrackedModel, related_name: str) -> list[tuple]:
-    """The rows of one link set as comparable tuples (empty for an unsaved record)."""
-    if record.pk is None:
-        return []
-    manager = getattr(record, related_name)
-    columns = [
-        f.attname
-        for f in manager.model._meta.concrete_fields
-        if f.attname not in history.BOOKKEEPING_FIELDS
-    ]
-    return sorted(manager.values_list(*columns), key=repr)
-
-
-def _describe_revision(record, before, links_before, user) -> None:
-    """Name who saved and what changed on the open revision (the admin may word it itself)."""
+def _describe_revision(record, before, link_sets, user) -> None:
+    """Name who saved and what changed on the open revision (the admin words it itself)."""
     if user is not None and getattr(user, "is_authenticated", False):
         reversion.set_user(user)
-    comment = history.describe_change(before, record)
-    changed_links = [
-        str(getattr(record, name).model._meta.verbose_name_plural)
-        if name not in registry.about_relations()
-        else name.replace("_", " ")
-        for name, rows in links_before.items()
-        if rows != _link_rows(record, name)
-    ]
-    if changed_links and before is not None:
-        comment = f"{comment} Changed {', '.join(changed_links)}.".strip()
+    comment = history.describe_change(before, current_state(record, link_sets, from_instance=True))
     if comment and not reversion.get_comment():
         reversion.set_comment(comment)
 
@@ -268,35 +242,6 @@ def _summary_changed(record: TrackedModel) -> bool:
     return stored is not None and any(stored[f] != getattr(record, f) for f in fields)
 
 
-def _dependents(record: TrackedModel, statements_only: bool) -> list[models.QuerySet]:
-    """Querysets of the records whose representation embeds ``record``'s summary."""
-    relation = registry.for_model(type(record)).about
-    condition = Q(**{relation: record}) if relation else None
-    if isinstance(record, Actor):
-        condition |= Q(speaker=record)
-    result = [] if condition is None else [Statement.objects.filter(condition)]
-    if statements_only:
-        return result
-    if isinstance(record, Actor):
-        # Its own foreign keys to actors, then every link table's actor.
-        result += [
-            Actor.objects.filter(parent=record),
-            ArmsDeal.objects.filter(Q(supplier=record) | Q(recipient=record)),
-            *(
-                rt.model.objects.filter(**{f"{rt.links.related_name}__actor": record})
-                for rt in registry.with_links()
-            ),
-        ]
-    elif isinstance(record, Source):
-        result += [
-            record_type.model.objects.filter(citations__source=record)
-            for record_type in registry.cited()
-        ]
-    elif isinstance(record, Agreement):
-        result.append(Agreement.objects.filter(replaces=record))
-    return result
-
-
 def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> None:
     """Mark as changed (``updated_at``) every record that shows ``record``'s summary.
 
@@ -305,5 +250,5 @@ def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> 
     ``updated_since`` must receive it again. One UPDATE per dependent table.
     """
     now = timezone.now()
-    for queryset in _dependents(record, statements_only):
+    for queryset in referring_querysets(record, statements_only=statements_only):
         queryset.model._default_manager.filter(pk__in=queryset.values("pk")).update(updated_at=now)

@@ -12,7 +12,9 @@ someone else's newer save is refused with a message saying what they changed.
 
 Modules: ``base`` (what every record's admin shares: scalable changelists,
 the versioned form, the write path), ``citations`` (citation inlines and the
-citations list), ``records`` (one admin per record type).
+citations list), ``records`` (one admin per record type), ``compare`` (two versions
+compared, revision comments), ``references`` (what refers to a record, on its change page)
+and ``changes`` (recent changes of every record, admin and API alike).
 """
 
 from django.contrib import admin
@@ -34,3 +36,5 @@ for record_type in registry.RECORD_TYPES:
 admin.site.site_header = "Sino-Russian Military Cooperation Tracker"
 admin.site.site_title = "Sino-Russian tracker"
 admin.site.index_title = "Records"
+# The home page links to Recent changes (tracker.admin.changes).
+admin.site.index_template = "admin/tracker/index.html"

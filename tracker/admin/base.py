@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.text import smart_split, unescape_string_literal
+from django.utils.text import capfirst, smart_split, unescape_string_literal
 from reversion.admin import VersionAdmin
 
 from .. import services, versions
+from ..codes import whole_number
 from ..counting import EstimatedCountPaginator
+from ..dates import FuzzyDateAttribute
 from ..exports.admin_actions import export_selected_as_csv
 from ..internals import changelist_rows, date_bar_over_whole_table, is_filtered
 from ..search import contains_any
+from .compare import HistoryCompareMixin
+from .dates import FuzzyDateFormField, read_only_words
 from .duplicates import DuplicateWarningForm
+from .references import ReferencesAdminMixin
 from .widgets import VocabularyInput
 
 
@@ -30,10 +36,8 @@ def year_filter(field: str, title: str):
             return [(str(d.year), str(d.year)) for d in years]
 
         def queryset(self, request, queryset):
-            value = self.value()
-            if value and value.isdigit():
-                return queryset.filter(**{f"{field}__year": int(value)})
-            return queryset
+            year = whole_number(self.value() or "", 1, 9999)
+            return queryset.filter(**{f"{field}__year": year}) if year else queryset
 
     YearFilter.title = title
     YearFilter.__name__ = f"{field.title().replace('_', '')}YearFilter"
@@ -51,11 +55,6 @@ def fuzzy_column(field: str, description: str):
     return column
 
 
-def fuzzy_fieldset(field: str) -> tuple[str, str, str]:
-    """The three form fields of one fuzzy date, shown on one line."""
-    return (field, f"{field}_precision", f"{field}_qualifier")
-
-
 class ScalableChangeList(ChangeList):
     """A changelist whose date bar costs index probes, not a read of every match.
 
@@ -66,6 +65,14 @@ class ScalableChangeList(ChangeList):
     instead (index probes, :meth:`TrackedQuerySet.dates`); a year link still
     keeps the search, and with that many matches nearly every year has some.
     """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as exc:
+            # The date bar's year or month beyond what a date can hold
+            # (?start_date__year=99999999999): the admin's "invalid filter" answer.
+            raise IncorrectLookupParameters(exc) from exc
 
     def get_results(self, request):
         super().get_results(request)
@@ -93,6 +100,10 @@ class ScalableAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
+    class Media:
+        # Lists and forms that fit a laptop's screen (columns cut, inline fields narrower).
+        css = {"all": ("tracker/admin.css",)}
+
     def get_changelist(self, request: HttpRequest, **kwargs):
         return ScalableChangeList
 
@@ -108,7 +119,12 @@ class ScalableAdmin(admin.ModelAdmin):
 
 
 class TrackedForm(DuplicateWarningForm):
-    """A record's change form, carrying the version of the record it was opened on."""
+    """A record's change form, carrying the version of the record it was opened on.
+
+    Each fuzzy date of the model (``fuzzy_dates``) is one box in words
+    (:class:`FuzzyDateFormField`) in place of its first-day column; cleaning
+    sets the three columns from it.
+    """
 
     version = versions.VersionField()
 
@@ -116,15 +132,35 @@ class TrackedForm(DuplicateWarningForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["version"].initial = versions.record_version(self.instance)
+        given = kwargs.get("initial") or {}
+        for name in self.fuzzy_date_names:
+            column = self.fields[name]
+            self.fields[name] = FuzzyDateFormField(label=column.label, disabled=column.disabled)
+            if name not in given:
+                self.initial[name] = self.instance.fuzzy(name)
+
+    @property
+    def fuzzy_date_names(self) -> list[str]:
+        """The model's fuzzy dates this form shows."""
+        return [
+            name for name in getattr(self._meta.model, "fuzzy_dates", ()) if name in self.fields
+        ]
 
     def clean(self):
         cleaned = super().clean()
+        for name in self.fuzzy_date_names:
+            if name in cleaned:
+                # Before anything below can refuse the form: the model form then
+                # copies a date, not a FuzzyDate, into the date column.
+                FuzzyDateAttribute(name).__set__(self.instance, cleaned[name])
+                cleaned[name] = cleaned[name].value
         versions.check_form_version(self.instance, cleaned.get("version"))
         return cleaned
 
 
-class TrackedAdmin(VersionAdmin, ScalableAdmin):
-    """What every record's admin shares: slug handling, timestamps, the write path, history."""
+class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, ScalableAdmin):
+    """What every record's admin shares: slug handling, timestamps, the write path, history
+    (with comparisons of versions), and what refers to the record."""
 
     form = TrackedForm
     history_latest_first = True
@@ -146,6 +182,26 @@ class TrackedAdmin(VersionAdmin, ScalableAdmin):
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A viewer's page shows every field read-only from the model, where a
+        # fuzzy date's column is only its first day: show the date in words.
+        shown = {
+            name: read_only_words(name, capfirst(self.model._meta.get_field(name).verbose_name))
+            for name in self.model.fuzzy_dates
+        }
+
+        def swap(entry):
+            if isinstance(entry, (list, tuple)):
+                return tuple(swap(item) for item in entry)
+            return shown.get(entry, entry)
+
+        return [
+            (title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets
+        ]
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         services.record_save(

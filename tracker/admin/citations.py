@@ -11,6 +11,7 @@ from reversion.admin import VersionAdmin
 from .. import services
 from ..models import CITATION_TARGETS, Citation
 from .base import ScalableAdmin
+from .columns import clip, clipped_column
 
 
 class CitationFormSet(forms.BaseInlineFormSet):
@@ -62,14 +63,23 @@ def citation_inline(target: str) -> type[admin.TabularInline]:
 class CitationAdmin(VersionAdmin, ScalableAdmin):
     """All citations in one list, to find what rests on a footnote or a source."""
 
-    list_display = ("footnote", "locator", "source", "target_label")
+    list_display = ("footnote", "locator", "source_column", "target_label")
     search_fields = ("source__title", "source__slug", "locator", "excerpt")
     list_filter = ("footnote", "source__kind")
     autocomplete_fields = ("source", "agreement", "exercise", "arms_deal", "statement", "actor")
     readonly_fields = ("created_at", "updated_at")
-    list_select_related = ("source", "agreement", "exercise", "arms_deal", "statement", "actor")
+    # A statement is named by its speaker: loaded with it, not once per row.
+    list_select_related = (
+        "source",
+        "agreement",
+        "exercise",
+        "arms_deal",
+        "statement__speaker",
+        "actor",
+    )
     list_per_page = 100
     history_latest_first = True
+    source_column = clipped_column("source", "source", lines=2)
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         services.citation_save(obj, user=request.user)
@@ -93,4 +103,6 @@ class CitationAdmin(VersionAdmin, ScalableAdmin):
     @admin.display(description="supports")
     def target_label(self, obj: Citation) -> str:
         target = obj.target
-        return f"{target.record_type()}: {target}" if target is not None else ""
+        if target is None:
+            return ""
+        return clip(f"{target.record_type()}: {target}", "wide", lines=2)

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from .. import registry
 from ..models import (
+    Actor,
     Agreement,
     AgreementParty,
     ArmsDeal,
@@ -13,26 +14,27 @@ from ..models import (
     DeletedRecord,
     Exercise,
     ExerciseParticipant,
-    Statement,
 )
 from .base import (
     RECORD_FIELDSET,
     ScalableAdmin,
     TrackedAdmin,
     fuzzy_column,
-    fuzzy_fieldset,
     year_filter,
 )
 from .citations import citation_inline
+from .columns import clip, clipped_column
+from .filters import country_filter
 
 
 class ActorAdmin(TrackedAdmin):
-    list_display = ("name", "kind", "country", "parent", "role", "updated_at")
-    list_filter = ("kind", "country")
+    list_display = ("name_column", "kind", "country", "place")
+    list_filter = ("kind", country_filter("country", "country"))
     search_fields = ("slug", *registry.ACTOR.search_fields)
     autocomplete_fields = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = (citation_inline("actor"),)
+    name_column = clipped_column("name", "name", "wide", lines=2)
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "country", "parent", "role", "aliases")}),
         ("Description", {"fields": ("description",)}),
@@ -42,17 +44,33 @@ class ActorAdmin(TrackedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_parent()
 
+    @admin.display(description="role or part of")
+    def place(self, obj: Actor) -> str:
+        """A person's role, else what the actor belongs to: where it stands, in one column."""
+        if obj.role:
+            return clip(obj.role)
+        return clip(f"part of {obj.parent}") if obj.parent_id else ""
+
 
 class SourceAdmin(TrackedAdmin):
-    list_display = ("title", "authors", "outlet", "published_display", "kind", "language")
+    list_display = (
+        "title_column",
+        "authors_column",
+        "outlet_column",
+        "published_display",
+        "kind",
+    )
     list_filter = ("kind", "language", year_filter("published", "year published"))
     search_fields = ("slug", *registry.SOURCE.search_fields, "url")
     date_hierarchy = "published"
     prepopulated_fields = {"slug": ("title",)}
     published_display = fuzzy_column("published", "published")
+    title_column = clipped_column("title", "title", "wide", lines=2)
+    authors_column = clipped_column("authors", "authors", "narrow")
+    outlet_column = clipped_column("outlet", "outlet", "narrow")
     fieldsets = (
         (None, {"fields": ("title", "slug", "authors", "outlet", "details", "kind", "language")}),
-        ("Publication", {"fields": (fuzzy_fieldset("published"), "url", "accessed")}),
+        ("Publication", {"fields": ("published", "url", "accessed")}),
         RECORD_FIELDSET,
     )
 
@@ -65,12 +83,12 @@ class AgreementPartyInline(admin.TabularInline):
 
 
 class AgreementAdmin(TrackedAdmin):
-    list_display = ("title", "kind", "status", "concluded_display", "party_names")
+    list_display = ("title_column", "kind", "status", "concluded_display", "party_names")
     list_filter = (
         "kind",
         "status",
         year_filter("concluded", "year concluded"),
-        ("parties__country", admin.AllValuesFieldListFilter),
+        country_filter("parties__country", "party's country"),
     )
     search_fields = ("slug", *registry.AGREEMENT.search_fields, "parties__name")
     date_hierarchy = "concluded"
@@ -78,18 +96,10 @@ class AgreementAdmin(TrackedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     inlines = (AgreementPartyInline, citation_inline("agreement"))
     concluded_display = fuzzy_column("concluded", "concluded")
+    title_column = clipped_column("title", "title", "wide", lines=2)
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "replaces")}),
-        (
-            "Dates",
-            {
-                "fields": (
-                    fuzzy_fieldset("concluded"),
-                    fuzzy_fieldset("in_force"),
-                    fuzzy_fieldset("expires"),
-                )
-            },
-        ),
+        ("Dates", {"fields": ("concluded", "in_force", "expires")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -99,7 +109,7 @@ class AgreementAdmin(TrackedAdmin):
 
     @admin.display(description="parties")
     def party_names(self, obj: Agreement) -> str:
-        return ", ".join(link.actor.name for link in obj.party_links.all())
+        return clip(", ".join(link.actor.name for link in obj.party_links.all()))
 
 
 class ExerciseParticipantInline(admin.TabularInline):
@@ -111,37 +121,28 @@ class ExerciseParticipantInline(admin.TabularInline):
 
 class ExerciseAdmin(TrackedAdmin):
     list_display = (
-        "name",
-        "series",
+        "name_column",
         "domain",
         "start_date_display",
-        "location",
+        "location_column",
         "participant_names",
     )
     list_filter = (
         "domain",
         ("series", admin.AllValuesFieldListFilter),
         year_filter("start_date", "year"),
-        ("participants__country", admin.AllValuesFieldListFilter),
+        country_filter("participants__country", "participant's country"),
     )
     search_fields = ("slug", *registry.EXERCISE.search_fields, "participants__name")
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("name",)}
     inlines = (ExerciseParticipantInline, citation_inline("exercise"))
     start_date_display = fuzzy_column("start_date", "start")
+    name_column = clipped_column("name", "name", lines=2)
+    location_column = clipped_column("location", "location", "narrow")
     fieldsets = (
         (None, {"fields": ("name", "slug", "series", "domain")}),
-        (
-            "When and where",
-            {
-                "fields": (
-                    fuzzy_fieldset("start_date"),
-                    fuzzy_fieldset("end_date"),
-                    "location",
-                    "region",
-                )
-            },
-        ),
+        ("When and where", {"fields": ("start_date", "end_date", "location", "region")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -151,7 +152,7 @@ class ExerciseAdmin(TrackedAdmin):
 
     @admin.display(description="participants")
     def participant_names(self, obj: Exercise) -> str:
-        return ", ".join(link.actor.name for link in obj.participations.all())
+        return clip(", ".join(link.actor.name for link in obj.participations.all()), "narrow")
 
 
 class ArmsDealContractorInline(admin.TabularInline):
@@ -163,14 +164,11 @@ class ArmsDealContractorInline(admin.TabularInline):
 
 class ArmsDealAdmin(TrackedAdmin):
     list_display = (
-        "title",
-        "supplier",
-        "recipient",
-        "category",
-        "scope",
+        "title_column",
+        "supplier_column",
+        "recipient_column",
         "value_display",
         "period_display",
-        "status",
     )
     list_filter = (
         "category",
@@ -178,7 +176,7 @@ class ArmsDealAdmin(TrackedAdmin):
         "status",
         "value_is_estimate",
         year_filter("contract_date", "contract year"),
-        ("supplier__country", admin.AllValuesFieldListFilter),
+        country_filter("supplier__country", "supplier's country"),
     )
     search_fields = (
         "slug",
@@ -190,6 +188,9 @@ class ArmsDealAdmin(TrackedAdmin):
     autocomplete_fields = ("supplier", "recipient")
     prepopulated_fields = {"slug": ("title",)}
     inlines = (ArmsDealContractorInline, citation_inline("arms_deal"))
+    title_column = clipped_column("title", "title", lines=2)
+    supplier_column = clipped_column("supplier", "supplier", "narrow")
+    recipient_column = clipped_column("recipient", "recipient", "narrow")
     fieldsets = (
         (None, {"fields": ("title", "slug", "supplier", "recipient", "item", "category")}),
         (
@@ -206,16 +207,7 @@ class ArmsDealAdmin(TrackedAdmin):
                 )
             },
         ),
-        (
-            "Dates",
-            {
-                "fields": (
-                    fuzzy_fieldset("contract_date"),
-                    fuzzy_fieldset("period_start"),
-                    fuzzy_fieldset("period_end"),
-                )
-            },
-        ),
+        ("Dates", {"fields": ("contract_date", "period_start", "period_end")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -243,11 +235,11 @@ class ArmsDealAdmin(TrackedAdmin):
 
 
 class StatementAdmin(TrackedAdmin):
-    list_display = ("short_text", "speaker", "kind", "date_display", "occasion")
+    list_display = ("text_column", "speaker_column", "date_display", "occasion_column")
     list_filter = (
         "kind",
         year_filter("date", "year"),
-        ("speaker__country", admin.AllValuesFieldListFilter),
+        country_filter("speaker__country", "speaker's country"),
     )
     search_fields = ("slug", *registry.STATEMENT.search_fields, "speaker__aliases")
     date_hierarchy = "date"
@@ -260,9 +252,12 @@ class StatementAdmin(TrackedAdmin):
     )
     inlines = (citation_inline("statement"),)
     date_display = fuzzy_column("date", "date")
+    text_column = clipped_column("text", "statement", "wide", lines=2)
+    speaker_column = clipped_column("speaker", "speaker")
+    occasion_column = clipped_column("occasion", "occasion", "narrow")
     fieldsets = (
         (None, {"fields": ("slug", "speaker", "speaker_role", "kind", "text", "language")}),
-        ("When and where", {"fields": (fuzzy_fieldset("date"), "occasion")}),
+        ("When and where", {"fields": ("date", "occasion")}),
         (
             "What it concerns",
             {"fields": ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")},
@@ -272,10 +267,6 @@ class StatementAdmin(TrackedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("speaker")
-
-    @admin.display(description="statement", ordering="text")
-    def short_text(self, obj: Statement) -> str:
-        return obj.text if len(obj.text) <= 90 else obj.text[:87] + "…"
 
 
 @admin.register(DeletedRecord)

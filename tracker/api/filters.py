@@ -24,8 +24,10 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.query import EmptyQuerySet
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from .. import models, registry
+from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
 from ..internals import ChoiceIteratorBase
 from ..search import AnyOf, contains_any, field_condition
@@ -126,9 +128,10 @@ class FootnoteField(forms.Field):
         numbers = []
         for item in items:
             text = str(item).strip()
-            if not text.isdigit() or not 1 <= int(text) <= 32767 or len(text) > 5:
+            number = whole_number(text, 1, 32767)
+            if number is None:
                 raise forms.ValidationError(f"“{text[:20]}” is not a footnote number (1–32767).")
-            numbers.append(int(text))
+            numbers.append(number)
         return numbers
 
 
@@ -199,6 +202,11 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         ordering = []
         for param in value:
             descending = param.startswith("-")
+            if param.lstrip("-") not in self.param_map:
+                # An empty item ("ordering=,") passes django-filter's choice check.
+                raise ValidationError(
+                    {"ordering": [f"Choose from {', '.join(sorted(self.param_map))}."]}
+                )
             expression = F(self.param_map[param.lstrip("-")])
             ordering.append(
                 expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
@@ -360,6 +368,25 @@ def citation_filters(model) -> dict[str, django_filters.Filter]:
     }
 
 
+def about_filters() -> dict[str, AllOfFilter]:
+    """``about_<type>`` for each record type statements concern: statements concerning all
+    the given records of that type (registry order: actor, agreement, exercise, arms deal)."""
+    filters = {}
+    for rt in registry.RECORD_TYPES:
+        if rt.about is None:
+            continue
+        noun = str(rt.model._meta.verbose_name)
+        article = "an" if noun[0] in "aeiou" else "a"
+        filters[f"about_{rt.key}"] = AllOfFilter(
+            field_name=f"{rt.about}__slug",
+            queryset=rt.model.objects.all(),
+            condition=linked_to(models.Statement, (rt.about,)),
+            help_text=f"Identifier of {article} {noun} the statement concerns. Repeat for "
+            "statements concerning all of them.",
+        )
+    return filters
+
+
 def choices_filter(choices, help_text: str) -> django_filters.MultipleChoiceFilter:
     """A record's own single-valued field: several values mean any of them."""
     return django_filters.MultipleChoiceFilter(
@@ -485,6 +512,7 @@ class StatementFilterSet(RecordFilterSet):
     )
     language = django_filters.CharFilter(max_length=8, help_text="ISO 639-1 code: en, ru, zh.")
     actor, country = actor_filters(models.Statement, ("speaker", "about_actors")).values()
+    about_actor, about_agreement, about_exercise, about_arms_deal = about_filters().values()
     source, footnote = citation_filters(models.Statement).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("date", "created_at", "updated_at", "slug")

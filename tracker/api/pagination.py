@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from ..codes import whole_number
 from ..counting import EstimatedCountPaginator, count_rows
 from ..internals import url_with_param, url_without_param
 
@@ -79,7 +80,8 @@ class RecordPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= self.max_page_size:
+        size = whole_number(raw, 1, self.max_page_size)
+        if size is None:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -87,7 +89,7 @@ class RecordPagination(PageNumberPagination):
                     ]
                 }
             )
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset, request, view=None):
         self.sync_mode = bool(request.query_params.get(SYNC_PARAMETER))
