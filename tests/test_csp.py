@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+from tests.api_factories import linked_exercise
 from tests.browser import choose_in_autocomplete, log_in
 from tests.factories import ActorFactory, SourceFactory
 from tracker.editors import create_user_in_role
+from tracker.services import record_save
 
 POLICY = {
     "default-src": "'self'",
@@ -92,6 +95,18 @@ def test_the_api_docs_page_loads_its_start_up_script_and_style_as_files(client, 
     ]
 
 
+def test_no_template_of_the_tracker_holds_inline_style_or_script():
+    templates = Path(__file__).resolve().parent.parent / "tracker" / "templates"
+    found = {}
+    for template in sorted(templates.rglob("*.html")):
+        page = InlineCode()
+        page.feed(template.read_text())
+        if page.inline:
+            found[str(template.relative_to(templates))] = page.inline
+
+    assert found == {}
+
+
 # ---------------------------------------------------------------------------
 # In Chromium
 # ---------------------------------------------------------------------------
@@ -148,6 +163,15 @@ def test_the_admin_forms_work_without_breaking_the_policy(watched_page):
     # "No, take me back" is a script (cancel.js) going back to the list.
     page.get_by_text("No, take me back").click()
     page.wait_for_selector("#changelist")
+    # A record's history, the comparison of two versions, the recent changes.
+    exercise = linked_exercise("tsentr-2019", name="Tsentr")
+    exercise.name = "Tsentr-2019"
+    record_save(exercise)
+    page.goto(f"/admin/tracker/exercise/{exercise.pk}/history/")
+    page.locator("a.compare-previous").first.click()
+    page.wait_for_selector(".compare")
+    page.goto("/admin/recent-changes/")
+    page.wait_for_selector("#recent-changes")
 
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     assert (accessed, page.violations) == (yesterday.strftime("%d/%m/%Y"), [])
