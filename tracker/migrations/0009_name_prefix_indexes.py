@@ -48,6 +48,6 @@ def drop_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracker", "0006_coded_values")]
+    dependencies = [("tracker", "0008_citation_duplicates")]
 
     operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]
