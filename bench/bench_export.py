@@ -83,6 +83,7 @@ def populate(total: int, reset: bool) -> dict[str, int]:
     from django.db import connection
 
     from tracker.dates import Precision
+    from tracker.internals import delete_rows_raw
     from tracker.models import (
         Actor,
         Agreement,
@@ -113,7 +114,7 @@ def populate(total: int, reset: bool) -> dict[str, int]:
         if not reset:
             sys.exit("The database holds tracker rows; pass --reset to empty it first.")
         for model in models:
-            model.objects.all()._raw_delete(connection.alias)
+            delete_rows_raw(model.objects.using(connection.alias).all())
 
     n = {name: max(1, int(total * share)) for name, share in SHARES.items()}
     now = dt.datetime.now(dt.UTC)

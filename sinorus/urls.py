@@ -4,8 +4,18 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from tracker.admin.changes import recent_changes
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path(
+        "admin/recent-changes/",
+        admin.site.admin_view(recent_changes),
+        name="tracker-recent-changes",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
 ]
+
+#: A server error on an API path is answered in JSON (tracker.http).
+handler500 = "tracker.http.server_error"

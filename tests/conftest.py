@@ -2,9 +2,10 @@
 
 - **Accounts**: ``editor`` and ``viewer`` hold the real Editors and Viewers roles
   (the groups migration 0003 creates), never a permission set made up for a test.
-- **Clients**: ``editor_client`` (the admin, logged in), ``api`` (anonymous) and
-  ``editor_api`` (the editor's token). API throttling is off in every test; it
-  has its own test.
+- **Clients**: ``editor_client`` and ``viewer_client`` (the admin, logged in),
+  ``api`` (anonymous) and ``editor_api`` (the editor's token).
+- **Every test** starts with an empty cache, and API throttling off (it has its
+  own test).
 - **The seed**: ``seeded`` is the article fixture, loaded once for all the tests
   that ask for it (see tests/seed.py); ``article_text`` is the article itself.
 - **The browser**: ``browser`` and ``new_page`` drive Chromium against the live
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -118,13 +121,22 @@ def article_text() -> str:
     return ARTICLE_PATH.read_text(encoding="utf-8").replace("\xa0", " ")
 
 
-# -------------------------------------------------------------------- accounts
+# ------------------------------------------------------------- every test
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with no throttle or failure counts (the cache is per process)."""
+    caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)
 def unthrottled(settings):
     """Tests make many anonymous API requests; throttling has its own test."""
     settings.API_ANON_THROTTLE_RATE = None
+
+
+# ---------------------------------------------------------- accounts and clients
 
 
 @pytest.fixture
@@ -143,6 +155,14 @@ def viewer(db) -> User:
 def editor_client(client, editor):
     """The test client, logged in to the admin as the editor."""
     client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer) -> Client:
+    """A client of its own, logged in to the admin as the viewer."""
+    client = Client()
+    client.force_login(viewer)
     return client
 
 
@@ -179,11 +199,14 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server, request):
-    """Opens a page in a fresh browser session (its own cookies); screenshots on failure."""
+    """Opens a page in a fresh browser session (its own cookies); screenshots on failure.
+
+    Keyword arguments go to the browser context, e.g. ``viewport={"width": 1366, "height": 768}``.
+    """
     contexts, pages = [], []
 
-    def open_page():
-        context = browser.new_context(base_url=live_server.url)
+    def open_page(**context_options):
+        context = browser.new_context(base_url=live_server.url, **context_options)
         context.set_default_timeout(browser_helpers.STEP_TIMEOUT)
         contexts.append(context)
         pages.append(context.new_page())

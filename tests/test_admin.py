@@ -107,12 +107,8 @@ def _exercise_form(**overrides):
         "slug": "mosi-2019",
         "series": "Mosi",
         "domain": "naval",
-        "start_date": "2019-12-27",
-        "start_date_precision": "11",
-        "start_date_qualifier": "",
+        "start_date": "27 December 2019",
         "end_date": "",
-        "end_date_precision": "",
-        "end_date_qualifier": "",
         "location": "",
         "region": "",
         "summary": "",
@@ -139,15 +135,13 @@ def test_adding_an_exercise_with_its_citation(editor_client):
     ]
 
 
-def test_adding_an_exercise_with_a_date_not_normalised_is_refused(editor_client):
+def test_adding_an_exercise_ending_before_it_starts_is_refused(editor_client):
     response = editor_client.post(
         reverse("admin:tracker_exercise_add"),
-        _exercise_form(
-            start_date="2019-12-27", start_date_precision="10", **{"citations-TOTAL_FORMS": "0"}
-        ),
+        _exercise_form(end_date="December 2018", **{"citations-TOTAL_FORMS": "0"}),
     )
     assert response.status_code == 200
-    assert "use 2019-12-01 for December 2019" in response.content.decode()
+    assert "Ends (December 2018) before it starts (27 December 2019)." in response.content.decode()
     assert not Exercise.objects.filter(slug="mosi-2019").exists()
 
 
@@ -198,3 +192,18 @@ def test_the_same_participant_twice_is_refused_and_nothing_is_stored(editor_clie
         ["Please correct the duplicate data for actor."],
         0,
     )
+
+
+def test_a_repeated_citation_ticked_for_deletion_is_not_refused(editor_client):
+    source = SourceFactory()
+    twice = {
+        "citations-TOTAL_FORMS": "2",
+        **{f"citations-{n}-source": source.pk for n in (0, 1)},
+        **{f"citations-{n}-footnote": "3" for n in (0, 1)},
+        "citations-0-DELETE": "on",
+    }
+
+    editor_client.post(reverse("admin:tracker_exercise_add"), _exercise_form(**twice))
+
+    exercise = Exercise.objects.get(slug="mosi-2019")
+    assert list(exercise.citations.values_list("source", "footnote")) == [(source.pk, 3)]

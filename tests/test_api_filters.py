@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.api_factories import (
     DAY,
@@ -368,3 +370,14 @@ def test_statement_date_range_beyond_every_date_is_empty(api):
     response = api.get("/api/v1/statements/?date_from=2014-07-02")
 
     assert (slugs(response), response.json()["count"]) == ([], 0)
+
+
+def test_a_value_that_is_no_identifier_is_refused_before_any_query(api, trio):
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/exercises/?actor=china&actor=chi%00na")
+
+    assert (response.status_code, response.json(), len(queries)) == (
+        400,
+        {"actor": ["Contains a NUL character (%00)."]},
+        0,
+    )

@@ -305,10 +305,13 @@ def test_deleting_a_record_others_refer_to_is_409(editor_api, actors):
 
     response = editor_api.delete("/api/v1/actors/china/")
 
-    assert (response.status_code, response.json()["detail"]) == (
+    assert (response.status_code, response.json()) == (
         409,
-        "This record cannot be deleted while other records refer to it "
-        "(1 exercise participant). Remove those references first.",
+        {
+            "detail": "This record cannot be deleted while other records refer to it "
+            "(1 exercise participant: exercise tsentr-2019). Remove those references first.",
+            "referred_by": {"exercises": ["tsentr-2019"]},
+        },
     )
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 
 from tests.api_factories import linked_exercise
 from tests.browser import choose_in_autocomplete, log_in
-from tests.factories import ActorFactory, SourceFactory
+from tests.factories import ActorFactory, AgreementFactory, SourceFactory
 from tracker import models
 from tracker.editors import create_user_in_role
 from tracker.services import record_save
@@ -43,8 +43,7 @@ def test_editor_adds_an_exercise_with_participants_and_a_citation(new_page, live
     # The identifier is filled in from the name by the admin's own script.
     assert page.input_value("#id_slug") == "tsentr-2019"
     page.select_option("#id_domain", "combined")
-    page.fill("#id_start_date", "2019-09-16")
-    page.select_option("#id_start_date_precision", "11")
+    page.fill("#id_start_date", "16 September 2019")
     page.get_by_text("Add another Exercise participant").click()
     page.get_by_text("Add another Exercise participant").click()
     choose_in_autocomplete(page, "id_participations-0-actor", "Russia")
@@ -66,6 +65,32 @@ def test_editor_adds_an_exercise_with_participants_and_a_citation(new_page, live
         [(p["actor"]["slug"], p["role"]) for p in api["participants"]],
         [(c["source"]["slug"], c["footnote"]) for c in api["citations"]],
     ) == ([("russia", "host"), ("china", "participant")], [("kashin-2019", 7)])
+
+
+def test_editor_types_dates_in_words_and_the_api_shows_their_precision(new_page):
+    user("alice")
+    agreement = AgreementFactory(slug="treaty", title="Treaty")
+    page = new_page()
+    log_in(page, "alice", PASSWORD)
+
+    page.goto(f"/admin/tracker/agreement/{agreement.pk}/change/")
+    shown = page.input_value("#id_concluded")
+    page.fill("#id_concluded", "1980s")
+    page.fill("#id_in_force", "end of 2016")
+    page.fill("#id_expires", "September 2019")
+    page.click("input[name=_save]")
+
+    page.wait_for_url("**/admin/tracker/agreement/")
+    api = page.request.get("/api/v1/agreements/treaty/").json()
+    assert [shown] + [
+        (api[name]["precision"], api[name]["qualifier"], api[name]["display"])
+        for name in ("concluded", "in_force", "expires")
+    ] == [
+        "16 July 2001",
+        ("decade", "", "1980s"),
+        ("year", "end", "end of 2016"),
+        ("month", "", "September 2019"),
+    ]
 
 
 def test_viewer_sees_a_record_but_has_no_save_button(new_page):

@@ -79,8 +79,8 @@ def test_admin_second_save_is_refused_saying_who_changed_what(two_editors_with_t
         "not saved (nothing of theirs was overwritten). alice saved it at "
     )
     assert errors[0].endswith(
-        ": Changed Name. Now: name “Tsentr” → “Tsentr-2019”. Reload the exercise to see the "
-        "current version, then make your changes again."
+        ": Changed name “Tsentr” → “Tsentr-2019”. Now: name “Tsentr” → “Tsentr-2019”. Reload "
+        "the exercise to see the current version, then make your changes again."
     )
 
 
@@ -144,7 +144,7 @@ def test_api_stale_update_is_412_saying_who_changed_what(two_clients_with_the_sa
         + " Reload the exercise to see the current version, then make your changes again."
     )
     assert body["changes"][0].startswith("alice saved it at ")
-    assert body["changes"][0].endswith(": Changed name.")
+    assert body["changes"][0].endswith(": Changed name “Tsentr” → “Tsentr-2019”.")
     assert body["changes"][1] == "Now: name “Tsentr” → “Tsentr-2019”."
     assert body["current_etag"] == first_answer["ETag"]
 
@@ -201,7 +201,7 @@ def test_delete_with_a_stale_etag_is_412_and_keeps_the_record(exercise):
 
 def test_save_racing_past_the_etag_check_is_refused_by_the_write_path(exercise):
     """The view's check passed, then another save landed before the write: still 412."""
-    from tracker.history import version_token
+    from tracker.versions import version_token
 
     client = api_session("alice")
     etag = client.get(URL)["ETag"]

@@ -58,7 +58,9 @@ def latest_revision(record):
 
 
 def stored_in(revision, model) -> list[str]:
-    return sorted(v.object_repr for v in revision.version_set.all() if v._model is model)
+    return sorted(
+        v.object_repr for v in revision.version_set.all() if v.content_type.model_class() is model
+    )
 
 
 def test_creation_is_kept_with_its_user_and_links(created):
@@ -75,7 +77,7 @@ def test_creation_is_kept_with_its_user_and_links(created):
 def test_update_is_kept_with_the_fields_it_changed(editor_api, created):
     editor_api.patch(URL, {"region": "Central Asia"}, format="json", **if_match(editor_api, URL))
 
-    assert latest_revision(created).comment == "Changed region."
+    assert latest_revision(created).comment == "Changed region “” → “Central Asia”."
 
 
 def test_participant_added_is_kept_in_the_exercises_history(editor_api, created):
@@ -87,7 +89,7 @@ def test_participant_added_is_kept_in_the_exercises_history(editor_api, created)
 
     revision = latest_revision(created)
     assert (revision.comment, stored_in(revision, models.ExerciseParticipant)) == (
-        "Changed exercise participants.",
+        "Changed participants: added India (observer).",
         ["China (participant)", "India (observer)", "Russia (host)"],
     )
 
@@ -96,7 +98,10 @@ def test_citation_removed_is_kept_in_the_exercises_history(editor_api, created):
     editor_api.patch(URL, {"citations": []}, format="json", **if_match(editor_api, URL))
 
     revision = latest_revision(created)
-    assert (revision.comment, stored_in(revision, models.Citation)) == ("Changed citations.", [])
+    assert (revision.comment, stored_in(revision, models.Citation)) == (
+        "Changed citations: removed Kashin 2019 (n. 7).",
+        [],
+    )
 
 
 def test_refused_save_leaves_no_revision(editor_api, created):
@@ -134,7 +139,7 @@ def test_admin_history_page_shows_who_and_what(admin, editor_api, created):
 
     page = admin.get(reverse("admin:tracker_exercise_history", args=[created.pk])).content.decode()
 
-    assert "Changed region." in page and "editor" in page and "Created." in page
+    assert "Changed region “” → “Central Asia”." in page and "editor" in page and "Created." in page
 
 
 def test_deleted_exercise_is_recovered_with_its_links_in_the_admin(admin, editor_api, created):

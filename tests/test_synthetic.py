@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from tracker import models, synthetic
+from tracker import models, registry, synthetic
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def test_every_record_is_linked_and_cited():
 def test_a_sample_of_every_kind_passes_full_clean():
     synthetic.generate(SCALE, seed=3)
     for model in (
-        *models.RECORD_MODELS,
+        *(rt.model for rt in registry.RECORD_TYPES),
         models.Citation,
         models.ExerciseParticipant,
         models.AgreementParty,

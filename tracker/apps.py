@@ -1,4 +1,16 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def create_cache_table(sender, using: str = "default", **kwargs) -> None:
+    """Create the database cache's table (throttle and lockout counts) wherever ``migrate`` runs.
+
+    ``createcachetable`` does nothing when the table exists or the cache is
+    not the database cache (Redis), so running it after every migration keeps
+    ``setup_tracker``, ``scripts/run``, a production start and the tests alike.
+    """
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class TrackerConfig(AppConfig):
@@ -8,6 +20,8 @@ class TrackerConfig(AppConfig):
     verbose_name = "Sino-Russian military cooperation"
 
     def ready(self) -> None:
-        from . import history, signals  # noqa: F401  (signals connects the deletion log)
+        # signals connects the deletion log; internals registers its start-up check.
+        from . import history, internals, signals  # noqa: F401
 
         history.register_models()
+        post_migrate.connect(create_cache_table, sender=self)

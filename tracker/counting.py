@@ -17,6 +17,9 @@ from functools import cached_property
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import EmptyQuerySet
+
+from .internals import is_filtered, without_select_related
 
 
 def table_estimate(queryset: QuerySet) -> int | None:
@@ -33,10 +36,14 @@ def table_estimate(queryset: QuerySet) -> int | None:
 
 def plan_estimate(queryset: QuerySet) -> int | None:
     """The planner's estimate of the rows a filtered queryset returns."""
-    if queryset.query.is_empty():  # none(): Django sends no query to explain
+    if isinstance(queryset, EmptyQuerySet):  # none(): Django sends no query to explain
         return 0
-    plan = json.loads(queryset.order_by().explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    explained = queryset.order_by().explain(format="json")
+    if not explained:
+        # Django sends no query when a condition can match nothing (an integer
+        # lookup beyond the column's range), and explains nothing.
+        return 0
+    return int(json.loads(explained)[0]["Plan"]["Plan Rows"])
 
 
 #: How far over the exact limit an estimate must be to be taken without counting:
@@ -54,9 +61,8 @@ def count_rows(queryset: QuerySet, exact_limit: int) -> tuple[int, bool]:
     """
     if connections[queryset.db].vendor != "postgresql":
         return queryset.count(), True
-    if queryset.query.select_related:  # (a values() queryset has no joins to drop)
-        queryset = queryset.select_related(None)
-    if not queryset.query.where:
+    queryset = without_select_related(queryset)
+    if not is_filtered(queryset):
         estimate, margin = table_estimate(queryset), TRUSTED_TABLE_MARGIN
     else:
         estimate, margin = plan_estimate(queryset), TRUSTED_PLAN_MARGIN

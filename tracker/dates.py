@@ -12,6 +12,10 @@ Storing the first day of the period keeps SQL ordering and range comparison
 plain and portable (no date functions in constraints or filters). A date
 that is not known is stored as three empty values and displayed as such; it
 is never invented.
+
+Editors and API clients write a date in words, as the source does
+(``end of 2016``, ``Sep 2019``, ``1980s``): :meth:`FuzzyDate.parse` is the one
+reader of those words and :meth:`FuzzyDate.display` writes them back.
 """
 
 from __future__ import annotations
@@ -48,11 +52,30 @@ class Qualifier(models.TextChoices):
 # Early/mid/end describe a part of a period, so they need a period.
 PERIOD_QUALIFIERS = (Qualifier.EARLY, Qualifier.MID, Qualifier.END)
 
-_PARSE_PATTERNS = (
-    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), Precision.DAY),
-    (re.compile(r"^(\d{4})-(\d{2})$"), Precision.MONTH),
-    (re.compile(r"^(\d{4})$"), Precision.YEAR),
-    (re.compile(r"^(\d{3}0)s$"), Precision.DECADE),
+#: English month names, whatever the locale (``%B`` would follow it).
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+#: The years a date may have: four digits, none before 1000 nor after 2999.
+FIRST_YEAR, LAST_YEAR = 1000, 2999
+
+#: The forms :meth:`FuzzyDate.parse` reads, for help texts and refusals.
+ACCEPTED_FORMS = (
+    "16 September 2019, September 16, 2019 or 2019-09-16; September 2019, Sep 2019 or 2019-09; "
+    "2019; 1980s. Before it, when the source is loose: c. or about, early, mid-, end of or late "
+    "(c. 2005, mid-1990s, end of 2016). Years 1000–2999; empty if unknown."
 )
 
 
@@ -91,26 +114,17 @@ class FuzzyDate:
     qualifier: str = ""
 
     @classmethod
-    def parse(cls, text: str, qualifier: str = "") -> FuzzyDate:
-        """Read ``2019-10-03``, ``2019-09``, ``2016`` or ``1980s``.
+    def parse(cls, text: str | None) -> FuzzyDate:
+        """Read a date as people write it: ``end of 2016``, ``Sep 2019``, ``2019-09-16``.
 
-        The precision follows from the form, so the caller never has to pad
-        a month or a year with an invented day.
+        The precision follows from the form and the qualifier from the words
+        before it (:data:`ACCEPTED_FORMS`), so nobody pads a month or a year
+        with an invented day. Empty (or ``date unknown``, what :meth:`display`
+        shows for it) is the unknown date. Anything that could be read two ways
+        (``09/08/2021``) or not at all is refused with a ``ValidationError``
+        listing the accepted forms; ``parse(d.display()) == d`` for every date.
         """
-        text = (text or "").strip()
-        for pattern, precision in _PARSE_PATTERNS:
-            match = pattern.match(text)
-            if not match:
-                continue
-            parts = [int(p) for p in match.groups()] + [1, 1]
-            try:
-                value = dt.date(parts[0], parts[1], parts[2])
-            except ValueError as exc:
-                raise ValidationError(f"“{text}” is not a real date: {exc}.") from exc
-            return cls(value, int(precision), qualifier)
-        raise ValidationError(
-            f"“{text}” is not a date. Use YYYY-MM-DD, YYYY-MM, YYYY or a decade such as 1980s."
-        )
+        return _parse(text or "")
 
     @property
     def is_known(self) -> bool:
@@ -146,10 +160,11 @@ class FuzzyDate:
         if self.value is None:
             return "date unknown"
         value, precision = self.value, self.precision
+        month = MONTH_NAMES[value.month - 1]
         if precision == Precision.DAY:
-            base = f"{value.day} {value:%B %Y}"
+            base = f"{value.day} {month} {value.year}"
         elif precision == Precision.MONTH:
-            base = f"{value:%B %Y}"
+            base = f"{month} {value.year}"
         elif precision == Precision.YEAR:
             base = str(value.year)
         else:
@@ -193,6 +208,119 @@ class FuzzyDate:
         elif self.precision == Precision.DAY and self.qualifier in PERIOD_QUALIFIERS:
             problems.append("Early, mid and end of need a month, year or decade, not a day.")
         return problems
+
+
+# ----------------------------------------------------------------------------
+# Reading dates as people write them
+# ----------------------------------------------------------------------------
+_MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, start=1)}
+_MONTHS |= {name[:3].lower(): number for number, name in enumerate(MONTH_NAMES, start=1)}
+_MONTHS["sept"] = 9
+
+# What each qualifier is written as, the space or hyphen after it included.
+# "Late" is the end of the period: the stored qualifiers have no other word for it.
+_QUALIFIER_WORDS = tuple(
+    (qualifier, re.compile(pattern))
+    for qualifier, pattern in (
+        (
+            Qualifier.APPROXIMATE,
+            r"(?:c|ca|approx)\.\s*|(?:c|ca|circa|about|around|approx|approximately)\s+|~\s*",
+        ),
+        (Qualifier.EARLY, r"early(?:\s+|-)|(?:the\s+)?(?:beginning|start)\s+of\s+"),
+        (Qualifier.MID, r"mid(?:\s+|-)|(?:the\s+)?middle\s+of\s+"),
+        (Qualifier.END, r"late(?:\s+|-)|(?:the\s+)?end(?:\s+of)?(?:\s+|-)"),
+    )
+)
+
+_YEAR = r"(?P<year>\d+)"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_MONTH_WORD = r"(?P<month>[a-z]+)\.?"
+_BASE_FORMS = tuple(
+    (re.compile(pattern), precision)
+    for pattern, precision in (
+        (rf"{_YEAR}-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})", Precision.DAY),
+        (rf"{_YEAR}-(?P<month>\d{{1,2}})", Precision.MONTH),
+        (_YEAR, Precision.YEAR),
+        (rf"(?:the\s+)?{_YEAR}['’]?s", Precision.DECADE),
+        (rf"{_DAY}\s+{_MONTH_WORD},?\s+{_YEAR}", Precision.DAY),
+        (rf"{_MONTH_WORD}\s+{_DAY},?\s+{_YEAR}", Precision.DAY),
+        (rf"{_MONTH_WORD},?\s+{_YEAR}", Precision.MONTH),
+    )
+)
+# Day and month in either order: 09/08/2021 is 9 August in Europe, 8 September in the US.
+_NUMERIC_DAY_AND_MONTH = re.compile(r"\d{1,2}\s*[/.]\s*\d{1,2}\s*[/.]\s*\d{2,4}")
+_UNKNOWN = ("", "unknown", "date unknown")
+#: Longer input is no date; refused before any pattern reads it.
+_MAX_LENGTH = 60
+
+
+class _Unreadable(Exception):
+    """Why a text is not a date (empty when no accepted form comes close)."""
+
+
+def _parse(text: str) -> FuzzyDate:
+    shown = text.strip()
+    words = " ".join(shown.lower().split())
+    if words in _UNKNOWN:
+        return FuzzyDate(None)
+    try:
+        if len(words) > _MAX_LENGTH:
+            raise _Unreadable("it is too long to be a date")
+        qualifier, rest = Qualifier.NONE, words
+        for candidate, pattern in _QUALIFIER_WORDS:
+            match = pattern.match(words)
+            if match:
+                qualifier, rest = candidate, words[match.end() :]
+                break
+        if qualifier and any(pattern.match(rest) for _, pattern in _QUALIFIER_WORDS):
+            raise _Unreadable("a date has one qualifier at most")
+        value, precision = _read_date(rest)
+    except _Unreadable as exc:
+        reason = f": {exc}" if str(exc) else ""
+        if len(shown) > _MAX_LENGTH:
+            shown = shown[: _MAX_LENGTH - 1] + "…"
+        raise ValidationError(
+            f"“{shown}” is not a date the tracker can read{reason}. Accepted: {ACCEPTED_FORMS}",
+            code="invalid_date",
+        ) from None
+    parsed = FuzzyDate(value, int(precision), str(qualifier))
+    problems = parsed.errors()
+    if problems:
+        raise ValidationError([f"“{shown}”: {p}" for p in problems], code="invalid_date")
+    return parsed
+
+
+def _read_date(text: str) -> tuple[dt.date, Precision]:
+    """The first day and precision of a date without its qualifier."""
+    if _NUMERIC_DAY_AND_MONTH.fullmatch(text):
+        raise _Unreadable(
+            "the order of day and month differs between countries; write the month as a word "
+            "(8 September 2021) or the year first (2021-09-08)"
+        )
+    for pattern, precision in _BASE_FORMS:
+        match = pattern.fullmatch(text)
+        if match:
+            return _first_day(match.groupdict(), precision), precision
+    raise _Unreadable("")
+
+
+def _first_day(parts: dict[str, str], precision: Precision) -> dt.date:
+    year = int(parts["year"])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise _Unreadable(f"years run from {FIRST_YEAR} to {LAST_YEAR} only")
+    if precision == Precision.DECADE and year % 10:
+        raise _Unreadable(f"a decade is written with its first year ({year - year % 10}s)")
+    month = parts.get("month") or "1"
+    if not month.isdigit():
+        if month not in _MONTHS:
+            raise _Unreadable(
+                f"“{month}” is neither an English month name nor a qualifier the tracker keeps"
+            )
+        month = _MONTHS[month]
+    try:
+        return dt.date(year, int(month), int(parts.get("day") or 1))
+    except ValueError as exc:
+        raise _Unreadable(f"no such date ({exc})") from None
 
 
 def fuzzy_date_fields(

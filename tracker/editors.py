@@ -10,32 +10,28 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
+from . import registry
+
 EDITORS_GROUP = "Editors"
 VIEWERS_GROUP = "Viewers"
 
 #: Role name (as the create_user command takes it) -> group name.
 ROLES = {"editor": EDITORS_GROUP, "viewer": VIEWERS_GROUP}
 
-#: The tracker's records and link tables.
-TRACKER_MODELS = (
-    "actor",
-    "source",
-    "agreement",
-    "agreementparty",
-    "exercise",
-    "exerciseparticipant",
-    "armsdeal",
-    "armsdealcontractor",
-    "statement",
-    "citation",
-)
+
+def tracker_models() -> list[str]:
+    """Model names of the tracker's records and link tables (what editors edit)."""
+    return [
+        model._meta.model_name
+        for model in (*(rt.model for rt in registry.RECORD_TYPES), *registry.LINK_MODELS)
+    ]
 
 
 def role_codenames(role: str) -> list[str]:
     """Permission codenames of a role. Deletion tombstones are read-only for everyone."""
     actions = ("add", "change", "delete", "view") if role == "editor" else ("view",)
     return [
-        *(f"{action}_{model}" for model in TRACKER_MODELS for action in actions),
+        *(f"{action}_{model}" for model in tracker_models() for action in actions),
         "view_deletedrecord",
     ]
 

@@ -14,51 +14,42 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reversion
 from django.core import serializers
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Revision, Version
-from reversion.revisions import _follow_relations_recursive
 
-from .models import (
-    Actor,
-    Agreement,
-    AgreementParty,
-    ArmsDeal,
-    ArmsDealContractor,
-    Citation,
-    Exercise,
-    ExerciseParticipant,
-    Source,
-    Statement,
-    TrackedModel,
-)
+from . import registry
+from .internals import followed_objects
+from .models import Citation, TrackedModel
 
-#: What is stored with each record: the link rows that belong to it.
-FOLLOW: dict[type[models.Model], tuple[str, ...]] = {
-    Actor: ("citations",),
-    Source: (),
-    Agreement: ("party_links", "citations"),
-    Exercise: ("participations", "citations"),
-    ArmsDeal: ("contractor_links", "citations"),
-    Statement: ("citations",),
-    # Link rows point back at their record, so a citation edited on its own
-    # page lands in the history of the record it supports.
-    AgreementParty: ("agreement",),
-    ExerciseParticipant: ("exercise",),
-    ArmsDealContractor: ("deal",),
-    Citation: ("agreement", "exercise", "arms_deal", "statement", "actor"),
-}
+if TYPE_CHECKING:
+    from .compare import State
+
+
+def follow_relations() -> dict[type[models.Model], tuple[str, ...]]:
+    """What is stored with each record: the link rows that belong to it.
+
+    Link rows point back at their record, so a citation edited on its own
+    page lands in the history of the record it supports.
+    """
+    follow: dict[type[models.Model], tuple[str, ...]] = {}
+    for record_type in registry.RECORD_TYPES:
+        own = (record_type.links.related_name,) if record_type.links else ()
+        follow[record_type.model] = own + (("citations",) if record_type.cited else ())
+        if record_type.links:
+            follow[record_type.links.model] = (record_type.links.fk,)
+    follow[Citation] = tuple(rt.citation_fk for rt in registry.cited())
+    return follow
 
 
 def register_models() -> None:
     """Register the records and link tables with reversion (once, at start-up)."""
-    for model, follow in FOLLOW.items():
+    for model, follow in follow_relations().items():
         if not reversion.is_registered(model):
             reversion.register(model, follow=follow)
 
@@ -67,25 +58,52 @@ def register_models() -> None:
 BOOKKEEPING_FIELDS = frozenset({"id", "created_at", "updated_at"})
 
 
-def describe_change(before: dict[str, Any] | None, record: TrackedModel) -> str:
-    """A revision comment naming the fields a save changed (``Changed name, summary.``)."""
+#: How many rows of one link set a revision comment names before “and N more”.
+COMMENT_ROWS = 5
+#: Values longer than this are left out of a revision comment (the comparison shows them).
+COMMENT_VALUE_LENGTH = 40
+
+
+def describe_change(before: State | None, after: State | None) -> str:
+    """A short revision comment saying what a save changed, from what to what.
+
+    ``Changed region “” → “Central Asia”. Changed participants: removed
+    Kazakhstan (participant); added India (observer).`` Long texts are named
+    without their values; the admin's comparison of two versions shows them.
+    """
+    from .compare import compare
+
+    if after is None:
+        return ""
     if before is None:
         return "Created."
-    changed = [
-        field.verbose_name
-        for field in record._meta.concrete_fields
-        if field.attname not in BOOKKEEPING_FIELDS
-        and before.get(field.attname) != getattr(record, field.attname)
-    ]
-    return f"Changed {', '.join(changed)}." if changed else ""
+    comparison = compare(before, after)
+    sentences = []
+    if comparison.changed_fields:
+        words = "; ".join(_field_words(change) for change in comparison.changed_fields)
+        sentences.append(f"Changed {words}.")
+    for link in comparison.changed_links:
+        words = "; ".join(_row_words(row) for row in link.rows[:COMMENT_ROWS])
+        more = len(link.rows) - COMMENT_ROWS
+        sentences.append(f"Changed {link.label}: {words}{f'; {more} more' if more > 0 else ''}.")
+    return " ".join(sentences)
 
 
-def stored_values(record: TrackedModel) -> dict[str, Any] | None:
-    """The record's row as stored (``None`` for a record not yet saved)."""
-    if record.pk is None:
-        return None
-    names = [field.attname for field in record._meta.concrete_fields]
-    return type(record)._default_manager.filter(pk=record.pk).values(*names).first()
+def _field_words(change) -> str:
+    values = (change.old, change.new)
+    if change.long or any(len(value) > COMMENT_VALUE_LENGTH for value in values):
+        return change.label
+    return f"{change.label} “{change.old}” → “{change.new}”"
+
+
+def _row_words(row) -> str:
+    if row.status == "removed":
+        return f"removed {row.old}"
+    if row.status == "added":
+        return f"added {row.new}"
+    if row.old != row.new:
+        return f"{row.old} → {row.new}"
+    return f"{row.new}: " + ", ".join(_field_words(change) for change in row.fields)
 
 
 def record_deletion(record: TrackedModel, user=None) -> None:
@@ -96,7 +114,7 @@ def record_deletion(record: TrackedModel, user=None) -> None:
     writes the revision directly, before the rows go. The admin's “Recover
     deleted …” page restores from it, links included.
     """
-    objects = [record, *(obj for obj in _follow_relations_recursive(record) if obj != record)]
+    objects = [record, *(obj for obj in followed_objects(record) if obj != record)]
     revision = Revision.objects.create(
         date_created=timezone.now(),
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -124,45 +142,8 @@ def _content_type(model):
 
 
 # ----------------------------------------------------------------------------
-# Versions and conflicts
+# What changed since a version (for conflict messages)
 # ----------------------------------------------------------------------------
-def version_token(updated_at: dt.datetime) -> str:
-    """The version of a record as clients see it: microseconds since the epoch."""
-    return str(int(updated_at.timestamp() * 1_000_000))
-
-
-def parse_version_token(token: str) -> dt.datetime | None:
-    """The ``updated_at`` a version token stands for, or ``None`` if it is not one."""
-    token = token.strip()
-    if not token.isdigit() or len(token) > 20:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(int(token) / 1_000_000, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-class StaleRecord(ValidationError):
-    """A save based on a version of the record that is no longer the current one.
-
-    Raised by :func:`tracker.services.record_save` when another editor saved
-    the record after this editor opened it; nothing is written. ``changes``
-    lists what the other saves did, for the message.
-    """
-
-    def __init__(self, record: TrackedModel, changes: list[str]):
-        self.record = record
-        self.changes = changes
-        noun = record._meta.verbose_name
-        what = " ".join(changes) if changes else "It was changed."
-        super().__init__(
-            f"This {noun} was changed by someone else after you opened it, so your changes "
-            f"were not saved (nothing of theirs was overwritten). {what} Reload the "
-            f"{noun} to see the current version, then make your changes again.",
-            code="stale",
-        )
-
-
 #: How many of a record's latest versions a conflict message looks through.
 RECENT_VERSIONS = 20
 

@@ -9,7 +9,7 @@ Every save and delete is also a revision in the record's history (see
 :mod:`tracker.history`): who, when, what changed. A caller that knows which
 version of the record its editor started from passes it as
 ``expected_version``; if someone saved the record since, the write is
-refused with :class:`~tracker.history.StaleRecord` and nothing is stored.
+refused with :class:`~tracker.versions.StaleRecord` and nothing is stored.
 """
 
 from __future__ import annotations
@@ -20,43 +20,26 @@ from typing import Any
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from . import history
+from . import history, registry
+from .compare import current_state
 from .models import (
-    CITATION_TARGETS,
-    Actor,
-    Agreement,
-    AgreementParty,
-    ArmsDeal,
-    ArmsDealContractor,
     Citation,
     DeletedRecord,
-    Exercise,
-    ExerciseParticipant,
-    Source,
     Statement,
     TrackedModel,
 )
-
-#: For each record type with link rows: (related name, link model, FK to the record).
-LINK_TABLES: dict[type[TrackedModel], tuple[str, type[models.Model], str]] = {
-    Agreement: ("party_links", AgreementParty, "agreement"),
-    Exercise: ("participations", ExerciseParticipant, "exercise"),
-    ArmsDeal: ("contractor_links", ArmsDealContractor, "deal"),
-}
-
-#: Statement's many-to-many "what it concerns" fields.
-STATEMENT_ABOUT = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")
+from .references import referring_querysets
+from .versions import check_version
 
 
 def citation_target_field(record: models.Model) -> str:
     """The Citation foreign key that points at ``record``'s type (``arms_deal``)."""
-    for name in CITATION_TARGETS:
-        if Citation._meta.get_field(name).related_model is type(record):
-            return name
-    raise TypeError(f"{type(record).__name__} records cannot carry citations.")
+    record_type = registry.for_model(type(record)) if isinstance(record, TrackedModel) else None
+    if record_type is None or record_type.citation_fk is None:
+        raise TypeError(f"{type(record).__name__} records cannot carry citations.")
+    return record_type.citation_fk
 
 
 def _replace_rows(
@@ -105,7 +88,7 @@ def record_save(
     ``citations``  dicts of Citation field values (``{"source": s, "footnote": 7}``).
     ``about``      for statements: ``{"about_exercises": [...], ...}``.
     ``user``       who saves, for the history.
-    ``expected_version``  the version token (:func:`tracker.history.version_token`)
+    ``expected_version``  the version token (:func:`tracker.versions.version_token`)
                    the editor started from; a record saved since is refused.
 
     A set left as ``None`` is kept as it is. Raises ``ValidationError`` (or its
@@ -114,26 +97,25 @@ def record_save(
     with reversion.create_revision():
         if expected_version is not None and record.pk is not None:
             check_version(record, expected_version)
-        before = history.stored_values(record)
+        link_sets = tuple(_given_link_sets(record, links, citations, about))
+        before = current_state(record, link_sets)
         record.full_clean()
         summary_changed = _summary_changed(record)
-        link_sets = _given_link_sets(record, links, citations, about)
-        links_before = {name: _link_rows(record, name) for name in link_sets}
         record.save()
         if summary_changed:
             touch_dependents(record)
         if links is not None:
-            if type(record) not in LINK_TABLES:
+            link_table = registry.for_model(type(record)).links
+            if link_table is None:
                 raise ValidationError(f"{record.record_type()} records have no link rows.")
-            related_name, model, fk = LINK_TABLES[type(record)]
-            _replace_rows(record, related_name, model, fk, links)
+            _replace_rows(record, link_table.related_name, link_table.model, link_table.fk, links)
         if citations is not None:
             _replace_rows(record, "citations", Citation, citation_target_field(record), citations)
         if about is not None:
             if not isinstance(record, Statement):
                 raise ValidationError("Only statements say what they concern.")
             for name, targets in about.items():
-                if name not in STATEMENT_ABOUT:
+                if name not in registry.about_relations():
                     raise ValidationError(f"Unknown link “{name}”.")
                 getattr(record, name).set(list(targets))
         if before is not None:
@@ -142,69 +124,28 @@ def record_save(
             DeletedRecord.objects.filter(
                 record_type=record.record_type(), slug=record.slug
             ).delete()
-        _describe_revision(record, before, links_before, user)
+        _describe_revision(record, before, link_sets, user)
     return record
-
-
-def check_version(record: TrackedModel, expected_version: str) -> None:
-    """Refuse (``StaleRecord``) if ``record`` was saved since ``expected_version``.
-
-    The stored row is locked until the surrounding transaction ends, so two
-    saves from the same version cannot both pass this check.
-    """
-    stored = (
-        type(record)
-        ._default_manager.select_for_update()
-        .filter(pk=record.pk)
-        .values_list("updated_at", flat=True)
-        .first()
-    )
-    if stored is None or history.version_token(stored) == expected_version:
-        return
-    since = history.parse_version_token(expected_version)
-    changes = history.changes_since(record, since) if since else []
-    raise history.StaleRecord(record, changes)
 
 
 def _given_link_sets(record, links, citations, about) -> list[str]:
     """Related names of the link sets this save replaces."""
     names = []
-    if links is not None and type(record) in LINK_TABLES:
-        names.append(LINK_TABLES[type(record)][0])
+    link_table = registry.for_model(type(record)).links
+    if links is not None and link_table is not None:
+        names.append(link_table.related_name)
     if citations is not None:
         names.append("citations")
     if about is not None:
-        names += [name for name in about if name in STATEMENT_ABOUT]
+        names += [name for name in about if name in registry.about_relations()]
     return names
 
 
-def _link_rows(record: TrackedModel, related_name: str) -> list[tuple]:
-    """The rows of one link set as comparable tuples (empty for an unsaved record)."""
-    if record.pk is None:
-        return []
-    manager = getattr(record, related_name)
-    columns = [
-        f.attname
-        for f in manager.model._meta.concrete_fields
-        if f.attname not in history.BOOKKEEPING_FIELDS
-    ]
-    return sorted(manager.values_list(*columns), key=repr)
-
-
-def _describe_revision(record, before, links_before, user) -> None:
-    """Name who saved and what changed on the open revision (the admin may word it itself)."""
+def _describe_revision(record, before, link_sets, user) -> None:
+    """Name who saved and what changed on the open revision (the admin words it itself)."""
     if user is not None and getattr(user, "is_authenticated", False):
         reversion.set_user(user)
-    comment = history.describe_change(before, record)
-    changed_links = [
-        str(getattr(record, name).model._meta.verbose_name_plural)
-        if name not in STATEMENT_ABOUT
-        else name.replace("_", " ")
-        for name, rows in links_before.items()
-        if rows != _link_rows(record, name)
-    ]
-    if changed_links and before is not None:
-        comment = f"{comment} Changed {', '.join(changed_links)}.".strip()
+    comment = history.describe_change(before, current_state(record, link_sets, from_instance=True))
     if comment and not reversion.get_comment():
         reversion.set_comment(comment)
 
@@ -278,14 +219,6 @@ def _touch_citation_target(citation, user, verb, label=None, target=None) -> Non
 #: How many referring records a refused deletion names.
 DELETE_REFERENCE_LIMIT = 20
 
-#: The Statement relation that says a statement concerns a record of each type.
-ABOUT_RELATION = {
-    Actor: "about_actors",
-    Agreement: "about_agreements",
-    Exercise: "about_exercises",
-    ArmsDeal: "about_arms_deals",
-}
-
 
 def concerning_statements(record: TrackedModel) -> models.QuerySet:
     """Statements whose "what it concerns" lists name ``record``."""
@@ -294,60 +227,19 @@ def concerning_statements(record: TrackedModel) -> models.QuerySet:
 
 def statements_concerning_any(model: type[TrackedModel], records) -> models.QuerySet:
     """Statements concerning any of ``records`` (of ``model``), in one query."""
-    relation = ABOUT_RELATION.get(model)
+    relation = registry.for_model(model).about
     if relation is None:
         return Statement.objects.none()
     return Statement.objects.filter(**{f"{relation}__in": records}).distinct()
 
 
-#: Fields other records show when they summarise a record of this type.
-SUMMARY_FIELDS: dict[type[TrackedModel], tuple[str, ...]] = {
-    Actor: ("name",),
-    Source: ("title", "url"),
-    Agreement: ("title",),
-    Exercise: ("name",),
-    ArmsDeal: ("title",),
-}
-
-
 def _summary_changed(record: TrackedModel) -> bool:
     """Whether saving ``record`` changes how other records summarise it."""
-    fields = SUMMARY_FIELDS.get(type(record))
+    fields = registry.for_model(type(record)).summary_fields
     if not fields or record.pk is None:
         return False
     stored = type(record)._default_manager.filter(pk=record.pk).values(*fields).first()
     return stored is not None and any(stored[f] != getattr(record, f) for f in fields)
-
-
-def _dependents(record: TrackedModel, statements_only: bool) -> list[models.QuerySet]:
-    """Querysets of the records whose representation embeds ``record``'s summary."""
-    about = {
-        Actor: Q(speaker=record) | Q(about_actors=record),
-        Agreement: Q(about_agreements=record),
-        Exercise: Q(about_exercises=record),
-        ArmsDeal: Q(about_arms_deals=record),
-    }
-    condition = next((q for model, q in about.items() if isinstance(record, model)), None)
-    result = [] if condition is None else [Statement.objects.filter(condition)]
-    if statements_only:
-        return result
-    if isinstance(record, Actor):
-        result += [
-            Actor.objects.filter(parent=record),
-            Agreement.objects.filter(party_links__actor=record),
-            Exercise.objects.filter(participations__actor=record),
-            ArmsDeal.objects.filter(
-                Q(supplier=record) | Q(recipient=record) | Q(contractor_links__actor=record)
-            ),
-        ]
-    elif isinstance(record, Source):
-        result += [
-            model.objects.filter(citations__source=record)
-            for model in (Actor, Agreement, Exercise, ArmsDeal, Statement)
-        ]
-    elif isinstance(record, Agreement):
-        result.append(Agreement.objects.filter(replaces=record))
-    return result
 
 
 def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> None:
@@ -358,5 +250,5 @@ def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> 
     ``updated_since`` must receive it again. One UPDATE per dependent table.
     """
     now = timezone.now()
-    for queryset in _dependents(record, statements_only):
+    for queryset in referring_querysets(record, statements_only=statements_only):
         queryset.model._default_manager.filter(pk__in=queryset.values("pk")).update(updated_at=now)

@@ -24,24 +24,21 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from . import models
+from . import models, registry
 from .dates import Precision, normalise
 
 #: Rows per INSERT; large enough to amortise round trips, small enough for SQLite's limits.
 BATCH = 2000
 
-#: Records of each kind per statement. The article has more actors and sources
-#: than statements; a monitoring team's database grows mostly in statements and
-#: citations, with hundreds of thousands of exercises and deals at a million statements.
+#: Records of each kind per statement, and the fewest of each so that a small
+#: scale still has enough to link (declared with each type in tracker.registry).
+#: The article has more actors and sources than statements; a monitoring team's
+#: database grows mostly in statements and citations, with hundreds of
+#: thousands of exercises and deals at a million statements.
 RATIOS = {
-    "actor": 0.02,
-    "source": 0.10,
-    "agreement": 0.05,
-    "exercise": 0.15,
-    "arms_deal": 0.15,
+    rt.key: rt.synthetic_ratio for rt in registry.RECORD_TYPES if rt is not registry.STATEMENT
 }
-#: Minimum of each kind, so that a small scale still has enough to link.
-MINIMUM = {"actor": 30, "source": 10, "agreement": 2, "exercise": 3, "arms_deal": 3}
+MINIMUM = {rt.key: rt.synthetic_minimum for rt in registry.RECORD_TYPES}
 
 _WORD_TEXT = (
     "joint strategic partnership military cooperation exercise naval air defence missile "
@@ -326,8 +323,7 @@ class Generator:
     def statements(self) -> None:
         rng = self.rng
         through = {
-            name: getattr(models.Statement, name).through
-            for name in ("about_actors", "about_exercises", "about_arms_deals", "about_agreements")
+            name: getattr(models.Statement, name).through for name in registry.about_relations()
         }
         kinds = list(models.StatementKind.values)
         for batch in self.batches("statement"):
@@ -395,17 +391,11 @@ def synthetic_tables() -> list[str]:
     """The tables ``generate`` writes to."""
     tables = [
         model._meta.db_table
-        for model in (
-            *models.RECORD_MODELS,
-            models.AgreementParty,
-            models.ExerciseParticipant,
-            models.ArmsDealContractor,
-            models.Citation,
-        )
+        for model in (*(rt.model for rt in registry.RECORD_TYPES), *registry.LINK_MODELS)
     ]
     tables += [
         getattr(models.Statement, name).through._meta.db_table
-        for name in ("about_actors", "about_exercises", "about_arms_deals", "about_agreements")
+        for name in registry.about_relations()
     ]
     return tables
 

@@ -1,7 +1,8 @@
 """Turns the errors the write path can raise into 4xx answers, never a 500.
 
 A database that cannot be reached (restarting, failing over) is answered 503
-with ``Retry-After`` so that clients send the request again. A write whose
+with ``Retry-After`` so that clients send the request again; a query the
+database refuses as too large (sending it again would never help) is a 400. A write whose
 connection broke after its commit was stored although answered 503; sent
 again, a create is refused (its slug exists) and a change is applied again.
 """
@@ -18,6 +19,30 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .. import registry
+from ..references import blocking_records
+from ..versions import StaleRecord, precondition_failed
+from .parsers import RequestTooLarge
+
+#: How databases word refusing a query for its size (SQLite's limits; PostgreSQL's
+#: class 54 "program limit exceeded" is recognised by its code).
+QUERY_TOO_LARGE_MESSAGES = (
+    "expression tree is too large",
+    "too many sql variables",
+    "too many terms in compound select",
+    "too many from clause terms",
+    "tables in a join",
+    "parser stack overflow",
+)
+
+
+def query_too_large(exc: OperationalError) -> bool:
+    """Whether the database refused the query for its size, not for being unavailable."""
+    if str(getattr(exc.__cause__, "pgcode", "") or "").startswith("54"):
+        return True
+    message = str(exc).lower()
+    return any(words in message for words in QUERY_TOO_LARGE_MESSAGES)
+
 
 class Conflict(exceptions.APIException):
     """409: the request is valid but conflicts with stored records."""
@@ -26,53 +51,66 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class PreconditionRequired(exceptions.APIException):
-    """428: an update that does not say which version of the record it replaces."""
-
-    status_code = 428
-    default_code = "precondition_required"
-    default_detail = (
-        "Send the record's ETag (from reading it) in an If-Match header: updates without "
-        "a version could overwrite someone else's changes."
-    )
+#: How many identifiers of referring records a 409 names, per kind of record.
+NAMED_REFERENCES = 10
 
 
-class PreconditionFailed(exceptions.APIException):
-    """412: the record was changed since the version named in If-Match."""
+def protected_message(exc: ProtectedError | RestrictedError) -> dict:
+    """The 409 body: what still refers to a record, named by kind and identifier.
 
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "precondition_failed"
-
-    def __init__(self, message: str, changes: list[str], current_etag: str):
-        super().__init__({"detail": message, "changes": changes, "current_etag": current_etag})
-
-
-def protected_message(exc: ProtectedError | RestrictedError) -> str:
-    """Names what still refers to a record, e.g. “2 exercise participants”."""
+    ``detail`` counts the referring rows (“2 exercise participants”) and names
+    the records they belong to (“exercises tsentr-2019, vostok-2018”);
+    ``referred_by`` lists those identifiers by resource (``exercises``), for scripts.
+    """
     objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", [])
+    objects = list(objects)
     counts = Counter(type(obj) for obj in objects)
     parts = sorted(
         f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
         for model, n in counts.items()
     )
     listed = ", ".join(parts) or "other records"
-    return (
-        f"This record cannot be deleted while other records refer to it ({listed}). "
-        "Remove those references first."
+    records = blocking_records(objects, NAMED_REFERENCES)
+    named = "; ".join(
+        f"{_noun(model, total)} {', '.join(slugs)}"
+        + (f" and {total - len(slugs)} more" if total > len(slugs) else "")
+        for model, (slugs, total) in sorted(records.items(), key=lambda item: item[0].__name__)
     )
+    return {
+        "detail": f"This record cannot be deleted while other records refer to it ({listed}"
+        + (f": {named}" if named else "")
+        + "). Remove those references first.",
+        "referred_by": {
+            registry.for_model(model).resource: slugs
+            for model, (slugs, _total) in sorted(records.items(), key=lambda i: i[0].__name__)
+        },
+    }
+
+
+def _noun(model, count: int) -> str:
+    meta = model._meta
+    return str(meta.verbose_name if count == 1 else meta.verbose_name_plural)
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus 409 for protected deletes and 400/413 for Django's errors."""
-    if isinstance(exc, (ProtectedError, RestrictedError)):
+    """DRF's handler, plus 412 (stale write), 409 (protected delete), 400/413/503 otherwise."""
+    if isinstance(exc, StaleRecord):
+        # A write from an old version (If-Match passed, then someone saved first).
+        exc = precondition_failed(exc)
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(protected_message(exc))
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, RequestDataTooBig):
-        return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        # Django's own check (DRF reads request.body): answered as the parser's, with the limit.
+        exc = RequestTooLarge()
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range."]})
+    elif isinstance(exc, OperationalError) and query_too_large(exc):
+        exc = exceptions.ValidationError(
+            {"detail": "The request asks too much of the database at once; ask for less."}
+        )
     elif isinstance(exc, (OperationalError, InterfaceError)):
         # The connection broke or could not be made; Django drops it at the end of
         # the request (CONN_HEALTH_CHECKS), so the next request connects afresh.

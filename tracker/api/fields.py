@@ -19,7 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..dates import FuzzyDate, Precision, Qualifier
+from ..dates import ACCEPTED_FORMS, FuzzyDate, Precision, Qualifier, normalise
 
 #: What a public identifier looks like; anything else is refused before any query.
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
@@ -33,7 +33,9 @@ class FuzzyDateSchemaSerializer(serializers.Serializer):
     date = serializers.DateField(
         allow_null=True,
         help_text="First day of the period (2019-09-01 for “September 2019”); null if unknown. "
-        "On input, the short forms 2019-09, 2019 and 1980s are accepted and set the precision.",
+        "On input, the date alone in any form the string alternative accepts (2019-09, 2019, "
+        "1980s, September 2019); a stated precision may not be finer than the date nor coarser "
+        "than its detail (2019-03-05 is no year).",
     )
     precision = serializers.ChoiceField(
         choices=list(PRECISION_BY_LABEL),
@@ -75,12 +77,13 @@ class FuzzyDateField(serializers.Field):
     Output: ``{"date": "2019-09-01", "precision": "month", "qualifier": "",
     "iso": "2019-09", "display": "September 2019"}`` (``date`` and
     ``precision`` null when unknown). Input: the same object (``iso`` and
-    ``display`` ignored), a short string such as ``"2019-09"``, or null.
+    ``display`` ignored), the date in words as :meth:`FuzzyDate.parse` reads
+    them (``"end of 2016"``, ``"2019-09"``), or null.
     """
 
     default_error_messages = {
         "invalid": "Give a date as an object {{date, precision, qualifier}}, a string such as "
-        "2019-09-01, 2019-09, 2019 or 1980s, or null.",
+        "“September 2019” or “end of 2016”, or null.",
     }
 
     def __init__(self, **kwargs: Any):
@@ -108,10 +111,10 @@ class FuzzyDateField(serializers.Field):
         }
 
     def _parse(self, data: Any) -> FuzzyDate:
-        if data is None or data == "":
+        if data is None:
             return FuzzyDate(None)
         if isinstance(data, str):
-            return self._parse_text(data, "")
+            return self._read(data)
         if not isinstance(data, dict):
             self.fail("invalid")
         unknown = set(data) - {"date", "precision", "qualifier", "iso", "display"}
@@ -122,40 +125,68 @@ class FuzzyDateField(serializers.Field):
             raise serializers.ValidationError(
                 f"qualifier must be one of: {', '.join(repr(q) for q in Qualifier.values)}."
             )
-        text = data.get("date")
-        if text is None or text == "":
-            if qualifier or data.get("precision"):
-                raise serializers.ValidationError("A precision or qualifier needs a date.")
-            return FuzzyDate(None)
-        if not isinstance(text, str):
-            self.fail("invalid")
         precision = data.get("precision")
-        if precision is None:
-            return self._parse_text(text, qualifier)
-        if not isinstance(precision, str) or precision not in PRECISION_BY_LABEL:
+        if precision is not None and (
+            not isinstance(precision, str) or precision not in PRECISION_BY_LABEL
+        ):
             raise serializers.ValidationError(
                 f"precision must be one of: {', '.join(PRECISION_BY_LABEL)}."
             )
-        parsed = self._parse_text(text, qualifier)
-        # A full date with a coarser precision is kept as given; the model's
-        # validation explains if it is not the first day of its period.
-        return FuzzyDate(parsed.value, int(PRECISION_BY_LABEL[precision]), qualifier)
+        text = data.get("date")
+        if text is not None and not isinstance(text, str):
+            self.fail("invalid")
+        given = self._read(text or "")
+        if given.qualifier:
+            raise serializers.ValidationError(
+                "In the object form, date holds the date alone; give the qualifier as qualifier."
+            )
+        if not given.is_known:
+            if qualifier or precision:
+                raise serializers.ValidationError("A precision or qualifier needs a date.")
+            return FuzzyDate(None)
+        if precision is None:
+            return FuzzyDate(given.value, given.precision, qualifier)
+        return FuzzyDate(given.value, self._precision(text, given, precision), qualifier)
 
-    def _parse_text(self, text: str, qualifier: str) -> FuzzyDate:
+    def _precision(self, text: str, given: FuzzyDate, precision: str) -> int:
+        """The stated ``precision`` of ``given``, refused if the date says more or less."""
+        wanted = int(PRECISION_BY_LABEL[precision])
+        if wanted > given.precision:
+            raise serializers.ValidationError(
+                f"“{text}” gives a {Precision(given.precision).label}, not a {precision}: "
+                f"send precision {Precision(given.precision).label} or a fuller date."
+            )
+        first_day = normalise(given.value, wanted)
+        if first_day != given.value:
+            raise serializers.ValidationError(
+                f"“{text}” has more detail than {precision} precision allows: send "
+                f"{first_day.isoformat()} for {FuzzyDate(first_day, wanted).display()}, "
+                "or the finer precision."
+            )
+        return wanted
+
+    def _read(self, text: str) -> FuzzyDate:
         try:
-            return FuzzyDate.parse(text, qualifier)
+            return FuzzyDate.parse(text)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
 
 
 class FuzzyDateFieldExtension(OpenApiSerializerFieldExtension):
-    """Points every fuzzy date at the one ``FuzzyDate`` component."""
+    """Points every fuzzy date at the one ``FuzzyDate`` component; requests may send words."""
 
     target_class = FuzzyDateField
 
     def map_serializer_field(self, auto_schema, direction):
         component = auto_schema.resolve_serializer(FuzzyDateSchemaSerializer, direction)
-        return component.ref
+        if direction == "response":
+            return component.ref
+        words = {
+            "type": "string",
+            "description": f"The date in words, qualifier included. Accepted: {ACCEPTED_FORMS}",
+            "example": "end of 2016",
+        }
+        return {"oneOf": [component.ref, words]}
 
 
 @extend_schema_field(

@@ -21,26 +21,29 @@ import django_filters
 from django import forms
 from django.core.validators import validate_slug
 from django.db.models import F, Q, QuerySet
-from django.utils.choices import BaseChoiceIterator
+from django.db.models.query import EmptyQuerySet
 from django_countries import countries
-from drf_spectacular.drainage import set_override
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
-from .. import models
+from .. import models, registry
+from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
+from ..internals import ChoiceIteratorBase
 from ..search import AnyOf, contains_any, field_condition
 from ..services import citation_target_field
 
 MAX_SEARCH_TERMS = 10
 
 
-class SharedChoices(BaseChoiceIterator):
+class SharedChoices(ChoiceIteratorBase):
     """Choices shared, never copied or rebuilt, by the filters and form fields using them.
 
     For every request django-filter deep copies each filter, builds its form
     field (which normalises the choices into a new list) and the form deep
     copies the field: for 250 countries that was more work than the rest of a
-    list's filtering. Django keeps a ``BaseChoiceIterator`` as it is; the
-    choices never change.
+    list's filtering. Django keeps a choice iterator
+    (:data:`tracker.internals.ChoiceIteratorBase`) as it is; the choices never change.
     """
 
     def __init__(self, choices):
@@ -62,15 +65,16 @@ COUNTRY_CHOICES = SharedChoices((code, name) for code, name in countries)
 class SlugChoiceField(forms.ModelMultipleChoiceField):
     """Identifiers checked for their form before any query (PostgreSQL refuses NULs)."""
 
-    def _check_values(self, value):
-        for item in value:
+    def clean(self, value):
+        # Anything but a list is refused by Django's own clean() as it always was.
+        for item in value if isinstance(value, list | tuple) else ():
             try:
                 validate_slug(str(item))
             except forms.ValidationError as exc:
                 raise forms.ValidationError(
                     f"“{str(item)[:120]}” is not an identifier.", code="invalid_choice"
                 ) from exc
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class AllOfFilter(django_filters.ModelMultipleChoiceFilter):
@@ -83,20 +87,18 @@ class AllOfFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, **kwargs)
         # Described for OpenAPI as identifiers (the model field cannot be guessed).
-        set_override(
-            self,
-            "field",
+        extend_schema_field(
             {
                 "type": "string",
                 "pattern": r"^[-a-zA-Z0-9_]+$",
                 "description": str(kwargs.get("help_text", "")),
-            },
-        )
+            }
+        )(self)
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
         # ``value`` is the field's queryset of chosen records: absent means the
         # field's ``none()``, which is never run (testing it for truth would be).
-        if isinstance(value, QuerySet) and value.query.is_empty():
+        if isinstance(value, EmptyQuerySet):
             return qs
         for item in value or ():
             qs = qs.filter(self.condition(item))
@@ -126,9 +128,10 @@ class FootnoteField(forms.Field):
         numbers = []
         for item in items:
             text = str(item).strip()
-            if not text.isdigit() or not 1 <= int(text) <= 32767 or len(text) > 5:
+            number = whole_number(text, 1, 32767)
+            if number is None:
                 raise forms.ValidationError(f"“{text[:20]}” is not a footnote number (1–32767).")
-            numbers.append(int(text))
+            numbers.append(number)
         return numbers
 
 
@@ -199,6 +202,11 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         ordering = []
         for param in value:
             descending = param.startswith("-")
+            if param.lstrip("-") not in self.param_map:
+                # An empty item ("ordering=,") passes django-filter's choice check.
+                raise ValidationError(
+                    {"ordering": [f"Choose from {', '.join(sorted(self.param_map))}."]}
+                )
             expression = F(self.param_map[param.lstrip("-")])
             ordering.append(
                 expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
@@ -360,6 +368,25 @@ def citation_filters(model) -> dict[str, django_filters.Filter]:
     }
 
 
+def about_filters() -> dict[str, AllOfFilter]:
+    """``about_<type>`` for each record type statements concern: statements concerning all
+    the given records of that type (registry order: actor, agreement, exercise, arms deal)."""
+    filters = {}
+    for rt in registry.RECORD_TYPES:
+        if rt.about is None:
+            continue
+        noun = str(rt.model._meta.verbose_name)
+        article = "an" if noun[0] in "aeiou" else "a"
+        filters[f"about_{rt.key}"] = AllOfFilter(
+            field_name=f"{rt.about}__slug",
+            queryset=rt.model.objects.all(),
+            condition=linked_to(models.Statement, (rt.about,)),
+            help_text=f"Identifier of {article} {noun} the statement concerns. Repeat for "
+            "statements concerning all of them.",
+        )
+    return filters
+
+
 def choices_filter(choices, help_text: str) -> django_filters.MultipleChoiceFilter:
     """A record's own single-valued field: several values mean any of them."""
     return django_filters.MultipleChoiceFilter(
@@ -387,7 +414,7 @@ class ActorFilterSet(RecordFilterSet):
     source, footnote = citation_filters(models.Actor).values()
     ordering = ordering_filter("name", "kind", "country", "created_at", "updated_at", "slug")
 
-    search_fields = ("name", "aliases", "role", "description")
+    search_fields = registry.ACTOR.search_fields
 
     class Meta(RecordFilterSet.Meta):
         model = models.Actor
@@ -401,7 +428,7 @@ class SourceFilterSet(RecordFilterSet):
     date_from, date_to = date_filters()
     ordering = ordering_filter("title", "published", "created_at", "updated_at", "slug")
 
-    search_fields = ("title", "authors", "outlet", "details")
+    search_fields = registry.SOURCE.search_fields
     date_periods = (("published", None),)
 
     class Meta(RecordFilterSet.Meta):
@@ -416,7 +443,7 @@ class AgreementFilterSet(RecordFilterSet):
     date_from, date_to = date_filters()
     ordering = ordering_filter("concluded", "title", "created_at", "updated_at", "slug")
 
-    search_fields = ("title", "summary")
+    search_fields = registry.AGREEMENT.search_fields
     date_periods = (("concluded", None),)
 
     class Meta(RecordFilterSet.Meta):
@@ -436,7 +463,7 @@ class ExerciseFilterSet(RecordFilterSet):
     date_from, date_to = date_filters()
     ordering = ordering_filter("start_date", "name", "created_at", "updated_at", "slug")
 
-    search_fields = ("name", "series", "location", "region", "summary")
+    search_fields = registry.EXERCISE.search_fields
     date_periods = (("start_date", "end_date"),)
 
     class Meta(RecordFilterSet.Meta):
@@ -468,7 +495,7 @@ class ArmsDealFilterSet(RecordFilterSet):
         "contract_date", "period_start", "title", "created_at", "updated_at", "slug"
     )
 
-    search_fields = ("title", "item", "value_text", "summary")
+    search_fields = registry.ARMS_DEAL.search_fields
     date_periods = (("contract_date", None), ("period_start", "period_end"))
 
     class Meta(RecordFilterSet.Meta):
@@ -485,11 +512,12 @@ class StatementFilterSet(RecordFilterSet):
     )
     language = django_filters.CharFilter(max_length=8, help_text="ISO 639-1 code: en, ru, zh.")
     actor, country = actor_filters(models.Statement, ("speaker", "about_actors")).values()
+    about_actor, about_agreement, about_exercise, about_arms_deal = about_filters().values()
     source, footnote = citation_filters(models.Statement).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("date", "created_at", "updated_at", "slug")
 
-    search_fields = ("text", "occasion", "speaker_role", "speaker__name")
+    search_fields = registry.STATEMENT.search_fields
     date_periods = (("date", None),)
 
     class Meta(RecordFilterSet.Meta):
@@ -503,7 +531,7 @@ class DeletedRecordFilterSet(django_filters.FilterSet):
         help_text="ISO 8601 date-time: deletions at or after it (UTC if no offset).",
     )
     record_type = django_filters.MultipleChoiceFilter(
-        choices=[(m.record_type(), m.record_type()) for m in models.RECORD_MODELS],
+        choices=[(rt.name, rt.name) for rt in registry.RECORD_TYPES],
         distinct=False,
         help_text="Kind of record. Repeat for any of several.",
     )

@@ -20,9 +20,10 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ..codes import whole_number
 from ..counting import EstimatedCountPaginator, count_rows
+from ..internals import url_with_param, url_without_param
 
 SYNC_PARAMETER = "updated_since"
 
@@ -79,7 +80,8 @@ class RecordPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= self.max_page_size:
+        size = whole_number(raw, 1, self.max_page_size)
+        if size is None:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -87,7 +89,7 @@ class RecordPagination(PageNumberPagination):
                     ]
                 }
             )
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset, request, view=None):
         self.sync_mode = bool(request.query_params.get(SYNC_PARAMETER))
@@ -150,8 +152,8 @@ class RecordPagination(PageNumberPagination):
         if self.next_cursor is None:
             return None
         url = self.request.build_absolute_uri()
-        url = remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.cursor_query_param, self.next_cursor)
+        url = url_without_param(url, self.page_query_param)
+        return url_with_param(url, self.cursor_query_param, self.next_cursor)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

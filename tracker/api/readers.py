@@ -33,10 +33,16 @@ from typing import Any
 from django.db import connections, models, router
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework import ISO_8601, relations, serializers
-from rest_framework.settings import api_settings
+from rest_framework import relations, serializers
 
 from ..dates import FuzzyDate
+from ..internals import (
+    CompiledValues,
+    compile_values,
+    convert_row,
+    drf_datetime_writes_default_iso,
+    drf_utc_iso,
+)
 from .fields import FuzzyDateField, SummaryField, fuzzy_date_representation
 
 Row = dict[str, Any]
@@ -241,7 +247,7 @@ class IdQuery:
 
     def __init__(self, model: type[models.Model], build: Callable[[list[int]], QuerySet]):
         self.model, self.build = model, build
-        self.compiled: dict[tuple[str, int], tuple[str, list[str], list] | None] = {}
+        self.compiled: dict[tuple[str, int], CompiledValues | None] = {}
 
     def rows(self, ids: list[int]) -> list[Row]:
         """The rows for ``ids``, as dicts keyed like values()."""
@@ -250,40 +256,19 @@ class IdQuery:
         alias = router.db_for_read(self.model)
         key = (alias, len(ids))
         if key not in self.compiled:
-            self.compiled[key] = self._compile(self.build(ids).using(alias), ids)
+            compiled = compile_values(self.build(ids).using(alias))
+            self.compiled[key] = compiled if list(compiled.params) == list(ids) else None
         compiled = self.compiled[key]
         if compiled is None:
             return list(self.build(ids).using(alias))
-        sql, names, converters = compiled
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(sql, ids)
+            cursor.execute(compiled.sql, ids)
             rows = cursor.fetchall()
-        if converters:
-            rows = [_convert(row, converters, connection) for row in rows]
-        return [dict(zip(names, row, strict=True)) for row in rows]
-
-    @staticmethod
-    def _compile(queryset: QuerySet, ids: list[int]):
-        compiler = queryset.query.get_compiler(queryset.db)
-        sql, params = compiler.as_sql()
-        if list(params) != list(ids):
-            return None
-        query = queryset.query
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        converters = list(compiler.get_converters([s[0] for s in compiler.select]).items())
-        return sql, names, converters
-
-
-def _convert(row: tuple, converters: list, connection) -> list:
-    # As SQLCompiler.apply_converters, with this thread's connection.
-    row = list(row)
-    for position, (functions, expression) in converters:
-        value = row[position]
-        for function in functions:
-            value = function(value, expression, connection)
-        row[position] = value
-    return row
+        if compiled.converters:
+            # With this thread's connection, as Django's own values() would.
+            rows = [convert_row(row, compiled.converters, connection) for row in rows]
+        return [dict(zip(compiled.names, row, strict=True)) for row in rows]
 
 
 def _summary(row: Row, parts: list[tuple[str, str, Callable[[Any], Any]]]) -> dict[str, Any]:
@@ -301,17 +286,9 @@ def _check_plain(field: serializers.Field, model: type[models.Model]) -> None:
 def _plain_render(field: serializers.Field, column: str) -> Render:
     # As DRF's Serializer.to_representation: None stays None, unformatted.
     to_representation = field.to_representation
-    if _is_plain_iso_datetime(field):
+    if isinstance(field, serializers.DateTimeField) and drf_datetime_writes_default_iso(field):
         to_representation = _utc_iso(to_representation)
     return lambda row, loaded: None if row[column] is None else to_representation(row[column])
-
-
-def _is_plain_iso_datetime(field: serializers.Field) -> bool:
-    return (
-        isinstance(field, serializers.DateTimeField)
-        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
-        and not hasattr(field, "timezone")
-    )
 
 
 def _utc_iso(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -324,7 +301,7 @@ def _utc_iso(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     def represent(value):
         if value.tzinfo is dt.UTC and timezone.get_current_timezone_name() == "UTC":
-            return value.replace(tzinfo=None).isoformat() + "Z"
+            return drf_utc_iso(value)
         return fallback(value)
 
     return represent

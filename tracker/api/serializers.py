@@ -17,21 +17,11 @@ from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import models
-from ..history import StaleRecord, version_token
+from .. import models, registry
+from ..codes import CURRENCY_CHOICES
 from ..services import record_save
-from .exceptions import PreconditionFailed
+from ..versions import StaleRecord
 from .fields import FuzzyDateField, OptionalURLField, SummaryField
-
-#: API resource name of each record type (``DeletedRecord.record_type``).
-RESOURCE_BY_RECORD_TYPE = {
-    models.Actor.record_type(): "actors",
-    models.Source.record_type(): "sources",
-    models.Agreement.record_type(): "agreements",
-    models.Exercise.record_type(): "exercises",
-    models.ArmsDeal.record_type(): "arms-deals",
-    models.Statement.record_type(): "statements",
-}
 
 #: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
 MAX_POSITIVE_INTEGER = 2_147_483_647
@@ -188,9 +178,9 @@ class MoneySerializer(serializers.Serializer):
         required=False,
         help_text="In the currency's units: 2000000000.00 for “$2 billion”.",
     )
-    currency = serializers.CharField(
+    currency = serializers.ChoiceField(
         source="value_currency",
-        max_length=3,
+        choices=CURRENCY_CHOICES,
         allow_blank=True,
         required=False,
         help_text="ISO 4217 code: USD, RUB, CNY.",
@@ -259,12 +249,10 @@ class RecordSerializer(serializers.ModelSerializer):
                 user=getattr(request, "user", None),
                 expected_version=self.context.get("expected_version"),
             )
-        except StaleRecord as exc:
-            # Another client saved between this request's If-Match check and its write.
-            stored = type(instance)._default_manager.get(pk=instance.pk)
-            raise PreconditionFailed(
-                exc.messages[0], exc.changes, f'"{version_token(stored.updated_at)}"'
-            ) from exc
+        except StaleRecord:
+            # Another client saved between this request's If-Match check and its
+            # write: the view answers it (412), it is not a data error.
+            raise
         except DjangoValidationError as exc:
             raise serializers.ValidationError(self._translate_errors(exc)) from exc
         except IntegrityError as exc:
@@ -539,9 +527,12 @@ class DeletedRecordSerializer(serializers.ModelSerializer):
     @extend_schema_field(
         {
             "type": "string",
-            "enum": list(RESOURCE_BY_RECORD_TYPE.values()),
+            "enum": [record_type.resource for record_type in registry.RECORD_TYPES],
             "description": "The API resource the record belonged to, e.g. arms-deals.",
         }
     )
     def get_resource(self, obj) -> str:
-        return RESOURCE_BY_RECORD_TYPE.get(obj.record_type, "")
+        try:
+            return registry.for_name(obj.record_type).resource
+        except KeyError:
+            return ""

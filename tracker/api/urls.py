@@ -6,17 +6,16 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from .. import registry
 from . import views
 
 app_name = "api"
 
 router = DefaultRouter()
-router.register("actors", views.ActorViewSet, basename="actor")
-router.register("sources", views.SourceViewSet, basename="source")
-router.register("agreements", views.AgreementViewSet, basename="agreement")
-router.register("exercises", views.ExerciseViewSet, basename="exercise")
-router.register("arms-deals", views.ArmsDealViewSet, basename="arms-deal")
-router.register("statements", views.StatementViewSet, basename="statement")
+for record_type in registry.RECORD_TYPES:
+    router.register(
+        record_type.resource, views.VIEWSETS[record_type], basename=record_type.api_basename
+    )
 router.register("deletions", views.DeletionViewSet, basename="deletion")
 
 

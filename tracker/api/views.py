@@ -17,13 +17,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from .. import models
-from ..exports.rows import iter_csv, table_for_model
-from ..history import StaleRecord, changes_since, parse_version_token, version_token
+from .. import models, registry, versions
+from ..exports import csv_name, csv_stream
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
-from .exceptions import PreconditionFailed, PreconditionRequired
 from .pagination import RecordPagination
 from .parsers import LimitedJSONParser
 from .readers import reader_for
@@ -33,6 +31,9 @@ from .renderers import CSVRenderer
 LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "format"})
 #: Parameters every other endpoint understands.
 OTHER_PARAMETERS = frozenset({"format"})
+#: Values of one query parameter a request may repeat (``footnote=1&footnote=2``...): each
+#: is a condition of the query, and databases refuse queries past a few hundred.
+MAX_VALUES_PER_PARAMETER = 100
 
 ERROR = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -44,7 +45,11 @@ READ_ERRORS = {
     403: ERROR,
     404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such record or page."),
     406: ERROR,
-    429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many anonymous requests."),
+    429: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="Too many anonymous requests, or failed authentications, from the "
+        "address; Retry-After gives the seconds to wait.",
+    ),
 }
 WRITE_ERRORS = {
     **READ_ERRORS,
@@ -91,6 +96,21 @@ FORMAT_PARAMETER = OpenApiParameter(
     enum=["json", "csv"],
     description="json (default) or csv: every matching row, all pages, streamed.",
 )
+
+
+#: The viewset serving each record type, filled by :func:`record_viewset`.
+VIEWSETS: dict[registry.RecordType, type[RecordViewSet]] = {}
+
+
+def record_viewset(record_type: registry.RecordType, serializer):
+    """Declare a class as the viewset of ``record_type``, with its OpenAPI descriptions."""
+
+    def declare(cls):
+        cls.record_type = record_type
+        VIEWSETS[record_type] = cls
+        return document(serializer, record_type.verbose_name_plural)(cls)
+
+    return declare
 
 
 def document(serializer, name: str):
@@ -159,10 +179,13 @@ class ApiViewMixin:
         self.check_query_parameters(request)
 
     def check_query_parameters(self, request) -> None:
-        """400 naming every query parameter this endpoint does not know.
+        """400 naming every query parameter this endpoint does not know, or repeats too often.
 
         django-filter ignores unknown parameters and returns everything, which
-        misleads a consumer who misspelt a filter.
+        misleads a consumer who misspelt a filter. More than
+        ``MAX_VALUES_PER_PARAMETER`` values of one parameter are refused before
+        any query: each is a condition, and the database refuses a query with too many
+        (SQLite, 999 values of ``footnote``: its expression depth limit).
         """
         known = set(OTHER_PARAMETERS)
         if self.action == "list":
@@ -178,6 +201,21 @@ class ApiViewMixin:
                         f"Unknown query parameter: {name[:100]}." for name in unknown
                     ]
                     + [f"Known parameters: {', '.join(sorted(known))}."]
+                }
+            )
+        repeated = {
+            name: len(values)
+            for name, values in request.query_params.lists()
+            if len(values) > MAX_VALUES_PER_PARAMETER
+        }
+        if repeated:
+            raise ValidationError(
+                {
+                    name: [
+                        f"At most {MAX_VALUES_PER_PARAMETER} values of {name} in one request; "
+                        f"{count} were given."
+                    ]
+                    for name, count in sorted(repeated.items())
                 }
             )
 
@@ -211,17 +249,16 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def csv_response(self) -> StreamingHttpResponse:
         """Every row the same filters select, all pages, streamed as CSV.
 
-        Columns and cells come from ``tracker.exports.rows`` (the one CSV
+        Columns and cells come from ``tracker.exports`` (the one CSV
         shaping of the project); it does its own chunked prefetching, so it is
         given the filtered rows without this view's prefetches.
         """
         model = self.get_queryset().model
         queryset = self.filter_queryset(model._default_manager.all())
-        table = table_for_model(model)
         response = StreamingHttpResponse(
-            iter_csv(table, queryset), content_type="text/csv; charset=utf-8"
+            csv_stream(model, queryset), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{csv_name(model)}.csv"'
         return response
 
     # -- versions: ETag on reads, If-Match on writes ------------------------------
@@ -233,13 +270,13 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         response = Response(self.get_serializer(instance).data)
-        response["ETag"] = etag(instance)
+        response["ETag"] = versions.etag(instance)
         return response
 
     def create(self, request, *args, **kwargs):
         """Create a record; the answer carries its ETag, ready for a later If-Match."""
         response = super().create(request, *args, **kwargs)
-        response["ETag"] = etag(self.saved_instance)
+        response["ETag"] = versions.etag(self.saved_instance)
         return response
 
     def perform_create(self, serializer) -> None:
@@ -249,12 +286,11 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         """Replace or change a record, only from the version the client read (If-Match)."""
         instance = self.get_object()
-        header = request.headers.get("If-Match", "").strip()
-        if not header or header == "*":
-            raise PreconditionRequired()
-        self.expected_version = matching_version(header, instance)
+        self.expected_version = versions.if_match(
+            request.headers.get("If-Match", ""), instance, required=True
+        )
         response = super().update(request, *args, **kwargs)
-        response["ETag"] = etag(self.saved_instance)
+        response["ETag"] = versions.etag(self.saved_instance)
         return response
 
     def perform_update(self, serializer) -> None:
@@ -262,81 +298,52 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         self.saved_instance = serializer.instance
 
     def perform_destroy(self, instance) -> None:
-        header = self.request.headers.get("If-Match", "").strip()
-        expected = matching_version(header, instance) if header and header != "*" else None
-        try:
-            record_delete(instance, user=self.request.user, expected_version=expected)
-        except StaleRecord as exc:
-            instance.refresh_from_db(fields=["updated_at"])
-            raise PreconditionFailed(exc.messages[0], exc.changes, etag(instance)) from exc
-
-
-def etag(record: models.TrackedModel) -> str:
-    """The record's ETag: its version token, quoted (a strong validator)."""
-    return f'"{version_token(record.updated_at)}"'
-
-
-def matching_version(header: str, record: models.TrackedModel) -> str:
-    """The version token of ``record`` if If-Match names it, else 412 saying what changed.
-
-    Accepts one or several ETags, weak or strong (``W/"…"``), as RFC 9110 allows.
-    """
-    current = version_token(record.updated_at)
-    tokens = [part.strip().removeprefix("W/").strip('"') for part in header.split(",")]
-    if current in tokens:
-        return current
-    since = next(filter(None, map(parse_version_token, tokens)), None)
-    if since is None:
-        raise PreconditionFailed(
-            "If-Match does not name a version of this record. Read the record again and "
-            "send its ETag.",
-            [],
-            etag(record),
+        expected = versions.if_match(
+            self.request.headers.get("If-Match", ""), instance, required=False
         )
-    stale = StaleRecord(record, changes_since(record, since))
-    raise PreconditionFailed(stale.messages[0], stale.changes, etag(record))
+        record_delete(instance, user=self.request.user, expected_version=expected)
 
 
 def _citations() -> Prefetch:
     return Prefetch("citations", models.Citation.objects.select_related("source"))
 
 
-@document(serializers.ActorSerializer, "actors")
+@record_viewset(registry.ACTOR, serializers.ActorSerializer)
 class ActorViewSet(RecordViewSet):
     queryset = models.Actor.objects.with_parent().prefetch_related(_citations())
     serializer_class = serializers.ActorSerializer
     filterset_class = filters.ActorFilterSet
 
 
-@document(serializers.SourceSerializer, "sources")
+@record_viewset(registry.SOURCE, serializers.SourceSerializer)
 class SourceViewSet(RecordViewSet):
     queryset = models.Source.objects.all()
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
 
 
-@document(serializers.AgreementSerializer, "agreements")
+@record_viewset(registry.AGREEMENT, serializers.AgreementSerializer)
 class AgreementViewSet(RecordViewSet):
     queryset = models.Agreement.objects.with_links()
     serializer_class = serializers.AgreementSerializer
     filterset_class = filters.AgreementFilterSet
 
 
-@document(serializers.ExerciseSerializer, "exercises")
+@record_viewset(registry.EXERCISE, serializers.ExerciseSerializer)
 class ExerciseViewSet(RecordViewSet):
     queryset = models.Exercise.objects.with_participants()
     serializer_class = serializers.ExerciseSerializer
     filterset_class = filters.ExerciseFilterSet
 
 
-@document(serializers.ArmsDealSerializer, "arms deals")
+@record_viewset(registry.ARMS_DEAL, serializers.ArmsDealSerializer)
 class ArmsDealViewSet(RecordViewSet):
     queryset = models.ArmsDeal.objects.with_links()
     serializer_class = serializers.ArmsDealSerializer
     filterset_class = filters.ArmsDealFilterSet
 
 
-@document(serializers.StatementSerializer, "statements")
+@record_viewset(registry.STATEMENT, serializers.StatementSerializer)
 class StatementViewSet(RecordViewSet):
     queryset = models.Statement.objects.with_links()
     serializer_class = serializers.StatementSerializer

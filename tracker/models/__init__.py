@@ -8,12 +8,8 @@ from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, Participan
 from .sources import CITATION_TARGETS, Citation, Source, SourceKind
 from .statements import Statement, StatementKind
 
-#: The six kinds of public record, in the order consumers see them.
-RECORD_MODELS = (Actor, Source, Agreement, Exercise, ArmsDeal, Statement)
-
 __all__ = [
     "CITATION_TARGETS",
-    "RECORD_MODELS",
     "Actor",
     "ActorKind",
     "Agreement",

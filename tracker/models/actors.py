@@ -6,7 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries.fields import CountryField
 
-from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
+from .base import (
+    TrackedManager,
+    TrackedModel,
+    TrackedQuerySet,
+    ordering_indexes,
+    slug_constraint,
+)
 
 
 class ActorKind(models.TextChoices):
@@ -64,6 +70,7 @@ class Actor(TrackedModel):
 
     class Meta:
         ordering = ["name", "slug"]
+        constraints = [slug_constraint("actor")]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="actor_sync_idx"),
             *ordering_indexes(

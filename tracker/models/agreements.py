@@ -11,7 +11,13 @@ from ..dates import (
     fuzzy_date_fields,
     precision_index,
 )
-from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
+from .base import (
+    TrackedManager,
+    TrackedModel,
+    TrackedQuerySet,
+    ordering_indexes,
+    slug_constraint,
+)
 
 
 class AgreementKind(models.TextChoices):
@@ -89,6 +95,7 @@ class Agreement(TrackedModel):
     class Meta:
         ordering = ["concluded", "concluded_precision", "slug"]
         constraints = [
+            slug_constraint("agreement"),
             *fuzzy_date_constraints("concluded"),
             *fuzzy_date_constraints("in_force"),
             *fuzzy_date_constraints("expires"),

@@ -8,8 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from ..codes import CURRENCY_CHOICES
 from ..dates import date_order_constraint, fuzzy_date_constraints, fuzzy_date_fields
-from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
+from .base import (
+    TrackedManager,
+    TrackedModel,
+    TrackedQuerySet,
+    ordering_indexes,
+    slug_constraint,
+)
 
 
 class ArmsCategory(models.TextChoices):
@@ -94,7 +101,10 @@ class ArmsDeal(TrackedModel):
         help_text="The value as a number in the currency's units: 2000000000 for “$2 billion”.",
     )
     value_currency = models.CharField(
-        max_length=3, blank=True, help_text="ISO 4217 code: USD, RUB, CNY."
+        max_length=3,
+        blank=True,
+        choices=CURRENCY_CHOICES,
+        help_text="ISO 4217 code: USD, RUB, CNY.",
     )
     value_is_estimate = models.BooleanField(
         default=False, help_text="The source gives the value as an estimate."
@@ -134,6 +144,7 @@ class ArmsDeal(TrackedModel):
         verbose_name = "arms deal"
         ordering = ["contract_date", "period_start", "slug"]
         constraints = [
+            slug_constraint("arms_deal"),
             *fuzzy_date_constraints("contract_date"),
             *fuzzy_date_constraints("period_start"),
             *fuzzy_date_constraints("period_end"),
@@ -186,14 +197,6 @@ class ArmsDeal(TrackedModel):
             errors.setdefault("value_amount", []).append("A value cannot be negative.")
         if self.value_amount is not None and not self.value_currency:
             errors.setdefault("value_currency", []).append("A value needs its currency.")
-        if self.value_currency and not (
-            len(self.value_currency) == 3
-            and self.value_currency.isalpha()
-            and self.value_currency.isupper()
-        ):
-            errors.setdefault("value_currency", []).append(
-                "Use a three-letter ISO 4217 code in capitals, e.g. USD."
-            )
         if self.percentage is not None and not (0 <= self.percentage <= 100):
             errors.setdefault("percentage", []).append("A percentage lies between 0 and 100.")
         if errors:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models
+from django.db.models.functions import Lower
 
+from ..codes import SLUG
 from ..dates import FuzzyDate, FuzzyDateAttribute
+from ..internals import compile_values, is_filtered
 
 
 class TrackedQuerySet(models.QuerySet):
@@ -22,14 +25,15 @@ class TrackedQuerySet(models.QuerySet):
         """
         # Filtered rows (an admin search) are better read once than probed year by
         # year: each probe would evaluate the filter again.
-        if kind != "year" or self.query.where or connections[self.db].vendor != "postgresql":
+        if kind != "year" or is_filtered(self) or connections[self.db].vendor != "postgresql":
             return super().dates(field_name, kind, order)
         return distinct_years(self, field_name, descending=order == "DESC")
 
 
 def distinct_years(queryset: models.QuerySet, field_name: str, descending: bool) -> list:
     """First days of the years in which ``field_name`` falls, over ``queryset``'s rows (PG)."""
-    sql, params = queryset.order_by().values_list(field_name).query.sql_with_params()
+    compiled = compile_values(queryset.order_by().values_list(field_name))
+    sql, params = compiled.sql, compiled.params
     recursive = f"""
         WITH RECURSIVE years(day) AS (
             SELECT min(q.day) FROM ({sql}) AS q(day)
@@ -45,6 +49,19 @@ def distinct_years(queryset: models.QuerySet, field_name: str, descending: bool)
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(recursive, (*params, *params))
         return [row[0] for row in cursor.fetchall()]
+
+
+def slug_constraint(prefix: str) -> models.CheckConstraint:
+    """The database's side of the identifier rule: no capitals (the form checks the rest).
+
+    A full pattern check needs regular expressions, which SQLite lacks in
+    constraints; lowercase is the part both engines check the same way.
+    """
+    return models.CheckConstraint(
+        condition=models.Q(slug=Lower("slug")),
+        name=f"{prefix}_slug_lowercase",
+        violation_error_message="Identifiers are lowercase.",
+    )
 
 
 def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -> list:
@@ -81,7 +98,9 @@ class TrackedModel(models.Model):
         "identifier",
         max_length=120,
         unique=True,
-        help_text="Stable public identifier, e.g. “tsentr-2019”. Cannot change once saved.",
+        validators=[SLUG],
+        help_text="Stable public identifier: lowercase letters, digits and hyphens, e.g. "
+        "“tsentr-2019”. Cannot change once saved.",
     )
     editorial_note = models.TextField(
         blank=True, help_text="For editors: doubts, sources still to check, decisions taken."
@@ -93,6 +112,9 @@ class TrackedModel(models.Model):
     fuzzy_dates: tuple[str, ...] = ()
     #: (start, end) pairs of fuzzy dates where end may not precede start.
     date_ranges: tuple[tuple[str, str], ...] = ()
+    #: Text fields whose values form a vocabulary (a series, a region): editors pick
+    #: a value in use or add a new one, never a variant of one in use.
+    vocabulary_fields: tuple[str, ...] = ()
 
     objects = TrackedManager()
 
@@ -122,12 +144,37 @@ class TrackedModel(models.Model):
                     f"Ends ({last.display()}) before it starts ({first.display()})."
                 )
         self._clean_slug(errors)
+        self._clean_vocabulary(errors)
         if errors:
             raise ValidationError(errors)
 
     def fuzzy(self, field: str) -> FuzzyDate:
         """The fuzzy date stored in the three columns named ``field``."""
         return FuzzyDateAttribute(field).__get__(self)
+
+    def vocabulary(self, field: str) -> list[str]:
+        """The values of ``field`` in use, sorted (what an editor picks from)."""
+        values = type(self)._default_manager.exclude(**{field: ""}).order_by(field)
+        return list(values.values_list(field, flat=True).distinct())
+
+    def _clean_vocabulary(self, errors: dict[str, list[str]]) -> None:
+        for field in self.vocabulary_fields:
+            value = " ".join(getattr(self, field).split())
+            setattr(self, field, value)
+            if not value:
+                continue
+            variant = (
+                type(self)
+                ._default_manager.filter(**{f"{field}__iexact": value})
+                .exclude(**{field: value})
+                .values_list(field, flat=True)
+                .first()
+            )
+            if variant is not None:
+                errors.setdefault(field, []).append(
+                    f"“{variant}” is already in use: write it the same way, so that lists "
+                    "and filters keep them together."
+                )
 
     def _clean_slug(self, errors: dict[str, list[str]]) -> None:
         if not self.slug:

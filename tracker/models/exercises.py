@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db import models
 
 from ..dates import date_order_constraint, fuzzy_date_constraints, fuzzy_date_fields
-from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
+from .base import (
+    TrackedManager,
+    TrackedModel,
+    TrackedQuerySet,
+    ordering_indexes,
+    slug_constraint,
+)
 
 
 class ExerciseDomain(models.TextChoices):
@@ -62,12 +68,14 @@ class Exercise(TrackedModel):
 
     fuzzy_dates = ("start_date", "end_date")
     date_ranges = (("start_date", "end_date"),)
+    vocabulary_fields = ("series", "region")
 
     objects = TrackedManager.from_queryset(ExerciseQuerySet)()
 
     class Meta:
         ordering = ["start_date", "start_date_precision", "slug"]
         constraints = [
+            slug_constraint("exercise"),
             *fuzzy_date_constraints("start_date"),
             *fuzzy_date_constraints("end_date"),
             date_order_constraint("start_date", "end_date"),

@@ -5,8 +5,15 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from ..codes import LANGUAGE_CHOICES, WEB_URL
 from ..dates import fuzzy_date_constraints, fuzzy_date_fields, precision_index
-from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
+from .base import (
+    TrackedManager,
+    TrackedModel,
+    TrackedQuerySet,
+    ordering_indexes,
+    slug_constraint,
+)
 
 
 class SourceKind(models.TextChoices):
@@ -32,10 +39,13 @@ class Source(TrackedModel):
         help_text="Series, issue, report number, DOI or other bibliographic detail.",
     )
     published, published_precision, published_qualifier = fuzzy_date_fields("published")
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=[WEB_URL])
     accessed = models.DateField(null=True, blank=True, help_text="When the URL was last read.")
     language = models.CharField(
-        max_length=8, blank=True, help_text="ISO 639-1 code of the work's language: en, ru, zh."
+        max_length=8,
+        blank=True,
+        choices=LANGUAGE_CHOICES,
+        help_text="ISO 639-1 code of the work's language: en, ru, zh.",
     )
     kind = models.CharField(max_length=20, choices=SourceKind.choices, db_index=True)
 
@@ -45,7 +55,7 @@ class Source(TrackedModel):
 
     class Meta:
         ordering = ["title", "slug"]
-        constraints = [*fuzzy_date_constraints("published")]
+        constraints = [slug_constraint("source"), *fuzzy_date_constraints("published")]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="source_sync_idx"),
             precision_index("source", "published"),

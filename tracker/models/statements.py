@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.db import models
 
+from ..codes import LANGUAGE_CHOICES
 from ..dates import fuzzy_date_constraints, fuzzy_date_fields, precision_index
-from .base import TrackedManager, TrackedModel, TrackedQuerySet, ordering_indexes
+from .base import (
+    TrackedManager,
+    TrackedModel,
+    TrackedQuerySet,
+    ordering_indexes,
+    slug_constraint,
+)
 
 
 class StatementKind(models.TextChoices):
@@ -54,7 +61,13 @@ class Statement(TrackedModel):
     )
     kind = models.CharField(max_length=20, choices=StatementKind.choices, db_index=True)
     text = models.TextField(help_text="A direct quote exactly as the source gives it.")
-    language = models.CharField(max_length=8, blank=True, default="en")
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        default="en",
+        choices=LANGUAGE_CHOICES,
+        help_text="ISO 639-1 code of the language the statement is given in.",
+    )
     about_agreements = models.ManyToManyField("Agreement", related_name="statements", blank=True)
     about_exercises = models.ManyToManyField("Exercise", related_name="statements", blank=True)
     about_arms_deals = models.ManyToManyField("ArmsDeal", related_name="statements", blank=True)
@@ -67,6 +80,7 @@ class Statement(TrackedModel):
     class Meta:
         ordering = ["date", "date_precision", "slug"]
         constraints = [
+            slug_constraint("statement"),
             *fuzzy_date_constraints("date"),
             models.CheckConstraint(
                 condition=~models.Q(text=""),

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tracker.editors import create_editor
-from tracker.models import RECORD_MODELS
+from tracker.registry import RECORD_TYPES
 
 LOCAL_EDITOR = "editor"
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             self._ensure_editor()
 
     def _load_fixtures(self) -> None:
-        if any(model.objects.exists() for model in RECORD_MODELS):
+        if any(rt.model.objects.exists() for rt in RECORD_TYPES):
             self.stdout.write("Records already present; fixtures not reloaded.")
             return
         names = sorted(
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             verbosity=0,
         )
         counts = ", ".join(
-            f"{model.objects.count()} {model._meta.verbose_name_plural}" for model in RECORD_MODELS
+            f"{rt.model.objects.count()} {rt.verbose_name_plural}" for rt in RECORD_TYPES
         )
         self.stdout.write(f"Loaded fixtures {', '.join(names)}: {counts}.")
 

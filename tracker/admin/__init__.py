@@ -1,0 +1,40 @@
+"""The editors' admin: every record type, with the columns, filters and inlines editors work with.
+
+Saving goes through :func:`tracker.services.record_save` (the same write path
+the API uses), and every changelist loads what it shows with the models'
+named prefetching querysets.
+
+Every record's admin is a reversion ``VersionAdmin``: its History page lists
+each save with who, when and what changed, any version can be reverted to
+(record and links together), and deleted records can be recovered with their
+links. The change form carries the version the editor opened; a save over
+someone else's newer save is refused with a message saying what they changed.
+
+Modules: ``base`` (what every record's admin shares: scalable changelists,
+the versioned form, the write path), ``citations`` (citation inlines and the
+citations list), ``records`` (one admin per record type), ``compare`` (two versions
+compared, revision comments), ``references`` (what refers to a record, on its change page)
+and ``changes`` (recent changes of every record, admin and API alike).
+"""
+
+from django.contrib import admin
+
+from .. import history
+
+# Before any VersionAdmin registers a model with reversion's defaults: the
+# records and link rows follow each other as tracker.history declares.
+history.register_models()
+
+from django.utils.module_loading import import_string  # noqa: E402
+
+from .. import registry  # noqa: E402
+from . import citations, records  # noqa: E402, F401  (registers the support tables' admins)
+
+for record_type in registry.RECORD_TYPES:
+    admin.site.register(record_type.model, import_string(record_type.admin))
+
+admin.site.site_header = "Sino-Russian Military Cooperation Tracker"
+admin.site.site_title = "Sino-Russian tracker"
+admin.site.index_title = "Records"
+# The home page links to Recent changes (tracker.admin.changes).
+admin.site.index_template = "admin/tracker/index.html"

@@ -1,0 +1,234 @@
+"""What every record's admin shares: scalable changelists, the versioned form, the write path."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.text import capfirst, smart_split, unescape_string_literal
+from reversion.admin import VersionAdmin
+
+from .. import services, versions
+from ..codes import whole_number
+from ..counting import EstimatedCountPaginator
+from ..dates import FuzzyDateAttribute
+from ..exports.admin_actions import export_selected_as_csv
+from ..internals import changelist_rows, date_bar_over_whole_table, is_filtered
+from ..search import contains_any
+from .compare import HistoryCompareMixin
+from .dates import FuzzyDateFormField, read_only_words
+from .duplicates import DuplicateWarningForm
+from .references import ReferencesAdminMixin
+from .widgets import VocabularyInput
+
+
+def year_filter(field: str, title: str):
+    """A list filter offering the years in which ``field`` (a fuzzy date) falls."""
+
+    class YearFilter(admin.SimpleListFilter):
+        parameter_name = f"{field}_year"
+
+        def lookups(self, request, model_admin):
+            years = model_admin.get_queryset(request).dates(field, "year", order="DESC")
+            return [(str(d.year), str(d.year)) for d in years]
+
+        def queryset(self, request, queryset):
+            year = whole_number(self.value() or "", 1, 9999)
+            return queryset.filter(**{f"{field}__year": year}) if year else queryset
+
+    YearFilter.title = title
+    YearFilter.__name__ = f"{field.title().replace('_', '')}YearFilter"
+    return YearFilter
+
+
+def fuzzy_column(field: str, description: str):
+    """A changelist column showing a fuzzy date as editors read it, sorting by the date."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj):
+        return obj.fuzzy(field).display()
+
+    column.__name__ = f"{field}_display"
+    return column
+
+
+class ScalableChangeList(ChangeList):
+    """A changelist whose date bar costs index probes, not a read of every match.
+
+    Django's date hierarchy asks the *filtered* rows for their first and last
+    date and their distinct years: for a search matching 30,000 of 150,000
+    exercises that read every match twice (over a second). When the matches
+    are too many to count exactly, the bar offers the years of the whole table
+    instead (index probes, :meth:`TrackedQuerySet.dates`); a year link still
+    keeps the search, and with that many matches nearly every year has some.
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as exc:
+            # The date bar's year or month beyond what a date can hold
+            # (?start_date__year=99999999999): the admin's "invalid filter" answer.
+            raise IncorrectLookupParameters(exc) from exc
+
+    def get_results(self, request):
+        super().get_results(request)
+        shown = changelist_rows(self)
+        if (
+            shown.date_field
+            and is_filtered(shown.rows)
+            and not getattr(shown.paginator, "count_is_exact", True)
+            and not any(key.startswith(f"{shown.date_field}__") for key in shown.params)
+        ):
+            date_bar_over_whole_table(self)
+
+
+class ScalableAdmin(admin.ModelAdmin):
+    """Changelists whose cost does not grow with the table.
+
+    The paginator counts exactly up to 10,000 rows and estimates above (the
+    admin counts the filtered rows even with ``show_full_result_count``
+    off). Search matches each word with ``icontains`` like Django's own, but
+    fields across relations become conditions on this table's columns
+    (:mod:`tracker.search`), so the trigram indexes serve every field and no
+    join can list a row twice.
+    """
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+    class Media:
+        # Lists and forms that fit a laptop's screen (columns cut, inline fields narrower).
+        css = {"all": ("tracker/admin.css",)}
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return ScalableChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        fields = self.get_search_fields(request)
+        if not search_term or not fields:
+            return super().get_search_results(request, queryset, search_term)
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            queryset = queryset.filter(contains_any(queryset.model, fields, bit))
+        return queryset, False
+
+
+class TrackedForm(DuplicateWarningForm):
+    """A record's change form, carrying the version of the record it was opened on.
+
+    Each fuzzy date of the model (``fuzzy_dates``) is one box in words
+    (:class:`FuzzyDateFormField`) in place of its first-day column; cleaning
+    sets the three columns from it.
+    """
+
+    version = versions.VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["version"].initial = versions.record_version(self.instance)
+        given = kwargs.get("initial") or {}
+        for name in self.fuzzy_date_names:
+            column = self.fields[name]
+            self.fields[name] = FuzzyDateFormField(label=column.label, disabled=column.disabled)
+            if name not in given:
+                self.initial[name] = self.instance.fuzzy(name)
+
+    @property
+    def fuzzy_date_names(self) -> list[str]:
+        """The model's fuzzy dates this form shows."""
+        return [
+            name for name in getattr(self._meta.model, "fuzzy_dates", ()) if name in self.fields
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.fuzzy_date_names:
+            if name in cleaned:
+                # Before anything below can refuse the form: the model form then
+                # copies a date, not a FuzzyDate, into the date column.
+                FuzzyDateAttribute(name).__set__(self.instance, cleaned[name])
+                cleaned[name] = cleaned[name].value
+        versions.check_form_version(self.instance, cleaned.get("version"))
+        return cleaned
+
+
+class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, ScalableAdmin):
+    """What every record's admin shares: slug handling, timestamps, the write path, history
+    (with comparisons of versions), and what refers to the record."""
+
+    form = TrackedForm
+    history_latest_first = True
+    readonly_fields: tuple[str, ...] = ("created_at", "updated_at")
+    list_per_page = 50
+    actions = (export_selected_as_csv,)
+    # Sources' URLs are typed without a scheme at times; https is the safe guess.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.model.vocabulary_fields:
+            kwargs["widget"] = VocabularyInput(self.model().vocabulary(db_field.name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        # The slug is public once saved: consumers' copies and links depend on it.
+        return ("slug", *fields) if obj is not None else fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A viewer's page shows every field read-only from the model, where a
+        # fuzzy date's column is only its first day: show the date in words.
+        shown = {
+            name: read_only_words(name, capfirst(self.model._meta.get_field(name).verbose_name))
+            for name in self.model.fuzzy_dates
+        }
+
+        def swap(entry):
+            if isinstance(entry, (list, tuple)):
+                return tuple(swap(item) for item in entry)
+            return shown.get(entry, entry)
+
+        return [
+            (title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets
+        ]
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        services.record_save(
+            obj, user=request.user, expected_version=form.cleaned_data.get("version") or None
+        )
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        services.record_delete(obj, user=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        """Also list, as protected, the statements that keep an editor from deleting."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser:
+            statements = services.statements_concerning_any(self.model, objs)
+            protected += [
+                f"Statement: {statement}"
+                for statement in statements[: services.DELETE_REFERENCE_LIMIT]
+            ]
+        return deleted, counts, perms_needed, protected
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # One by one so each deletion leaves its tombstone and history through the same path.
+        for obj in queryset:
+            services.record_delete(obj, user=request.user)
+
+
+RECORD_FIELDSET = (
+    "Record",
+    {"fields": ("editorial_note", "created_at", "updated_at", "version", "save_anyway")},
+)

@@ -1,0 +1,58 @@
+"""Answers to requests the views never see: malformed query strings and server errors.
+
+* A query string carrying a NUL character is refused with 400 before any
+  view runs: no field of the tracker can hold one, and PostgreSQL refuses it
+  in a query (which would otherwise surface as a 500 in whichever admin
+  filter or API parameter received it).
+* A server error on an API path is answered in JSON like every other API
+  answer, not with the HTML error page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.views import defaults
+
+API_PREFIX = "/api/"
+
+
+def is_api(request: HttpRequest) -> bool:
+    """Whether ``request`` is addressed to the REST API (answered in JSON)."""
+    return request.path.startswith(API_PREFIX)
+
+
+def bad_parameter(request: HttpRequest, name: str, message: str) -> HttpResponse:
+    """400 naming query parameter ``name``: JSON keyed by it on API paths (as the API's
+    own validation errors are), plain text elsewhere."""
+    if is_api(request):
+        return JsonResponse({name[:100]: [message]}, status=400)
+    return HttpResponseBadRequest(
+        f"Query parameter “{name[:100]}”: {message}", content_type="text/plain; charset=utf-8"
+    )
+
+
+class RefuseNulMiddleware:
+    """400 for a query string with a NUL character (``%00``) in a name or a value."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return bad_parameter(
+                    request, name.replace("\x00", "\\0"), "Contains a NUL character (%00)."
+                )
+        return self.get_response(request)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 answer: JSON on API paths, Django's page elsewhere."""
+    if is_api(request):
+        return JsonResponse(
+            {"detail": "The server failed to answer this request. It has been logged."},
+            status=500,
+        )
+    return defaults.server_error(request)
