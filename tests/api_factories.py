@@ -1,4 +1,4 @@
-"""Factories and fixtures for the API tests: records with every kind of link."""
+"""Records with every kind of link (participants, parties, citations), and small helpers."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ from tests.factories import ActorFactory
 from tracker.exports.files import table_for_model
 from tracker.models import Exercise
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 

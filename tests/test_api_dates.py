@@ -10,7 +10,6 @@ from tests.factories import SourceFactory
 from tracker import models
 from tracker.dates import ACCEPTED_FORMS
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/exercises/"

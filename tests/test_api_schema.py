@@ -22,8 +22,6 @@ from schemathesis.config import SchemathesisConfig
 from tests.api_factories import linked_deal, linked_exercise, linked_statement
 from tests.factories import ActorFactory
 
-pytest_plugins = ["tests.api_fixtures"]
-
 #: Examples per operation: enough to reach every parameter, small enough for CI.
 MAX_EXAMPLES = 25
 

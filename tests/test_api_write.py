@@ -13,7 +13,6 @@ from tests.api_factories import if_match, linked_exercise
 from tests.factories import ActorFactory, ExerciseFactory, SourceFactory
 from tracker import models
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 

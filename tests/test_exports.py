@@ -654,12 +654,8 @@ def test_resource_reads_back_with_frictionless_row_for_row(records, tmp_path):
 
 # --- The article fixture ------------------------------------------------------------
 
-ARTICLE = Path(__file__).resolve().parent.parent / "fixtures" / "article.json"
 
-
-@pytest.mark.skipif(not ARTICLE.exists(), reason="the article fixture is not there")
-def test_article_fixture_exports_valid_with_the_databases_row_counts(db, tmp_path):
-    call_command("loaddata", str(ARTICLE), verbosity=0)
+def test_article_fixture_exports_valid_with_the_databases_row_counts(seeded, tmp_path):
     result = export(tmp_path)
     report = validate(str(result.path / "datapackage.json"))
     relations = [t.about for t in RECORD_TYPES if t.about]

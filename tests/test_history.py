@@ -14,7 +14,6 @@ from tracker import models
 from tracker.editors import create_editor
 from tracker.services import record_save
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/exercises/tsentr-2019/"
@@ -180,11 +179,7 @@ def test_reverting_restores_the_earlier_fields_and_participants(admin, editor_ap
     ) == (302, "Tsentr 2019", ["Russia (host)", "China (participant)"], "alice")
 
 
-def test_loading_fixtures_writes_no_history(db):
-    from django.core.management import call_command
-
-    call_command("loaddata", "article", verbosity=0)
-
+def test_loading_fixtures_writes_no_history(seeded):
     assert (models.Exercise.objects.exists(), Version.objects.exists()) == (True, False)
 
 
