@@ -15,7 +15,6 @@ from tracker import models, restore
 from tracker.editors import create_user_in_role
 from tracker.services import record_delete, record_save
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 STALE_START = (

@@ -27,7 +27,6 @@ from tracker.admin.records import ActorAdmin
 from tracker.counting import EstimatedCountPaginator
 from tracker.models import Actor, Exercise, ExerciseParticipant
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
