@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -25,6 +25,33 @@ from .views import READ_ERRORS, VIEWSETS, ApiViewMixin
 
 TOKEN_PARAMETER = "sync_token"
 KNOWN_PARAMETERS = frozenset({TOKEN_PARAMETER, "page_size", "format"})
+
+#: The response's shape, for the OpenAPI schema.
+FEED_PAGE = inline_serializer(
+    "ChangeFeedPage",
+    {
+        "next": serializers.URLField(allow_null=True, help_text="The next page; null on the last."),
+        TOKEN_PARAMETER: serializers.CharField(
+            allow_null=True, help_text="On the last page only: where the next sync starts."
+        ),
+        "next_sync": serializers.URLField(
+            allow_null=True, help_text="On the last page only: the URL to request next time."
+        ),
+        "results": inline_serializer(
+            "Change",
+            {
+                "resource": serializers.CharField(help_text="`exercises`, `arms-deals`, ..."),
+                "slug": serializers.CharField(),
+                "deleted": serializers.BooleanField(),
+                "record": serializers.DictField(
+                    allow_null=True,
+                    help_text="The record as its list shows it now; null when deleted.",
+                ),
+            },
+            many=True,
+        ),
+    },
+)
 
 
 class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -59,7 +86,7 @@ class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
                 "page_size", OpenApiTypes.INT, description="Changes per page (default 50, max 500)."
             ),
         ],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **READ_ERRORS},
+        responses={200: FEED_PAGE, **READ_ERRORS},
     )
     def list(self, request, *args, **kwargs):
         after = self._position(request)
