@@ -124,7 +124,7 @@ class Position:
         txid, _, change_id = rest.partition(".")
         if version != "c1" or not txid.isdigit() or not change_id.isdigit():
             raise ValueError("not a sync token")
-        if max(len(txid), len(change_id)) > 19:
+        if max(len(txid), len(change_id)) > 18:  # stays within a bigint
             raise ValueError("not a sync token")
         return cls(int(txid), int(change_id))
 
