@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -54,11 +55,19 @@ FEED_PAGE = inline_serializer(
 )
 
 
+class FeedSchema(AutoSchema):
+    """The feed's ``list`` answers one page object (its own), not an array of them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """What changed since a sync token: records as they are now, deletions as ``deleted``."""
 
     queryset = models.Change.objects.all()
     pagination_class = None
+    schema = FeedSchema()
 
     def check_query_parameters(self, request) -> None:
         unknown = sorted(set(request.query_params) - KNOWN_PARAMETERS)
