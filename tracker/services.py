@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import history, registry
+from . import changes, history, registry
 from .compare import current_state
 from .models import (
     Citation,
@@ -359,7 +359,7 @@ def _touch_citation_target(citation, user, verb, label=None, target=None) -> Non
     target = target or citation.target
     if target is None:
         return
-    type(target)._default_manager.filter(pk=target.pk).update(updated_at=timezone.now())
+    changes.touch(type(target)._default_manager.filter(pk=target.pk), timezone.now())
     if user is not None and getattr(user, "is_authenticated", False):
         reversion.set_user(user)
     reversion.set_comment(f"{verb} citation “{label or citation}”.")
@@ -395,9 +395,9 @@ def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> 
     """Mark as changed (``updated_at``) every record that shows ``record``'s summary.
 
     An exercise lists its participants by name; when an actor is renamed the
-    exercise's representation changes, so consumers syncing with
-    ``updated_since`` must receive it again. One UPDATE per dependent table.
+    exercise's representation changes, so consumers syncing (the change log,
+    or ``updated_since``) must receive it again. A few queries per dependent table.
     """
     now = timezone.now()
     for queryset in referring_querysets(record, statements_only=statements_only):
-        queryset.model._default_manager.filter(pk__in=queryset.values("pk")).update(updated_at=now)
+        changes.touch(queryset, now)

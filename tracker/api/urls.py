@@ -1,4 +1,4 @@
-"""Routes under /api/v1/: the six resources, deletions, the schema and its docs."""
+"""Routes under /api/v1/: the six resources, deletions, the change feed, the schema and its docs."""
 
 from django.http import JsonResponse
 from django.urls import path, re_path
@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from .. import registry
-from . import views
+from . import sync, views
 
 app_name = "api"
 
@@ -17,6 +17,7 @@ for record_type in registry.RECORD_TYPES:
         record_type.resource, views.VIEWSETS[record_type], basename=record_type.api_basename
     )
 router.register("deletions", views.DeletionViewSet, basename="deletion")
+router.register("changes", sync.ChangeFeedViewSet, basename="change")
 
 
 @csrf_exempt
