@@ -22,7 +22,7 @@ def log_existing_records(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracker", "0006_coded_values")]
+    dependencies = [("tracker", "0009_name_prefix_indexes")]
 
     operations = [
         migrations.CreateModel(
