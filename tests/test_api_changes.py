@@ -12,7 +12,6 @@ from tests.test_api_sync import RESOURCES, full_copy
 from tracker import models
 from tracker.changes import Position
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 #: Two actors, five exercises, two statements and a source nothing cites.

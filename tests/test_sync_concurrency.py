@@ -21,7 +21,6 @@ from tests.test_api_changes import TokenMirror
 from tests.test_api_sync import Mirror, full_copy
 from tracker import models, services
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="overlapping write transactions"),
