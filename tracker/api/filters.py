@@ -545,12 +545,27 @@ class DeletedRecordFilterSet(django_filters.FilterSet):
         lookup_expr="gte",
         help_text="ISO 8601 date-time: deletions at or after it (UTC if no offset).",
     )
+    resource = django_filters.MultipleChoiceFilter(
+        choices=[(rt.resource, rt.resource) for rt in registry.RECORD_TYPES],
+        method="filter_resource",
+        help_text="The API resource the record belonged to, as in its URL (arms-deals). "
+        "Repeat for any of several.",
+    )
     record_type = django_filters.MultipleChoiceFilter(
         choices=[(rt.name, rt.name) for rt in registry.RECORD_TYPES],
         distinct=False,
-        help_text="Kind of record. Repeat for any of several.",
+        help_text="Deprecated: the same as `resource`, by the record's internal type name "
+        "(armsdeal). Repeat for any of several.",
     )
 
     class Meta:
         model = models.DeletedRecord
         fields: list[str] = []
+
+    def filter_resource(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        """Deletions of records of any of the given resources (``arms-deals``)."""
+        if not value:
+            return queryset
+        return queryset.filter(
+            record_type__in=[registry.for_resource(resource).name for resource in value]
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -22,13 +23,15 @@ from ..exports.rows import iter_csv, table_for_model
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
-from .pagination import RecordPagination
+from .pagination import SYNC_PARAMETER, RecordPagination
 from .parsers import LimitedJSONParser
 from .readers import reader_for
 from .renderers import CSVRenderer
 
-#: Parameters every list understands besides its filters.
-LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "format"})
+#: Parameters every list understands besides its filters (``cursor``: with ``updated_since``).
+LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
+#: Parameters the CSV export understands besides its filters.
+EXPORT_PARAMETERS = frozenset({"format"})
 #: Parameters every other endpoint understands.
 OTHER_PARAMETERS = frozenset({"format"})
 
@@ -83,11 +86,11 @@ def if_match_parameter(required: bool) -> OpenApiParameter:
     )
 
 
-FORMAT_PARAMETER = OpenApiParameter(
-    "format",
-    OpenApiTypes.STR,
-    enum=["json", "csv"],
-    description="json (default) or csv: every matching row, all pages, streamed.",
+CSV_NOTE = (
+    "Every matching row, all pages, streamed as CSV: the same filters as the list; columns "
+    "as in the data package's CSV file of this resource. `?format=csv` (or `Accept: text/csv`) "
+    "on the list answers the same and stays for existing consumers; this operation is the "
+    "documented form."
 )
 
 
@@ -101,7 +104,25 @@ def record_viewset(record_type: registry.RecordType, serializer):
     def declare(cls):
         cls.record_type = record_type
         VIEWSETS[record_type] = cls
-        return document(serializer, record_type.verbose_name_plural)(cls)
+        name = record_type.verbose_name_plural
+
+        # Its own function per class, so that each one's description stays its own.
+        def export(self, request, *args, **kwargs) -> StreamingHttpResponse:
+            return self.csv_response()
+
+        cls.export = extend_schema(
+            summary=f"Export {name} as CSV",
+            description=CSV_NOTE,
+            operation_id=f"{record_type.resource.replace('-', '_')}_csv",
+            filters=True,
+            # Always CSV: DRF's format override is not part of this operation.
+            parameters=[OpenApiParameter("format", exclude=True)],
+            responses={
+                (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8."),
+                **READ_ERRORS,
+            },
+        )(export)
+        return document(serializer, name)(cls)
 
     return declare
 
@@ -111,12 +132,9 @@ def document(serializer, name: str):
     return extend_schema_view(
         list=extend_schema(
             summary=f"List {name}",
-            parameters=[FORMAT_PARAMETER],
-            responses={
-                (200, "application/json"): serializer(many=True),
-                (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
-                **READ_ERRORS,
-            },
+            description=f"A page of {name}, filtered and ordered as the parameters say. "
+            f"For all of them as CSV, use the export operation.",
+            responses={200: serializer(many=True), **READ_ERRORS},
         ),
         retrieve=extend_schema(
             summary=f"One of the {name}",
@@ -153,6 +171,14 @@ def document(serializer, name: str):
     )
 
 
+def is_multi_valued(filters_: dict, name: str) -> bool:
+    """Whether the filter ``name`` takes several values (``actor=a&actor=b``)."""
+    return isinstance(
+        filters_.get(name),
+        django_filters.MultipleChoiceFilter | django_filters.ModelMultipleChoiceFilter,
+    )
+
+
 class ApiViewMixin:
     """Access, parsing and the strict query-parameter check shared by every endpoint."""
 
@@ -163,6 +189,8 @@ class ApiViewMixin:
     pagination_class = RecordPagination
 
     def get_renderers(self):
+        if getattr(self, "action", None) == "export":
+            return [CSVRenderer(), JSONRenderer()]
         if getattr(self, "action", None) == "list" and getattr(self, "csv_enabled", False):
             return [JSONRenderer(), CSVRenderer()]
         return [JSONRenderer()]
@@ -172,17 +200,22 @@ class ApiViewMixin:
         self.check_query_parameters(request)
 
     def check_query_parameters(self, request) -> None:
-        """400 naming every query parameter this endpoint does not know.
+        """400 naming every query parameter this endpoint does not know, and every
+        single-valued one given more than once.
 
-        django-filter ignores unknown parameters and returns everything, which
-        misleads a consumer who misspelt a filter.
+        django-filter ignores unknown parameters and returns everything, and
+        reads only the last of repeated single values, which misleads a
+        consumer who misspelt a filter or repeated one.
         """
+        filterset_class = getattr(self, "filterset_class", None)
+        filters_ = filterset_class.base_filters if filterset_class is not None else {}
         known = set(OTHER_PARAMETERS)
         if self.action == "list":
-            known |= LIST_PARAMETERS
-            filterset_class = getattr(self, "filterset_class", None)
-            if filterset_class is not None:
-                known |= set(filterset_class.base_filters)
+            known |= LIST_PARAMETERS | set(filters_)
+            if SYNC_PARAMETER in filters_:
+                known.add(RecordPagination.cursor_query_param)
+        elif self.action == "export":
+            known |= EXPORT_PARAMETERS | set(filters_)
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             raise ValidationError(
@@ -192,6 +225,15 @@ class ApiViewMixin:
                     ]
                     + [f"Known parameters: {', '.join(sorted(known))}."]
                 }
+            )
+        repeated = sorted(
+            name
+            for name in request.query_params
+            if len(request.query_params.getlist(name)) > 1 and not is_multi_valued(filters_, name)
+        )
+        if repeated:
+            raise ValidationError(
+                {name: ["Give this parameter once; it takes one value."] for name in repeated}
             )
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -213,7 +255,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     csv_enabled = True
 
     def list(self, request, *args, **kwargs):
-        """A page of records, read as plain values (``readers``), shaped as the serializer."""
+        # Rows are read as plain values (``readers``), shaped as the serializer.
         if request.accepted_renderer.format == "csv":
             return self.csv_response()
         reader = reader_for(self.get_serializer_class())
