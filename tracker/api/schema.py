@@ -19,3 +19,18 @@ class TrackerAutoSchema(AutoSchema):
         if self.method in SAFE_METHODS and settings.API_ANONYMOUS_READ and {} not in auths:
             auths = [{}, *auths]
         return auths
+
+
+def require_query_values(result, generator, request, public):
+    """Every string query parameter has ``minLength: 1``: the server refuses empty values
+    (``ApiViewMixin.check_query_parameters``). A drf-spectacular postprocessing hook."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", ()):
+                if parameter.get("in") != "query":
+                    continue
+                schema = parameter["schema"]
+                schema = schema.get("items", schema) if schema.get("type") == "array" else schema
+                if schema.get("type") == "string" and "enum" not in schema:
+                    schema.setdefault("minLength", 1)
+    return result

@@ -78,7 +78,7 @@ def if_match_parameter(required: bool) -> OpenApiParameter:
     """The If-Match request header: the ETag of the version the client read."""
     return OpenApiParameter(
         "If-Match",
-        OpenApiTypes.STR,
+        {"type": "string", "minLength": 1},
         location=OpenApiParameter.HEADER,
         required=required,
         description="The ETag from reading the record. A record changed since is refused "
@@ -133,7 +133,9 @@ def document(serializer, name: str):
         list=extend_schema(
             summary=f"List {name}",
             description=f"A page of {name}, filtered and ordered as the parameters say. "
-            f"For all of them as CSV, use the export operation.",
+            f"For all of them as CSV, use the export operation (`?format=csv` here answers "
+            f"the same CSV, for existing consumers).",
+            parameters=[OpenApiParameter("format", exclude=True)],
             responses={200: serializer(many=True), **READ_ERRORS},
         ),
         retrieve=extend_schema(
@@ -225,6 +227,12 @@ class ApiViewMixin:
                     ]
                     + [f"Known parameters: {', '.join(sorted(known))}."]
                 }
+            )
+        empty = sorted(name for name, value in request.query_params.items() if value == "")
+        if empty:
+            # An empty value is no value: django-filter would silently ignore it.
+            raise ValidationError(
+                {name: ["Give a value or leave this parameter out."] for name in empty}
             )
         repeated = sorted(
             name
