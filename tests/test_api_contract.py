@@ -212,3 +212,9 @@ def test_string_query_parameters_declare_that_they_need_a_value(schema):
     parameters = schema["paths"]["/api/v1/deletions/"]["get"]["parameters"]
 
     assert next(p for p in parameters if p["name"] == "since")["schema"]["minLength"] == 1
+
+
+def test_a_method_the_csv_export_does_not_serve_is_405_whatever_the_query(editor_api, db):
+    response = editor_api.post("/api/v1/actors.csv?colour=red")
+
+    assert response.status_code == 405

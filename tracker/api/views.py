@@ -193,13 +193,20 @@ class ApiViewMixin:
     def get_renderers(self):
         if getattr(self, "action", None) == "export":
             return [CSVRenderer(), JSONRenderer()]
-        if getattr(self, "action", None) == "list" and getattr(self, "csv_enabled", False):
+        if (
+            getattr(self, "action", None) == "list"
+            and getattr(self, "csv_enabled", False)
+            # The schema describes the list as JSON; its CSV is the export operation.
+            and not getattr(self, "swagger_fake_view", False)
+        ):
             return [JSONRenderer(), CSVRenderer()]
         return [JSONRenderer()]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.check_query_parameters(request)
+        # A method the route does not serve is answered 405 first, whatever the query.
+        if getattr(self, "action", None) is not None:
+            self.check_query_parameters(request)
 
     def check_query_parameters(self, request) -> None:
         """400 naming every query parameter this endpoint does not know, and every
