@@ -17,7 +17,7 @@ table shows, per case, the lower of the two rounds' medians, in milliseconds:
 * admin changelists, with and without a search, as a logged-in editor (the
   benchmark creates a staff user ``bench-editor`` in each database if missing);
 * the floor: the same page's rows and links fetched by plain psycopg2;
-* the statements CSV export (``tracker.exports.rows.iter_csv``): rows per
+* the statements CSV export (``tracker.exports.csv_stream``): rows per
   second and peak resident memory, against ``COPY (...) TO STDOUT WITH CSV``
   of the same columns (label and display columns are written as their codes
   by COPY, the rest is the same data, joins and aggregates included).
@@ -201,12 +201,12 @@ def child_measure(database_url: str, repeat: int) -> dict:
 def child_export(database_url: str) -> dict:
     """The statements CSV export, timed, with this process's peak memory."""
     setup_django(database_url)
-    from tracker.exports.rows import iter_csv, table_for_model
+    from tracker.exports import csv_stream
     from tracker.models import Statement
 
     sink = Sink()
     started = time.perf_counter()
-    for line in iter_csv(table_for_model(Statement), Statement.objects.all()):
+    for line in csv_stream(Statement, Statement.objects.all()):
         sink.write(line)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

@@ -99,6 +99,7 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 # DATABASE
 # ------------------------------------------------------------------------------
+# SQLite's options for concurrent editors are in LIMITS AND SHARED STATE below.
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
@@ -126,9 +127,10 @@ AUTHENTICATION_BACKENDS = [
 # address, that pair is locked out for AXES_COOLOFF_MINUTES; a success resets the count.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "tracker/locked_out.html"
+# The lockout per address across usernames, and the client address both limits
+# count, are in LIMITS AND SHARED STATE below.
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -187,10 +189,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
     ],
-    # Token first, so that an anonymous write is answered 401 with a challenge.
+    # Token first, so that an anonymous write is answered 401 with a challenge. Both
+    # count failures per address (API_AUTH_FAILURE_LIMIT).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tracker.api.authentication.TokenOrBearerAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "tracker.api.authentication.LimitedTokenAuthentication",
+        "tracker.api.authentication.LimitedSessionAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.TrackerAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -223,3 +226,78 @@ SPECTACULAR_SETTINGS = {
         "tracker.api.schema.require_query_values",
     ],
 }
+
+# ------------------------------------------------------------------------------
+# LIMITS AND SHARED STATE
+# ------------------------------------------------------------------------------
+# Throttles and failure limits count in the default cache, which every worker and
+# every server must share: the database cache (the table below, created by
+# `migrate`) unless CACHE_URL (or REDIS_URL) names a Redis server. `locmem://` keeps
+# counts per process (the test settings use it; never use it with several workers).
+CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+if not CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache",
+            # Django's database cache deletes a third of its rows past MAX_ENTRIES;
+            # one row per client address and limit, so keep room for many clients.
+            "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=50_000)},
+        }
+    }
+elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://..., rediss://..., unix://... or locmem://, not {CACHE_URL!r}."
+    )
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    try:
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            "CACHE_URL names Redis: install the client with `pip install redis`."
+        ) from exc
+
+# SQLite (the embedded default) with several editors at once: WAL lets readers go on
+# while one writer writes; every transaction takes the write lock when it begins
+# (IMMEDIATE), so two transactions never both read and then fail to upgrade; and a
+# writer finding the lock held waits up to SQLITE_BUSY_SECONDS instead of failing
+# with "database is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_SECONDS", default=20),
+        }
+    )
+
+# The client's address, for every per-address limit (tracker.limits.client_address):
+# REMOTE_ADDR, or with N trusted proxies in front the address the outermost proxy
+# saw (the N-th entry from the right of X-Forwarded-For).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "tracker.limits.client_address"
+
+# Failed API authentication (a wrong token): at most this many per address in this
+# many seconds; then 429 with Retry-After, even for a right token, until the oldest
+# counted failure is that old.
+API_AUTH_FAILURE_LIMIT = env.int("API_AUTH_FAILURE_LIMIT", default=20)
+API_AUTH_FAILURE_SECONDS = env.int("API_AUTH_FAILURE_SECONDS", default=300)
+
+# Admin logins (django-axes, counted in the database): locked per username and
+# address after AXES_FAILURE_LIMIT failures, and per address whatever the usernames
+# after AXES_ADDRESS_FAILURE_LIMIT (tracker.logins.LoginLockoutHandler). Attempts
+# during a lockout are refused without being counted, so they never prolong it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "tracker.logins.LoginLockoutHandler"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -8,6 +8,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Counts in each process's memory, emptied before every test (tests/conftest.py); the
+# tests that serve the tracker with gunicorn set CACHE_URL empty: the database cache.
+os.environ.setdefault("CACHE_URL", "locmem://")
 
 from .settings import *  # noqa: E402,F403
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import caches
 
 #: The browser tests' fixtures (loaded here so their helpers' asserts are rewritten too).
 pytest_plugins = ["tests.browser"]
@@ -32,3 +33,9 @@ def editor(db) -> User:
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with no throttle or failure counts (the cache is per process)."""
+    caches["default"].clear()

@@ -140,7 +140,7 @@ def test_an_exercise_with_two_participants_of_a_country_is_listed_once(editor_cl
     assert listed(editor_client, "exercise", {"participants__country": "RU"}) == ["vostok-2018"]
 
 
-@pytest.mark.parametrize("value", ["XX", "cn", "\x00", "CN\x00", "' OR 1=1 --", "C" * 500])
+@pytest.mark.parametrize("value", ["XX", "cn", "' OR 1=1 --", "C" * 500])
 def test_an_unknown_country_lists_nothing_and_says_so(editor_client, value):
     ExerciseParticipant.objects.create(exercise=ExerciseFactory(), actor=ActorFactory(country="CN"))
     response = editor_client.get(
@@ -153,6 +153,17 @@ def test_an_unknown_country_lists_nothing_and_says_so(editor_client, value):
         1,
     )
     assert messages[0].endswith("not a country code: use one such as CN or RU.")
+
+
+@pytest.mark.parametrize("value", ["\x00", "CN\x00"])
+def test_a_country_with_a_nul_character_is_refused(editor_client, value):
+    response = editor_client.get(
+        reverse("admin:tracker_exercise_changelist"), {"participants__country": value}
+    )
+    assert (response.status_code, response.content) == (
+        400,
+        "Query parameter “participants__country”: Contains a NUL character (%00).".encode(),
+    )
 
 
 def test_an_empty_country_leaves_the_list_unfiltered(editor_client):

@@ -9,7 +9,7 @@ import pytest
 
 from tests.api_factories import DAY, day, linked_exercise
 from tests.factories import ActorFactory
-from tracker.exports.rows import table_for_model
+from tracker.exports.files import table_for_model
 from tracker.models import Exercise
 
 pytest_plugins = ["tests.api_fixtures"]

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from frictionless import Package, Resource, validate
 from tests import factories as f
 from tracker import services
 from tracker.dates import Precision
-from tracker.exports import rows, snapshot
-from tracker.exports.rows import TABLES, format_cell, table_for_model, unneutralise
+from tracker.exports import cells, csv_name, csv_stream, snapshot
+from tracker.exports.cells import format_cell, unneutralise
+from tracker.exports.files import TABLES, record_tables, table_for_model
 from tracker.models import (
     Actor,
     AgreementParty,
@@ -120,11 +122,11 @@ def test_neutralised_cells_read_back_to_the_original_text():
 
 
 def test_numbers_are_never_neutralised():
-    assert format_cell(Decimal("-5.50"), rows.NUMBER) == "-5.50"
+    assert format_cell(Decimal("-5.50"), cells.NUMBER) == "-5.50"
 
 
 def test_decimals_are_written_without_exponent():
-    assert format_cell(Decimal("2E+9"), rows.NUMBER) == "2000000000"
+    assert format_cell(Decimal("2E+9"), cells.NUMBER) == "2000000000"
 
 
 def test_empty_values_are_empty_cells():
@@ -133,7 +135,7 @@ def test_empty_values_are_empty_cells():
 
 def test_timestamps_are_iso_8601_utc():
     moment = dt.datetime(2026, 1, 1, 5, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-    assert format_cell(moment, rows.DATETIME) == "2026-01-01T03:00:00.000000Z"
+    assert format_cell(moment, cells.DATETIME) == "2026-01-01T03:00:00.000000Z"
 
 
 def test_booleans_are_true_and_false():
@@ -240,28 +242,23 @@ def test_linked_slugs_are_read_once_per_export_not_once_per_chunk(records):
     assert (len(produced), len(slug_reads)) == (5, 1)
 
 
-@pytest.mark.parametrize("name", list(TABLES))
-def test_rows_from_directly_built_objects_equal_rows_from_django_objects(records, name):
-    # load_chunk fills instances from values_list() instead of Model.__init__:
-    # every table's rows must be exactly those of Django's own instances.
-    f.StatementFactory(slug="no-speaker", speaker=None, text="-")
-    table = TABLES[name]
-    queryset = table.prepare(table.model._default_manager.order_by("pk"))
-    built, usual = rows.load_chunk(queryset, 1000), list(queryset)
-    for chunk in (built, usual):
-        for attach in table.attach:
-            attach(chunk, rows.SlugCache())
-
-    def shaped(objects):
-        if table.expand is None:
-            return [table.format_row(obj) for obj in objects]
-        return [table.format_row(item) for obj in objects for item in table.expand(obj)]
-
-    assert shaped(built) == shaped(usual)
-    assert shaped(built)
-    assert [obj.get_deferred_fields() for obj in built] == [
-        obj.get_deferred_fields() for obj in usual
+def test_chunks_are_plain_rows_of_the_columns_fields_and_the_links(records):
+    table = TABLES["exercises"]
+    chunk = next(table.iter_chunks(Exercise.objects.all()))
+    assert [(type(row), list(row)) for row in chunk] == [
+        (dict, [*table.paths, "+actors", "+sources"])
     ]
+
+
+def test_a_table_selects_only_the_fields_its_columns_read():
+    assert TABLES["exercise_participants"].paths == (
+        "id",
+        "exercise__slug",
+        "actor__slug",
+        "actor__name",
+        "role",
+        "contribution",
+    )
 
 
 def test_iter_rows_takes_a_filtered_queryset(records):
@@ -321,7 +318,7 @@ def test_row_counts_equal_the_database(records, tmp_path):
 
 def test_record_files_read_back_with_csv_equal_the_database(records, tmp_path):
     result = export(tmp_path)
-    for table in rows.record_tables():
+    for table in record_tables():
         read = read_csv(result.path / f"{table.name}.csv")
         fields = {f.name: f for f in table.model._meta.concrete_fields}
         by_slug = {obj.slug: obj for obj in table.model.objects.all()}
@@ -662,8 +659,183 @@ def test_article_fixture_exports_valid_with_the_databases_row_counts(db, tmp_pat
     call_command("loaddata", str(ARTICLE), verbosity=0)
     result = export(tmp_path)
     report = validate(str(result.path / "datapackage.json"))
-    through = [Statement._meta.get_field(name).remote_field.through for name in rows._ABOUT_FIELDS]
+    relations = [t.about for t in RECORD_TYPES if t.about]
+    through = [Statement._meta.get_field(name).remote_field.through for name in relations]
     expected = {name: t.model.objects.count() for name, t in TABLES.items() if t.expand is None}
     expected["statement_links"] = sum(model.objects.count() for model in through)
     files = {name: len(read_csv(result.path / f"{name}.csv")) for name in TABLES}
     assert (report.valid, files) == (True, expected)
+
+
+# --- Every byte of every file -------------------------------------------------------
+
+#: The expected files of :func:`every_kind_of_value`'s snapshot. To rewrite them after an
+#: intended change of the files: ``UPDATE_GOLDEN=1 ./scripts/test tests/test_exports.py``
+#: (the test then fails, to make the rewrite visible), and review the diff.
+GOLDEN = Path(__file__).resolve().parent / "golden" / "exports"
+STAMP = dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def every_kind_of_value(records):
+    """``records`` and records that fill every column, with fixed timestamps."""
+    sco = f.ActorFactory(slug="sco", name="Shanghai Cooperation Organisation", kind="igo")
+    shoigu = f.ActorFactory(
+        slug="shoigu",
+        name="Sergei Shoigu",
+        kind="person",
+        country="RU",
+        parent=records["russia"],
+        role="Minister of Defence, 2012–2024",
+        aliases=["Шойгу", "-Shoygu"],
+        description='Said "no limits", twice;\nthen again.',
+    )
+    source = f.SourceFactory(
+        slug="sipri-2021",
+        title="Trends in International Arms Transfers, 2020",
+        authors="Wezeman, P. D.; Kuimova, A.",
+        outlet="SIPRI",
+        details="Fact sheet, March 2021",
+        published=dt.date(2021, 3, 1),
+        published_precision=Precision.MONTH,
+        url="https://example.org/sipri,2021?a=1&b=2",
+        accessed=dt.date(2021, 4, 5),
+        language="en",
+        kind="analysis",
+    )
+    earlier = services.record_save(
+        f.AgreementFactory.build(
+            slug="agreement-1992",
+            title="Agreement on military-technical cooperation",
+            kind="agreement",
+            status="superseded",
+            concluded=dt.date(1990, 1, 1),
+            concluded_precision=Precision.DECADE,
+            concluded_qualifier="early",
+        ),
+        links=[{"actor": sco, "role": "observer", "note": "+ an observer"}],
+    )
+    services.record_save(
+        f.AgreementFactory.build(
+            slug="roadmap-2021",
+            title="Roadmap, 2021–2025",
+            kind="roadmap",
+            status="in_force",
+            concluded=dt.date(2021, 11, 23),
+            concluded_precision=Precision.DAY,
+            in_force=dt.date(2022, 1, 1),
+            in_force_precision=Precision.YEAR,
+            in_force_qualifier="end",
+            expires=dt.date(2025, 1, 1),
+            expires_precision=Precision.YEAR,
+            expires_qualifier="approximate",
+            replaces=earlier,
+            summary="Plans, exercises and patrols.",
+        ),
+        links=[{"actor": records["china"]}, {"actor": records["russia"], "note": "Moscow"}],
+        citations=[{"source": source, "footnote": 12, "excerpt": '"a roadmap"'}],
+    )
+    deal = services.record_save(
+        f.ArmsDealFactory.build(
+            slug="share-2016-2020",
+            title="Russia's share of China's arms imports",
+            supplier=records["russia"],
+            recipient=records["china"],
+            item="",
+            category="components",
+            scope="aggregate",
+            value_amount=None,
+            value_text="about three quarters",
+            percentage=Decimal("77.0"),
+            percentage_of="China's arms imports",
+            period_start=dt.date(2016, 1, 1),
+            period_start_precision=Precision.YEAR,
+            period_end=dt.date(2020, 1, 1),
+            period_end_precision=Precision.YEAR,
+            status="delivered",
+        ),
+        links=[{"actor": sco, "role": "developer", "note": "=1"}],
+        citations=[{"source": source, "footnote": 13, "locator": "p. 2, fig. 1"}],
+    )
+    services.record_save(
+        f.StatementFactory.build(
+            slug="unattributed-2021",
+            speaker=None,
+            speaker_role="",
+            date=dt.date(2021, 6, 1),
+            date_precision=Precision.MONTH,
+            date_qualifier="mid",
+            occasion="Interview, Rossiyskaya Gazeta",
+            kind="paraphrase",
+            text='Cooperation "without limits", said one; 合作无止境.',
+            language="ru",
+        ),
+        about={
+            "about_agreements": [earlier, records["agreement"]],
+            "about_arms_deals": [deal],
+            "about_actors": [shoigu, records["china"]],
+        },
+        citations=[{"source": source, "footnote": 14}, {"source": records["source"]}],
+    )
+    services.record_save(shoigu, citations=[{"source": source, "locator": "\tp. 3"}])
+    for model in (*(rt.model for rt in RECORD_TYPES), Citation):
+        model.objects.update(created_at=STAMP, updated_at=STAMP)
+    return records
+
+
+def _numbered_citations(text: str) -> str:
+    # Citation ids come from the database's sequence, which differs between
+    # engines and test runs: number them 1, 2, ... in file order instead.
+    header, *lines = text.split("\r\n")
+    numbered = [f"{n},{line.split(',', 1)[1]}" for n, line in enumerate(lines[:-1], start=1)]
+    return "\r\n".join([header, *numbered, lines[-1]])
+
+
+def _golden_files(folder: Path) -> dict[str, str]:
+    files = {}
+    for path in sorted(folder.iterdir()):
+        text = path.read_bytes().decode("utf-8")
+        if path.name == "citations.csv":
+            text = _numbered_citations(text)
+        if path.name == "datapackage.json":
+            # The two time-stamped fields: the snapshot's name and its creation time.
+            text = re.sub(r'^  "(version|created)": "[^"]*",$', r'  "\1": "",', text, flags=re.M)
+        files[path.name] = text
+    return files
+
+
+def test_every_file_is_byte_for_byte_the_expected_one(every_kind_of_value, tmp_path):
+    result = export(tmp_path)
+    found = _golden_files(result.path)
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        for name, text in found.items():
+            (GOLDEN / name).write_bytes(text.encode("utf-8"))
+        pytest.fail("Golden export files rewritten: review the diff.")
+    assert found == {p.name: p.read_bytes().decode("utf-8") for p in sorted(GOLDEN.iterdir())}
+
+
+def test_csv_stream_gives_the_export_files_bytes(every_kind_of_value, tmp_path):
+    result = export(tmp_path)
+    for model in (
+        *(rt.model for rt in RECORD_TYPES),
+        ExerciseParticipant,
+        AgreementParty,
+        ArmsDealContractor,
+    ):
+        name = table_for_model(model).name
+        streamed = "".join(csv_stream(model, model.objects.all())).encode("utf-8")
+        assert streamed == (result.path / f"{name}.csv").read_bytes(), name
+
+
+def test_csv_stream_starts_with_a_byte_order_mark_when_asked(records):
+    assert "".join(csv_stream(Actor, bom=True)).startswith("\ufeffslug,name,")
+
+
+def test_csv_stream_refuses_a_model_without_a_file_before_streaming():
+    with pytest.raises(LookupError):
+        csv_stream(DeletedRecord)
+
+
+def test_csv_name_is_the_export_file_stem():
+    assert [csv_name(rt.model) for rt in RECORD_TYPES] == [t.name for t in record_tables()]

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db.models.query import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.query import Query
 from django.db.models.sql.where import WhereNode
 from django.utils import choices
 from rest_framework.fields import DateTimeField
@@ -107,6 +108,12 @@ BREAKAGES = [
         "tracker.E009",
         _gone("django.db.models.query", "QuerySet._raw_delete"),
         id="queryset-raw-delete-removed",
+    ),
+    pytest.param(
+        lambda mp: mp.setattr(Query, "is_sliced", property(lambda self: False)),
+        "tracker.E010",
+        "InternalChanged: a slice is not noticed",
+        id="query-is-sliced-elsewhere",
     ),
 ]
 

@@ -10,7 +10,7 @@ from django.utils.module_loading import import_string
 
 from tracker import editors, history, models, registry, synthetic
 from tracker.api import views
-from tracker.exports.rows import table_for_model
+from tracker.exports.files import table_for_model
 
 RECORD_TYPES = registry.RECORD_TYPES
 BY_KEY = pytest.mark.parametrize("record_type", RECORD_TYPES, ids=lambda rt: rt.key)

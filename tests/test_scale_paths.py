@@ -200,7 +200,7 @@ def test_database_unavailable_is_503_with_retry_after():
 
 
 def test_export_links_are_the_same_for_dense_and_sparse_chunks():
-    from tracker.exports.rows import table_for_model
+    from tracker.exports.files import table_for_model
 
     russia = ActorFactory(slug="russia", name="Russia")
     statements = []

@@ -1,4 +1,16 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def create_cache_table(sender, using: str = "default", **kwargs) -> None:
+    """Create the database cache's table (throttle and lockout counts) wherever ``migrate`` runs.
+
+    ``createcachetable`` does nothing when the table exists or the cache is
+    not the database cache (Redis), so running it after every migration keeps
+    ``setup_tracker``, ``scripts/run``, a production start and the tests alike.
+    """
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class TrackerConfig(AppConfig):
@@ -12,3 +24,4 @@ class TrackerConfig(AppConfig):
         from . import history, internals, signals  # noqa: F401
 
         history.register_models()
+        post_migrate.connect(create_cache_table, sender=self)

@@ -145,6 +145,22 @@ def is_filtered(queryset: QuerySet) -> bool:
     return bool(queryset.query.where)
 
 
+def is_reshaped(queryset: QuerySet) -> bool:
+    """Whether the queryset is sliced, ``distinct()``, combined (``union()`` ...), annotated
+    or given ``extra()``: anything that stops ``order_by("pk").filter(pk__gt=...)[:n]``
+    from paging through its rows as they are, each once.
+
+    Django 5.2.19 keeps these in ``Query.is_sliced``, ``distinct``,
+    ``combinator``, ``annotations`` and ``extra``. If they change, see
+    ``Query.set_limits``, ``add_distinct_fields``, ``QuerySet._combinator_query``,
+    ``add_annotation`` and ``add_extra`` in ``django/db/models/``.
+    """
+    query = queryset.query
+    return bool(
+        query.is_sliced or query.distinct or query.combinator or query.annotations or query.extra
+    )
+
+
 def without_select_related(queryset: QuerySet) -> QuerySet:
     """The queryset without the joins ``select_related()`` added (others returned as they are).
 
@@ -343,7 +359,11 @@ def _probe_compile_values() -> None:
     _expect(converted == [7, "x", None], f"converted (7, 'x', None) to {converted!r}")
 
 
-@_internal("tracker.E003", "Query.where", "tracker.counting, tracker.admin, tracker.models.base")
+@_internal(
+    "tracker.E003",
+    "Query.where",
+    "tracker.counting, tracker.admin, tracker.models.base, tracker.exports.tables",
+)
 def _probe_is_filtered() -> None:
     from .models import Actor
 
@@ -449,6 +469,28 @@ def _probe_raw_delete() -> None:
     # Only its signature: calling it deletes rows.
     raw_delete = _private("django.db.models.query", "QuerySet._raw_delete")
     inspect.signature(raw_delete).bind(None, "default")
+
+
+@_internal(
+    "tracker.E010",
+    "Query.is_sliced, distinct, combinator, annotations, extra",
+    "tracker.exports.tables.Table.iter_rows",
+)
+def _probe_is_reshaped() -> None:
+    from django.db.models import Value
+
+    from .models import Actor
+
+    plain = Actor.objects.all()
+    _expect(not is_reshaped(plain), "a plain queryset counts as reshaped")
+    for label, reshaped in (
+        ("a slice", plain[:2]),
+        ("distinct()", plain.distinct()),
+        ("union()", plain.union(plain)),
+        ("annotate()", plain.annotate(one=Value(1))),
+        ("extra()", plain.extra(select={"one": "1"})),
+    ):
+        _expect(is_reshaped(reshaped), f"{label} is not noticed")
 
 
 @checks.register()

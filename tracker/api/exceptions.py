@@ -1,7 +1,8 @@
 """Turns the errors the write path can raise into 4xx answers, never a 500.
 
 A database that cannot be reached (restarting, failing over) is answered 503
-with ``Retry-After`` so that clients send the request again. A write whose
+with ``Retry-After`` so that clients send the request again; a query the
+database refuses as too large (sending it again would never help) is a 400. A write whose
 connection broke after its commit was stored although answered 503; sent
 again, a create is refused (its slug exists) and a change is applied again.
 """
@@ -21,6 +22,26 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .. import registry
 from ..references import blocking_records
 from ..versions import StaleRecord, precondition_failed
+from .parsers import RequestTooLarge
+
+#: How databases word refusing a query for its size (SQLite's limits; PostgreSQL's
+#: class 54 "program limit exceeded" is recognised by its code).
+QUERY_TOO_LARGE_MESSAGES = (
+    "expression tree is too large",
+    "too many sql variables",
+    "too many terms in compound select",
+    "too many from clause terms",
+    "tables in a join",
+    "parser stack overflow",
+)
+
+
+def query_too_large(exc: OperationalError) -> bool:
+    """Whether the database refused the query for its size, not for being unavailable."""
+    if str(getattr(exc.__cause__, "pgcode", "") or "").startswith("54"):
+        return True
+    message = str(exc).lower()
+    return any(words in message for words in QUERY_TOO_LARGE_MESSAGES)
 
 
 class Conflict(exceptions.APIException):
@@ -72,7 +93,7 @@ def _noun(model, count: int) -> str:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus 412 for stale writes, 409 for protected deletes, 400/413 otherwise."""
+    """DRF's handler, plus 412 (stale write), 409 (protected delete), 400/413/503 otherwise."""
     if isinstance(exc, StaleRecord):
         # A write from an old version (If-Match passed, then someone saved first).
         exc = precondition_failed(exc)
@@ -82,9 +103,14 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, RequestDataTooBig):
-        return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        # Django's own check (DRF reads request.body): answered as the parser's, with the limit.
+        exc = RequestTooLarge()
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range."]})
+    elif isinstance(exc, OperationalError) and query_too_large(exc):
+        exc = exceptions.ValidationError(
+            {"detail": "The request asks too much of the database at once; ask for less."}
+        )
     elif isinstance(exc, (OperationalError, InterfaceError)):
         # The connection broke or could not be made; Django drops it at the end of
         # the request (CONN_HEALTH_CHECKS), so the next request connects afresh.

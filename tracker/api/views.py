@@ -19,7 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import models, registry, versions
-from ..exports.rows import iter_csv, table_for_model
+from ..exports import csv_name, csv_stream
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
@@ -34,6 +34,9 @@ LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
 EXPORT_PARAMETERS = frozenset({"format"})
 #: Parameters every other endpoint understands.
 OTHER_PARAMETERS = frozenset({"format"})
+#: Values of one query parameter a request may repeat (``footnote=1&footnote=2``...): each
+#: is a condition of the query, and databases refuse queries past a few hundred.
+MAX_VALUES_PER_PARAMETER = 100
 
 ERROR = OpenApiResponse(
     OpenApiTypes.OBJECT,
@@ -45,7 +48,11 @@ READ_ERRORS = {
     403: ERROR,
     404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such record or page."),
     406: ERROR,
-    429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many anonymous requests."),
+    429: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="Too many anonymous requests, or failed authentications, from the "
+        "address; Retry-After gives the seconds to wait.",
+    ),
 }
 WRITE_ERRORS = {
     **READ_ERRORS,
@@ -209,12 +216,15 @@ class ApiViewMixin:
             self.check_query_parameters(request)
 
     def check_query_parameters(self, request) -> None:
-        """400 naming every query parameter this endpoint does not know, and every
-        single-valued one given more than once.
+        """400 naming every query parameter this endpoint does not know, repeats too
+        often, leaves empty, or gives twice though it takes one value.
 
-        django-filter ignores unknown parameters and returns everything, and
-        reads only the last of repeated single values, which misleads a
-        consumer who misspelt a filter or repeated one.
+        django-filter ignores unknown parameters and returns everything, ignores
+        empty values, and reads only the last of repeated single values, which
+        misleads a consumer who misspelt or repeated a filter. More than
+        ``MAX_VALUES_PER_PARAMETER`` values of one parameter are refused before
+        any query: each is a condition, and the database refuses a query with too many
+        (SQLite, 999 values of ``footnote``: its expression depth limit).
         """
         filterset_class = getattr(self, "filterset_class", None)
         filters_ = filterset_class.base_filters if filterset_class is not None else {}
@@ -235,20 +245,35 @@ class ApiViewMixin:
                     + [f"Known parameters: {', '.join(sorted(known))}."]
                 }
             )
-        empty = sorted(name for name, value in request.query_params.items() if value == "")
+        repeated = {
+            name: len(values)
+            for name, values in request.query_params.lists()
+            if len(values) > MAX_VALUES_PER_PARAMETER
+        }
+        if repeated:
+            raise ValidationError(
+                {
+                    name: [
+                        f"At most {MAX_VALUES_PER_PARAMETER} values of {name} in one request; "
+                        f"{count} were given."
+                    ]
+                    for name, count in sorted(repeated.items())
+                }
+            )
+        empty = sorted(name for name, values in request.query_params.lists() if "" in values)
         if empty:
             # An empty value is no value: django-filter would silently ignore it.
             raise ValidationError(
                 {name: ["Give a value or leave this parameter out."] for name in empty}
             )
-        repeated = sorted(
+        twice = sorted(
             name
             for name in request.query_params
             if len(request.query_params.getlist(name)) > 1 and not is_multi_valued(filters_, name)
         )
-        if repeated:
+        if twice:
             raise ValidationError(
-                {name: ["Give this parameter once; it takes one value."] for name in repeated}
+                {name: ["Give this parameter once; it takes one value."] for name in twice}
             )
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -281,17 +306,16 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def csv_response(self) -> StreamingHttpResponse:
         """Every row the same filters select, all pages, streamed as CSV.
 
-        Columns and cells come from ``tracker.exports.rows`` (the one CSV
+        Columns and cells come from ``tracker.exports`` (the one CSV
         shaping of the project); it does its own chunked prefetching, so it is
         given the filtered rows without this view's prefetches.
         """
         model = self.get_queryset().model
         queryset = self.filter_queryset(model._default_manager.all())
-        table = table_for_model(model)
         response = StreamingHttpResponse(
-            iter_csv(table, queryset), content_type="text/csv; charset=utf-8"
+            csv_stream(model, queryset), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{csv_name(model)}.csv"'
         return response
 
     # -- versions: ETag on reads, If-Match on writes ------------------------------

@@ -6,23 +6,24 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
-from .rows import iter_csv, table_for_model
+from . import csv_name, csv_stream
 
 
 @admin.action(description="Export selected as CSV")
 def export_selected_as_csv(modeladmin, request: HttpRequest, queryset):
     """Stream the selected rows as a CSV download with the export file's columns."""
+    model = queryset.model
     try:
-        table = table_for_model(queryset.model)
+        name = csv_name(model)
     except LookupError:
         modeladmin.message_user(
             request, "These rows cannot be exported as CSV.", level=messages.ERROR
         )
         return None
     # A fresh queryset on the selected keys: the changelist's own ordering and
-    # joins are not the table's, and the table applies its own prefetching.
-    selected = table.model._default_manager.filter(pk__in=queryset.values("pk"))
-    response = StreamingHttpResponse(iter_csv(table, selected), content_type="text/csv")
+    # joins are not the table's.
+    selected = model._default_manager.filter(pk__in=queryset.values("pk"))
+    response = StreamingHttpResponse(csv_stream(model, selected), content_type="text/csv")
     stamp = timezone.now().strftime("%Y-%m-%dT%H%M%SZ")
-    response["Content-Disposition"] = f'attachment; filename="{table.name}-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     return response

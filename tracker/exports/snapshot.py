@@ -1,6 +1,6 @@
 """Dated, complete, validated snapshots of the whole database as a CSV data package.
 
-A run writes every table of :mod:`tracker.exports.rows` into a hidden
+A run writes every file of :mod:`tracker.exports.files` into a hidden
 temporary folder inside OUTDIR (same filesystem, so the final rename is
 atomic), adds ``datapackage.json`` and ``CHANGES.csv``, renames the folder to
 its dated name and only then moves the ``latest`` symlink. A reader therefore
@@ -29,7 +29,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import DeletedRecord
-from .rows import DELIMITER, EMPTY, TABLES, Table, format_cell, record_tables
+from .cells import DELIMITER, EMPTY, csv_writer, format_cell
+from .files import TABLES, record_tables
+from .tables import Table
+
+#: Longest cell the previous snapshot's reader accepts (the csv module's C long).
+CSV_FIELD_LIMIT = 2**31 - 1
 
 #: Name of the symlink pointing at the newest complete snapshot.
 LATEST = "latest"
@@ -62,11 +67,6 @@ class SnapshotResult:
 
 
 # --- Writing ----------------------------------------------------------------------
-
-
-def csv_writer(stream: IO[str]):
-    """The one CSV dialect of the tracker: RFC 4180 (comma, ``"`` quoting, CRLF)."""
-    return csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
 def open_csv(path: Path, excel: bool) -> IO[str]:
@@ -234,6 +234,10 @@ class ChangeLog:
         """Read the record files of the previous snapshot, if there is one."""
         if snapshot is None:
             return
+        # A cell may be longer than the csv module's default limit (131,072
+        # characters): a joined link column of a large record, or a text stored
+        # before the input limit existed. The previous snapshot is ours to read.
+        csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
         for table in record_tables():
             path = snapshot / f"{table.name}.csv"
             if not path.exists():

@@ -11,6 +11,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    long_text,
     ordering_indexes,
     slug_constraint,
 )
@@ -94,7 +95,7 @@ class Citation(models.Model):
         null=True, blank=True, db_index=True, help_text="Footnote number in the citing article."
     )
     locator = models.CharField(max_length=100, blank=True, help_text="Page or section, e.g. p. 13.")
-    excerpt = models.TextField(blank=True, help_text="The supporting passage, if worth keeping.")
+    excerpt = long_text(blank=True, help_text="The supporting passage, if worth keeping.")
 
     agreement = models.ForeignKey(
         "Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="citations"

@@ -1,0 +1,518 @@
+"""The files of an export: each one's columns, keys and links, declared once.
+
+The nightly export files, the admin's "Export selected as CSV" action and the
+API's ``?format=csv`` all take their columns and cells from here, so a column
+means the same thing and a cell is written the same way wherever a user gets
+it. Per-type facts (file stems, link tables, Statement's ``about_*``
+relations) come from :mod:`tracker.registry`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db import models
+from django_countries import countries
+
+from .. import registry
+from ..models import (
+    CITATION_TARGETS,
+    Actor,
+    ActorKind,
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
+    ArmsCategory,
+    ArmsDeal,
+    Citation,
+    ContractorRole,
+    DealScope,
+    DealStatus,
+    Exercise,
+    ExerciseDomain,
+    ParticipantRole,
+    PartyRole,
+    Source,
+    SourceKind,
+    Statement,
+    StatementKind,
+)
+from .cells import BOOLEAN, DATE, DELIMITER, INTEGER, NUMBER, STRING
+from .columns import (
+    Column,
+    ForeignKey,
+    attached,
+    choice_columns,
+    col,
+    fk_name_column,
+    fk_slug_column,
+    fuzzy_columns,
+    joined_column,
+    record_tail_columns,
+    slug_column,
+)
+from .links import (
+    LINKED_ACTORS,
+    Attach,
+    Row,
+    about_key,
+    cited_sources,
+    linked_actors,
+    statement_about,
+)
+from .tables import Table
+
+# --- Per-type facts: read from tracker.registry ------------------------------------
+# Each record type's file stem (``csv_file``), its name in link columns (``key``),
+# its table of linked actors (``links``) and Statement's relation to it (``about``)
+# are declared once, in the registry; the declarations below take them from here.
+
+
+def file_of(model: type[models.Model]) -> str:
+    """The file stem of ``model``'s records (``ArmsDeal`` -> ``arms_deals``)."""
+    return registry.for_model(model).csv_file
+
+
+def _citations(model: type[models.Model]) -> Attach:
+    return cited_sources(registry.for_model(model).citation_fk)
+
+
+def _actor_links(model: type[models.Model]) -> Attach:
+    links = registry.for_model(model).links
+    return linked_actors(links.model, links.fk)
+
+
+#: What statements concern, in the order of the statements file's ``about_*``
+#: columns and of each statement's rows in statement_links.csv (a published layout).
+_ABOUT = tuple(registry.for_model(model) for model in (Agreement, Exercise, ArmsDeal, Actor))
+
+# --- The record files -------------------------------------------------------------
+
+
+def _country_code(row: Row) -> str | None:
+    # As the model's Country object reads a stored code: alpha-2 where it is one.
+    code = row["country"]
+    return countries.alpha2(code) or code or None
+
+
+def _country_name(row: Row) -> str | None:
+    # The country's name in the active language, as ``actor.country.name``.
+    code = _country_code(row)
+    return str(countries.name(code)) if code else None
+
+
+ACTORS = Table(
+    name=file_of(Actor),
+    model=Actor,
+    title="Actors",
+    description="States, armed forces, government bodies, organisations, companies, "
+    "think tanks, media outlets and persons.",
+    columns=(
+        slug_column(),
+        col("name", STRING, "Name of the actor.", required=True),
+        *choice_columns("kind", ActorKind, "Kind of actor"),
+        col(
+            "country",
+            STRING,
+            "ISO 3166-1 alpha-2 code of its country, where one applies.",
+            _country_code,
+            reads=("country",),
+        ),
+        col("country_name", STRING, "Name of its country.", _country_name, reads=("country",)),
+        fk_slug_column("parent", "Slug of the actor this one belongs to (in actors.csv)."),
+        fk_name_column("parent_name", "Name of the actor this one belongs to.", "parent"),
+        col("role", STRING, "For persons: their role at the time of the recorded facts."),
+        col("aliases", STRING, f"Other names and spellings, joined with “{DELIMITER}”."),
+        col("description", STRING, "A short description."),
+        *record_tail_columns(),
+    ),
+    primary_key=("slug",),
+    foreign_keys=(ForeignKey(("parent",), ""),),
+    attach=(_citations(Actor),),
+    is_record_file=True,
+)
+
+SOURCES = Table(
+    name=file_of(Source),
+    model=Source,
+    title="Sources",
+    description="The works cited as evidence for the records.",
+    columns=(
+        slug_column(),
+        col("title", STRING, "Title, as the citation gives it.", required=True),
+        col("authors", STRING, "Authors, as written in the citation."),
+        col("outlet", STRING, "Publisher, journal, newspaper or website."),
+        col("details", STRING, "Series, issue, report number, DOI or other detail."),
+        *fuzzy_columns("published", "When it was published"),
+        col("url", STRING, "Where it can be read."),
+        col("accessed", DATE, "When the URL was last read."),
+        col("language", STRING, "ISO 639-1 code of the work's language."),
+        *choice_columns("kind", SourceKind, "Kind of source"),
+        *record_tail_columns(with_citations=False),
+    ),
+    primary_key=("slug",),
+    is_record_file=True,
+)
+
+AGREEMENTS = Table(
+    name=file_of(Agreement),
+    model=Agreement,
+    title="Agreements",
+    description="Treaties, agreements, roadmaps, decrees and contracts.",
+    columns=(
+        slug_column(),
+        col("title", STRING, "Title of the agreement.", required=True),
+        *choice_columns("kind", AgreementKind, "Kind of agreement"),
+        *choice_columns("status", AgreementStatus, "Status"),
+        *fuzzy_columns("concluded", "When it was signed or issued"),
+        *fuzzy_columns("in_force", "When it entered into force"),
+        *fuzzy_columns("expires", "When it expires or expired"),
+        fk_slug_column("replaces", "Slug of the earlier agreement this one replaces."),
+        joined_column(
+            "parties",
+            "Slugs of the actors party to it (roles in agreement_parties.csv).",
+            attached(LINKED_ACTORS),
+        ),
+        col("summary", STRING, "What it provides."),
+        *record_tail_columns(),
+    ),
+    primary_key=("slug",),
+    foreign_keys=(ForeignKey(("replaces",), ""),),
+    attach=(_actor_links(Agreement), _citations(Agreement)),
+    is_record_file=True,
+)
+
+EXERCISES = Table(
+    name=file_of(Exercise),
+    model=Exercise,
+    title="Exercises",
+    description="Joint military exercises and patrols.",
+    columns=(
+        slug_column(),
+        col("name", STRING, "Name of the exercise.", required=True),
+        col("series", STRING, "The recurring series it belongs to."),
+        *choice_columns("domain", ExerciseDomain, "Domain"),
+        *fuzzy_columns("start_date", "When it started"),
+        *fuzzy_columns("end_date", "When it ended"),
+        col("location", STRING, "Where it was held, as the source says."),
+        col("region", STRING, "Broad region."),
+        joined_column(
+            "participants",
+            "Slugs of the actors that took part (roles in exercise_participants.csv).",
+            attached(LINKED_ACTORS),
+        ),
+        col("summary", STRING, "What happened."),
+        *record_tail_columns(),
+    ),
+    primary_key=("slug",),
+    attach=(_actor_links(Exercise), _citations(Exercise)),
+    is_record_file=True,
+)
+
+ARMS_DEALS = Table(
+    name=file_of(ArmsDeal),
+    model=ArmsDeal,
+    title="Arms deals",
+    description="Arms transfers: single contracts and trade figures aggregated over a period.",
+    columns=(
+        slug_column(),
+        col("title", STRING, "Title of the deal.", required=True),
+        fk_slug_column("supplier", "Slug of the supplying actor."),
+        fk_name_column("supplier_name", "Name of the supplying actor.", "supplier"),
+        fk_slug_column("recipient", "Slug of the receiving actor."),
+        fk_name_column("recipient_name", "Name of the receiving actor.", "recipient"),
+        col("item", STRING, "The system or goods."),
+        *choice_columns("category", ArmsCategory, "Category"),
+        *choice_columns("scope", DealScope, "Scope"),
+        col("quantity", INTEGER, "Units, if known."),
+        col("quantity_is_estimate", BOOLEAN, "The quantity is an estimate."),
+        col("value_amount", NUMBER, "The value in the currency's units (2000000000.00)."),
+        col("value_currency", STRING, "ISO 4217 code of the value's currency."),
+        col("value_is_estimate", BOOLEAN, "The source gives the value as an estimate."),
+        col("value_text", STRING, "The value as the source words it."),
+        col("percentage", NUMBER, "A share, in per cent."),
+        col("percentage_of", STRING, "What the percentage is a share of."),
+        *fuzzy_columns("contract_date", "When the contract was signed"),
+        *fuzzy_columns("period_start", "Start of the period covered"),
+        *fuzzy_columns("period_end", "End of the period covered"),
+        *choice_columns("status", DealStatus, "Status"),
+        joined_column(
+            "contractors",
+            "Slugs of the companies or agencies involved (roles in arms_deal_contractors.csv).",
+            attached(LINKED_ACTORS),
+        ),
+        col("summary", STRING, "What was traded."),
+        *record_tail_columns(),
+    ),
+    primary_key=("slug",),
+    foreign_keys=(
+        ForeignKey(("supplier",), file_of(Actor)),
+        ForeignKey(("recipient",), file_of(Actor)),
+    ),
+    attach=(_actor_links(ArmsDeal), _citations(ArmsDeal)),
+    is_record_file=True,
+)
+
+STATEMENTS = Table(
+    name=file_of(Statement),
+    model=Statement,
+    title="Statements",
+    description="What actors said or wrote about the cooperation.",
+    columns=(
+        slug_column(),
+        fk_slug_column(
+            "speaker", "Slug of the actor who said it. Empty if the source does not say."
+        ),
+        fk_name_column("speaker_name", "Name of the actor who said it.", "speaker"),
+        col("speaker_role", STRING, "The speaker's role at the time."),
+        *fuzzy_columns("date", "When it was said"),
+        col("occasion", STRING, "Where or how it was said."),
+        *choice_columns("kind", StatementKind, "Kind of statement"),
+        col(
+            "text",
+            STRING,
+            "A direct quote exactly as the source gives it, or a paraphrase.",
+            required=True,
+        ),
+        col("language", STRING, "ISO 639-1 code of the text's language."),
+        *(
+            joined_column(
+                about.about,
+                f"Slugs of the {about.csv_file.replace('_', ' ')} it concerns.",
+                attached(about_key(about.about)),
+            )
+            for about in _ABOUT
+        ),
+        *record_tail_columns(),
+    ),
+    primary_key=("slug",),
+    foreign_keys=(ForeignKey(("speaker",), file_of(Actor)),),
+    attach=(
+        *(statement_about(about.about) for about in _ABOUT),
+        _citations(Statement),
+    ),
+    is_record_file=True,
+)
+
+# --- The link files ---------------------------------------------------------------
+
+
+def _citation_target_type(row: Row) -> str | None:
+    for name in CITATION_TARGETS:
+        if row[f"{name}_id"] is not None:
+            return name
+    return None
+
+
+def _citation_target_slug(row: Row) -> str | None:
+    name = _citation_target_type(row)
+    return row[f"{name}__slug"] if name is not None else None
+
+
+_CITATION_TARGET_IDS = tuple(f"{name}_id" for name in CITATION_TARGETS)
+_CITATION_TARGET_SLUGS = tuple(f"{name}__slug" for name in CITATION_TARGETS)
+
+CITATIONS = Table(
+    name="citations",
+    model=Citation,
+    title="Citations",
+    description="The evidence for each record: which source, where in it, which footnote. "
+    "Exactly one of agreement, exercise, arms_deal, statement and actor is filled.",
+    columns=(
+        col("id", INTEGER, "Number of the citation within this snapshot.", required=True),
+        fk_slug_column("source", "Slug of the cited source (in sources.csv)."),
+        col(
+            "record_type",
+            STRING,
+            "Which kind of record it supports.",
+            _citation_target_type,
+            reads=_CITATION_TARGET_IDS,
+            enum=list(CITATION_TARGETS),
+        ),
+        col(
+            "record",
+            STRING,
+            "Slug of the record it supports.",
+            _citation_target_slug,
+            reads=_CITATION_TARGET_IDS + _CITATION_TARGET_SLUGS,
+        ),
+        *(
+            fk_slug_column(name, f"Slug of the {name.replace('_', ' ')} it supports, if any.")
+            for name in CITATION_TARGETS
+        ),
+        col("footnote", INTEGER, "Footnote number in the citing article, if it came from one."),
+        col("locator", STRING, "Page or section of the source."),
+        col("excerpt", STRING, "The supporting passage."),
+    ),
+    primary_key=("id",),
+    foreign_keys=(
+        ForeignKey(("source",), file_of(Source)),
+        *(
+            ForeignKey((name,), file_of(Citation._meta.get_field(name).related_model))
+            for name in CITATION_TARGETS
+        ),
+    ),
+)
+
+
+def link_table(
+    record_model: type[models.Model],
+    roles: type[models.Choices],
+    extra: Column,
+    title: str,
+    description: str,
+) -> Table:
+    """The file of the actors linked to a record, one row per link, with role and note.
+
+    Its first column names the record by its type's name (``arms_deal``),
+    whatever the link model calls its key (``deal``).
+    """
+    record = registry.for_model(record_model)
+    links = record.links
+    column = record.key
+    return Table(
+        name=links.csv_file,
+        model=links.model,
+        title=title,
+        description=description,
+        columns=(
+            fk_slug_column(column, f"Slug of the record (in {record.csv_file}.csv).", links.fk),
+            fk_slug_column("actor", "Slug of the actor (in actors.csv)."),
+            fk_name_column("actor_name", "Name of the actor.", "actor"),
+            *choice_columns("role", roles, "Role"),
+            extra,
+        ),
+        primary_key=(column, "actor"),
+        foreign_keys=(
+            ForeignKey((column,), record.csv_file),
+            ForeignKey(("actor",), file_of(Actor)),
+        ),
+    )
+
+
+EXERCISE_PARTICIPANTS = link_table(
+    Exercise,
+    ParticipantRole,
+    col("contribution", STRING, "What it brought, e.g. “Type 054A frigate Weifang”."),
+    "Exercise participants",
+    "Who took part in each exercise, in which role, with what.",
+)
+AGREEMENT_PARTIES = link_table(
+    Agreement,
+    PartyRole,
+    col("note", STRING, "A note on the actor's part."),
+    "Agreement parties",
+    "Who is party to each agreement, and in which role.",
+)
+ARMS_DEAL_CONTRACTORS = link_table(
+    ArmsDeal,
+    ContractorRole,
+    col("note", STRING, "A note on the contractor's part."),
+    "Arms deal contractors",
+    "Companies and agencies involved in each deal, and in which role.",
+)
+
+
+def _statement_links(row: Row) -> Iterator[Row]:
+    # One row per thing a statement concerns: {statement, about_type, about}.
+    statement = row["slug"]
+    for about in _ABOUT:
+        for target in row[about_key(about.about)]:
+            yield {"statement": statement, "about_type": about.key, "about": target}
+
+
+def _about_if(about_type: str):
+    return lambda link: link["about"] if link["about_type"] == about_type else None
+
+
+STATEMENT_LINKS = Table(
+    name="statement_links",
+    model=Statement,
+    title="Statement links",
+    description="What each statement concerns, one row per link. Exactly one of "
+    "agreement, exercise, arms_deal and actor is filled, the one named by about_type.",
+    columns=(
+        col(
+            "statement",
+            STRING,
+            "Slug of the statement (in statements.csv).",
+            lambda link: link["statement"],
+            required=True,
+        ),
+        col(
+            "about_type",
+            STRING,
+            "Kind of record it concerns.",
+            lambda link: link["about_type"],
+            required=True,
+            enum=[about.key for about in _ABOUT],
+        ),
+        col(
+            "about",
+            STRING,
+            "Slug of the record it concerns.",
+            lambda link: link["about"],
+            required=True,
+        ),
+        *(
+            col(
+                about.key,
+                STRING,
+                f"Slug of the {about.key.replace('_', ' ')} it concerns.",
+                _about_if(about.key),
+            )
+            for about in _ABOUT
+        ),
+    ),
+    primary_key=("statement", "about_type", "about"),
+    foreign_keys=(
+        ForeignKey(("statement",), file_of(Statement)),
+        *(ForeignKey((about.key,), about.csv_file) for about in _ABOUT),
+    ),
+    reads=("slug",),
+    attach=tuple(statement_about(about.about) for about in _ABOUT),
+    expand=_statement_links,
+)
+
+# --- Every file -------------------------------------------------------------------
+
+#: Every file of an export, keyed by file stem, in the order they are written:
+#: the six record files, then the link files that refer to them.
+TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (
+        ACTORS,
+        SOURCES,
+        AGREEMENTS,
+        EXERCISES,
+        ARMS_DEALS,
+        STATEMENTS,
+        CITATIONS,
+        EXERCISE_PARTICIPANTS,
+        AGREEMENT_PARTIES,
+        ARMS_DEAL_CONTRACTORS,
+        STATEMENT_LINKS,
+    )
+}
+
+#: The main table of each model with one (statement links are read from
+#: statements but are not their main table).
+_MODEL_TABLES: dict[type[models.Model], Table] = {
+    table.model: table for table in TABLES.values() if table.expand is None
+}
+
+
+def table_for_model(model: type[models.Model]) -> Table:
+    """The table whose rows are ``model``'s rows (``Exercise`` -> ``exercises``).
+
+    Raises ``LookupError`` for a model that has no CSV table.
+    """
+    try:
+        return _MODEL_TABLES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} rows have no CSV table.") from None
+
+
+def record_tables() -> list[Table]:
+    """The six files of public records, in file order."""
+    return [table for table in TABLES.values() if table.is_record_file]
