@@ -26,6 +26,17 @@ def not_found(request, path: str = "") -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
+#: ``/api/v1/<resource>.csv``: every matching row of a list, as CSV (its own operation,
+#: so that each response has one media type).
+csv_exports = [
+    path(
+        f"{record_type.resource}.csv",
+        views.VIEWSETS[record_type].as_view({"get": "export"}),
+        name=f"{record_type.api_basename}-csv",
+    )
+    for record_type in registry.RECORD_TYPES
+]
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (?script), which the
@@ -37,6 +48,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    *csv_exports,
     *router.urls,
     re_path(r"^(?P<path>[\s\S]*)$", not_found),
 ]
