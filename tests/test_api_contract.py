@@ -9,8 +9,6 @@ from openapi_schema_validator import OAS30Validator
 
 from tracker import models, registry
 
-pytest_plugins = ["tests.api_fixtures"]
-
 RESOURCES = [rt.resource for rt in registry.RECORD_TYPES]
 
 
