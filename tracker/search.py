@@ -124,7 +124,7 @@ def contains_any(model: type[Model], paths, term: str) -> Q:
 
 #: Characters after which a word starts inside a name.
 WORD_BREAKS = ' -(/"“«'
-#: Leading characters of a name held by its prefix index (migration 0007, PostgreSQL).
+#: Leading characters of a name held by its prefix index (migration 0009, PostgreSQL).
 PREFIX_LENGTH = 100
 #: Matches the database may expect for a search to rank them all (SQLite: no estimate,
 #: always). Ranking costs about as much again as counting them (the name's tests and
@@ -227,7 +227,7 @@ def rank_of(queryset: QuerySet) -> SearchRank | None:
 class NameKey(Func):
     """The upper-cased start of a name, compared byte by byte on PostgreSQL.
 
-    What migration 0007's prefix index holds: ``LIKE 'TEXT%'`` on it is a
+    What migration 0009's prefix index holds: ``LIKE 'TEXT%'`` on it is a
     range of that index, read in order, whatever the database's collation.
     """
 
@@ -246,7 +246,7 @@ class NameKey(Func):
 def prefix_matches(queryset: QuerySet, rank: SearchRank) -> QuerySet:
     """Matches whose name starts with the text, in the order of the name-prefix index.
 
-    A range of that index (migration 0007) read in order: the first rows come
+    A range of that index (migration 0009) read in order: the first rows come
     without reading the others. Names equal to the text come first in it.
     """
     prefixed = queryset.alias(search_name_key=NameKey(rank.name_field)).filter(
