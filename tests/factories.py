@@ -107,3 +107,11 @@ class CitationFactory(factory.django.DjangoModelFactory):
 
     source = factory.SubFactory(SourceFactory)
     footnote = 1
+
+
+def save_cited(record, **kwargs):
+    """``record_save`` with one citation, as every agreement, exercise, deal and statement needs."""
+    from tracker.services import record_save
+
+    source = SourceFactory(slug=f"cited-for-{record.slug}", title=f"Source on {record.slug}")
+    return record_save(record, citations=[{"source": source}], **kwargs)

@@ -134,7 +134,10 @@ def test_sqlite_backup_restores_every_table_exactly(edited_seed, tmp_path):
     assert updated_at_of_edited(restored) == str(edited_seed.updated_at.replace(tzinfo=None))
     history = history_of_edited(restored, "sqlite", edited_seed)
     assert history == history_of_edited(original, "sqlite", edited_seed)
-    assert history[-2:] == [("Changed region.", True), ("Changed location.", True)]
+    assert history[-2:] == [
+        ("Changed region “” → “Volga”.", True),
+        ("Changed location “” → “Shandong Peninsula”.", True),
+    ]
     assert {names_it for _, names_it in history} == {True}
 
 
@@ -199,7 +202,10 @@ def test_postgresql_backup_restores_every_table_exactly(
         assert updated_at_of_edited(restored) == str(edited_seed.updated_at)
         history = history_of_edited(restored, "postgresql", edited_seed)
         assert history == history_of_edited(original, "postgresql", edited_seed)
-        assert history[-2:] == [("Changed region.", True), ("Changed location.", True)]
+        assert history[-2:] == [
+            ("Changed region “” → “Volga”.", True),
+            ("Changed location “” → “Shandong Peninsula”.", True),
+        ]
         assert {names_it for _, names_it in history} == {True}
     finally:
         original.close()
