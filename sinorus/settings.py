@@ -232,7 +232,7 @@ REST_FRAMEWORK = {
         "tracker.api.authentication.LimitedTokenAuthentication",
         "tracker.api.authentication.LimitedSessionAuthentication",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.TrackerAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
 }
@@ -258,6 +258,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Requests name linked records by identifier; responses show summaries.
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracker.api.schema.require_query_values",
+    ],
 }
 
 # ------------------------------------------------------------------------------

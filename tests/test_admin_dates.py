@@ -10,26 +10,14 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.admin_forms import change_form_data
-from tests.factories import ExerciseFactory
+from tests.factories import ExerciseFactory, SourceFactory
 from tracker import models
 from tracker.admin.dates import FuzzyDateFormField
 from tracker.dates import ACCEPTED_FORMS
-from tracker.editors import create_user_in_role
 
 pytestmark = pytest.mark.django_db
 
 RECORDS = [models.Source, models.Agreement, models.Exercise, models.ArmsDeal, models.Statement]
-
-
-def session(role: str) -> Client:
-    client = Client()
-    client.force_login(create_user_in_role(role, f"{role}-long-password-1", role))
-    return client
-
-
-@pytest.fixture
-def editor_session() -> Client:
-    return session("editor")
 
 
 def columns(record, field: str) -> tuple:
@@ -47,16 +35,18 @@ def add_exercise(client: Client, **dates: str):
         "end_date": "",
         "participations-TOTAL_FORMS": "0",
         "participations-INITIAL_FORMS": "0",
-        "citations-TOTAL_FORMS": "0",
+        # Every exercise cites its source.
+        "citations-TOTAL_FORMS": "1",
         "citations-INITIAL_FORMS": "0",
+        "citations-0-source": str(SourceFactory().pk),
         **dates,
     }
     return client.post(reverse("admin:tracker_exercise_add"), data)
 
 
 @pytest.mark.parametrize("model", RECORDS, ids=lambda m: m._meta.model_name)
-def test_each_fuzzy_date_is_one_box_in_words(editor_session, model):
-    response = editor_session.get(reverse(f"admin:tracker_{model._meta.model_name}_add"))
+def test_each_fuzzy_date_is_one_box_in_words(editor_client, model):
+    response = editor_client.get(reverse(f"admin:tracker_{model._meta.model_name}_add"))
 
     fields = response.context["adminform"].form.fields
     assert (
@@ -75,34 +65,34 @@ def test_each_fuzzy_date_is_one_box_in_words(editor_session, model):
         ("", (None, None, "")),
     ],
 )
-def test_typed_words_set_the_three_columns(editor_session, words, stored):
-    response = add_exercise(editor_session, start_date=words)
+def test_typed_words_set_the_three_columns(editor_client, words, stored):
+    response = add_exercise(editor_client, start_date=words)
 
     exercise = models.Exercise.objects.get(slug="mosi-2019")
     assert (response.status_code, columns(exercise, "start_date")) == (302, stored)
 
 
-def test_the_change_form_shows_the_stored_dates_in_words(editor_session):
+def test_the_change_form_shows_the_stored_dates_in_words(editor_client):
     exercise = ExerciseFactory(
         start_date=dt.date(2016, 1, 1), start_date_precision=9, start_date_qualifier="end"
     )
     url = reverse("admin:tracker_exercise_change", args=[exercise.pk])
 
-    form = editor_session.get(url).context["adminform"].form
+    form = editor_client.get(url).context["adminform"].form
 
     assert (form["start_date"].value(), form["end_date"].value()) == ("end of 2016", "")
 
 
-def test_the_add_form_shows_a_date_given_in_its_address(editor_session):
+def test_the_add_form_shows_a_date_given_in_its_address(editor_client):
     url = reverse("admin:tracker_exercise_add") + "?start_date=mid-2015"
 
-    form = editor_session.get(url).context["adminform"].form
+    form = editor_client.get(url).context["adminform"].form
 
     assert form["start_date"].value() == "mid-2015"
 
 
-def test_unreadable_words_are_refused_next_to_their_box(editor_session):
-    response = add_exercise(editor_session, start_date="1980s", end_date="09/08/2021")
+def test_unreadable_words_are_refused_next_to_their_box(editor_client):
+    response = add_exercise(editor_client, start_date="1980s", end_date="09/08/2021")
 
     errors = response.context["adminform"].form.errors
     assert (list(errors), models.Exercise.objects.count()) == (["end_date"], 0)
@@ -112,19 +102,19 @@ def test_unreadable_words_are_refused_next_to_their_box(editor_session):
     assert errors["end_date"][0].endswith(ACCEPTED_FORMS)
 
 
-def test_a_model_rule_on_a_date_is_shown_next_to_its_box(editor_session):
-    response = add_exercise(editor_session, start_date="2019", end_date="2018")
+def test_a_model_rule_on_a_date_is_shown_next_to_its_box(editor_client):
+    response = add_exercise(editor_client, start_date="2019", end_date="2018")
 
     errors = response.context["adminform"].form.errors
     assert errors == {"end_date": ["Ends (2018) before it starts (2019)."]}
 
 
-def test_changing_the_words_changes_the_date_and_says_so(editor_session):
+def test_changing_the_words_changes_the_date_and_says_so(editor_client):
     exercise = ExerciseFactory(start_date=dt.date(2019, 9, 1), start_date_precision=10)
     url = reverse("admin:tracker_exercise_change", args=[exercise.pk])
-    data = {**change_form_data(editor_session.get(url)), "start_date": "mid 2015"}
+    data = {**change_form_data(editor_client.get(url)), "start_date": "mid 2015"}
 
-    response = editor_session.post(url, data)
+    response = editor_client.post(url, data)
 
     assert (
         response.status_code,
@@ -133,13 +123,13 @@ def test_changing_the_words_changes_the_date_and_says_so(editor_session):
     ) == (302, (dt.date(2015, 1, 1), 9, "mid"), "Changed Start date.")
 
 
-def test_saving_the_words_as_shown_changes_no_date(editor_session):
+def test_saving_the_words_as_shown_changes_no_date(editor_client):
     exercise = ExerciseFactory(
         start_date=dt.date(1980, 1, 1), start_date_precision=8, start_date_qualifier="end"
     )
     url = reverse("admin:tracker_exercise_change", args=[exercise.pk])
 
-    response = editor_session.post(url, change_form_data(editor_session.get(url)))
+    response = editor_client.post(url, change_form_data(editor_client.get(url)))
 
     assert (
         response.status_code,
@@ -148,24 +138,24 @@ def test_saving_the_words_as_shown_changes_no_date(editor_session):
     ) == (302, (dt.date(1980, 1, 1), 8, "end"), "No fields changed.")
 
 
-def test_a_viewer_reads_the_dates_in_words():
+def test_a_viewer_reads_the_dates_in_words(viewer_client):
     exercise = ExerciseFactory(
         start_date=dt.date(2016, 1, 1), start_date_precision=9, start_date_qualifier="end"
     )
     url = reverse("admin:tracker_exercise_change", args=[exercise.pk])
 
-    page = session("viewer").get(url).content.decode()
+    page = viewer_client.get(url).content.decode()
 
     assert '<div class="readonly">end of 2016</div>' in page
     assert '<div class="readonly">date unknown</div>' in page
 
 
-def test_the_duplicate_warning_compares_the_date_typed_in_words(editor_session):
+def test_the_duplicate_warning_compares_the_date_typed_in_words(editor_client):
     ExerciseFactory(
         name="Mosi 2019", slug="mosi", start_date=dt.date(2019, 12, 1), start_date_precision=10
     )
 
-    response = add_exercise(editor_session, start_date="end of 2019")
+    response = add_exercise(editor_client, start_date="end of 2019")
 
     (warning,) = response.context["adminform"].form.non_field_errors()
     assert (
@@ -177,11 +167,11 @@ def test_the_duplicate_warning_compares_the_date_typed_in_words(editor_session):
     )
 
 
-def test_no_duplicate_warning_for_a_date_typed_in_another_year(editor_session):
+def test_no_duplicate_warning_for_a_date_typed_in_another_year(editor_client):
     ExerciseFactory(
         name="Mosi 2019", slug="mosi", start_date=dt.date(2019, 12, 1), start_date_precision=10
     )
 
-    response = add_exercise(editor_session, start_date="c. 2015")
+    response = add_exercise(editor_client, start_date="c. 2015")
 
     assert (response.status_code, models.Exercise.objects.count()) == (302, 2)

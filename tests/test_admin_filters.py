@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.management import call_command
 from django.urls import reverse
 
 from tests.factories import ActorFactory, ExerciseFactory
@@ -12,11 +11,6 @@ from tracker.admin.filters import country_filter
 from tracker.models import ExerciseParticipant
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def article(db):
-    call_command("loaddata", "article", verbosity=0)
 
 
 def choices(client, model: str, parameter: str) -> list[tuple[str, str]]:
@@ -34,7 +28,7 @@ def listed(client, model: str, query: dict) -> list[str]:
     return [row.slug for row in response.context["cl"].result_list]
 
 
-def test_exercise_countries_are_those_of_participants_by_name(editor_client, article):
+def test_exercise_countries_are_those_of_participants_by_name(editor_client, seeded):
     # No German, Estonian or American actor took part in an exercise of the seed.
     assert choices(editor_client, "exercise", "participants__country") == [
         ("CN", "China"),
@@ -50,7 +44,7 @@ def test_exercise_countries_are_those_of_participants_by_name(editor_client, art
     ]
 
 
-def test_agreement_countries_are_those_of_parties_by_name(editor_client, article):
+def test_agreement_countries_are_those_of_parties_by_name(editor_client, seeded):
     assert choices(editor_client, "agreement", "parties__country") == [
         ("CN", "China"),
         ("KZ", "Kazakhstan"),
@@ -61,14 +55,14 @@ def test_agreement_countries_are_those_of_parties_by_name(editor_client, article
     ]
 
 
-def test_arms_deal_countries_are_those_of_suppliers_by_name(editor_client, article):
+def test_arms_deal_countries_are_those_of_suppliers_by_name(editor_client, seeded):
     assert choices(editor_client, "armsdeal", "supplier__country") == [
         ("CN", "China"),
         ("RU", "Russia"),
     ]
 
 
-def test_statement_countries_are_those_of_speakers_by_name(editor_client, article):
+def test_statement_countries_are_those_of_speakers_by_name(editor_client, seeded):
     assert choices(editor_client, "statement", "speaker__country") == [
         ("CN", "China"),
         ("HK", "Hong Kong"),
@@ -77,7 +71,7 @@ def test_statement_countries_are_those_of_speakers_by_name(editor_client, articl
     ]
 
 
-def test_actor_countries_are_those_some_actor_has_by_name(editor_client, article):
+def test_actor_countries_are_those_some_actor_has_by_name(editor_client, seeded):
     assert choices(editor_client, "actor", "country") == [
         ("AF", "Afghanistan"),
         ("CN", "China"),
@@ -126,9 +120,7 @@ def test_names_sort_as_read_accented_letters_among_plain_ones(editor_client):
         ("actor", {"country": "DE"}, ["marshall-center"]),
     ],
 )
-def test_a_country_lists_the_records_of_that_country(
-    editor_client, article, model, query, expected
-):
+def test_a_country_lists_the_records_of_that_country(editor_client, seeded, model, query, expected):
     assert sorted(listed(editor_client, model, query)) == expected
 
 

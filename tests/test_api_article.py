@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def article(db):
-    call_command("loaddata", "article", verbosity=0)
-
-
-def test_2019_exercises_are_listed_with_their_participants_in_one_request(api, article):
+def test_2019_exercises_are_listed_with_their_participants_in_one_request(api, seeded):
     response = api.get("/api/v1/exercises/?date_from=2019-01-01&date_to=2019-12-31")
 
     body = response.json()
@@ -34,7 +27,7 @@ def test_2019_exercises_are_listed_with_their_participants_in_one_request(api, a
     )
 
 
-def test_2019_exercises_in_which_china_and_iran_took_part(api, article):
+def test_2019_exercises_in_which_china_and_iran_took_part(api, seeded):
     response = api.get(
         "/api/v1/exercises/?date_from=2019-01-01&date_to=2019-12-31&actor=china&actor=iran"
     )
@@ -44,7 +37,7 @@ def test_2019_exercises_in_which_china_and_iran_took_part(api, article):
     ]
 
 
-def test_2019_exercises_with_chinese_and_south_african_forces_by_country(api, article):
+def test_2019_exercises_with_chinese_and_south_african_forces_by_country(api, seeded):
     response = api.get(
         "/api/v1/exercises/?date_from=2019-01-01&date_to=2019-12-31&country=CN&country=ZA"
     )

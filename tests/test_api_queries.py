@@ -15,7 +15,6 @@ from tests.api_factories import (
 )
 from tests.factories import ActorFactory, SourceFactory
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 

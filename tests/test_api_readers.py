@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
@@ -19,7 +18,6 @@ from tracker.api.views import (
     StatementViewSet,
 )
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 VIEWSETS = [
@@ -32,11 +30,6 @@ VIEWSETS = [
 ]
 
 
-@pytest.fixture
-def article(db):
-    call_command("loaddata", "article", verbosity=0)
-
-
 def serializer_output(viewset, request) -> list[dict]:
     """Every record of the viewset's list, shaped by its serializer from model instances."""
     view = viewset(request=request, format_kwarg=None, action="list", kwargs={})
@@ -45,7 +38,7 @@ def serializer_output(viewset, request) -> list[dict]:
 
 
 @pytest.mark.parametrize("viewset", VIEWSETS, ids=lambda v: v.__name__)
-def test_reader_output_equals_the_serializer_output_for_every_article_record(article, viewset):
+def test_reader_output_equals_the_serializer_output_for_every_article_record(seeded, viewset):
     request = APIRequestFactory().get("/api/v1/")
     reader = reader_for(viewset.serializer_class)
     view = viewset(request=request, format_kwarg=None, action="list", kwargs={})
@@ -55,7 +48,7 @@ def test_reader_output_equals_the_serializer_output_for_every_article_record(art
     assert reader.represent(rows, request) == serializer_output(viewset, request)
 
 
-def test_statement_page_shows_speaker_and_fuzzy_date_from_values(article):
+def test_statement_page_shows_speaker_and_fuzzy_date_from_values(seeded):
     request = APIRequestFactory().get("/api/v1/")
     reader = reader_for(api_serializers.StatementSerializer)
     statements = models.Statement.objects.filter(slug="shoygu-2019-08-us-influence-asia-pacific")
@@ -85,7 +78,7 @@ def test_reader_refuses_a_field_it_cannot_read():
         PageReader(Computed)
 
 
-def test_a_page_format_suffix_is_kept_in_record_urls(article):
+def test_a_page_format_suffix_is_kept_in_record_urls(seeded):
     request = APIRequestFactory().get("/api/v1/actors.json")
     reader = reader_for(api_serializers.ActorSerializer)
 
@@ -96,7 +89,7 @@ def test_a_page_format_suffix_is_kept_in_record_urls(article):
     assert item["api_url"] == "http://testserver/api/v1/actors/china.json"
 
 
-def test_pages_of_the_same_length_reuse_compiled_link_queries_with_their_own_ids(article):
+def test_pages_of_the_same_length_reuse_compiled_link_queries_with_their_own_ids(seeded):
     request = APIRequestFactory().get("/api/v1/")
     reader = reader_for(api_serializers.StatementSerializer)
     rows = list(reader.rows(models.Statement.objects.order_by("slug")))

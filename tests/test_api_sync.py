@@ -8,7 +8,6 @@ from tests.api_factories import if_match, linked_exercise, linked_statement
 from tests.factories import ActorFactory, SourceFactory
 from tracker import models
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 RESOURCES = ("actors", "sources", "agreements", "exercises", "arms-deals", "statements")

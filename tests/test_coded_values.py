@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.test import APIClient
 
 from tests import factories as f
 from tracker import models, services
-
-
-@pytest.fixture
-def editor_api(editor) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(editor)
-    return client
 
 
 def source_body(**overrides):

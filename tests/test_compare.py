@@ -16,7 +16,6 @@ from tracker.admin.compare import UNREADABLE
 from tracker.editors import create_user_in_role
 from tracker.services import record_delete, record_save
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/exercises/tsentr-2019/"

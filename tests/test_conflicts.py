@@ -15,7 +15,6 @@ from tracker import models
 from tracker.editors import create_editor
 from tracker.services import record_save
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/exercises/tsentr-2019/"

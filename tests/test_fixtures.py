@@ -31,8 +31,8 @@ from tracker.models import (
     Statement,
     StatementKind,
 )
+from tracker.registry import RECORD_TYPES
 
-ARTICLE_PATH = Path(settings.BASE_DIR).parent / "shared/seed/article.txt"
 ARTICLE_SLUG = "icds-diplomaatia-2020-07-01-alliance-without-agreement"
 
 #: Every model the fixture writes, in loading order.
@@ -63,24 +63,9 @@ EXPECTED_COUNTS = {
     "citation": 119,
 }
 
-CITED_RECORDS = (Agreement, Exercise, ArmsDeal, Statement)
-
-
-def _article_text() -> str:
-    """The seed article with no-break spaces as ordinary spaces (the fixture's convention)."""
-    if not ARTICLE_PATH.exists():
-        pytest.skip(f"seed article not found at {ARTICLE_PATH}")
-    return ARTICLE_PATH.read_text(encoding="utf-8").replace("\xa0", " ")
-
 
 def _counts() -> dict[str, int]:
     return {model._meta.model_name: model.objects.count() for model in FIXTURE_MODELS}
-
-
-@pytest.fixture
-def seeded(db) -> None:
-    """The database with the article fixture loaded once."""
-    call_command("loaddata", "article", verbosity=0)
 
 
 # --------------------------------------------------------------------- loading
@@ -110,6 +95,20 @@ def test_loading_twice_keeps_identifiers_and_timestamps(seeded):
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("run", ["first", "second"])
+def test_changes_a_test_makes_to_the_seed_do_not_reach_the_next(seeded, run):
+    """The seed is shared: whichever run comes second finds it as loaded, not as changed."""
+    before = (_counts(), Exercise.objects.filter(name="Changed").count())
+    Citation.objects.all().delete()
+    Exercise.objects.update(name="Changed")
+    assert before == (EXPECTED_COUNTS, 0)
+    assert (Citation.objects.count(), Exercise.objects.exclude(name="Changed").count()) == (0, 0)
+
+
+def test_a_test_without_the_seed_starts_from_an_empty_database(db):
+    assert _counts() == dict.fromkeys(EXPECTED_COUNTS, 0)
+
+
 def test_every_record_has_the_fixture_timestamp(seeded):
     stamp = dt.datetime(2020, 7, 1, tzinfo=dt.UTC)
     stamps = set()
@@ -136,7 +135,9 @@ def test_every_loaded_row_passes_full_clean(seeded, model):
 # ------------------------------------------------------------------- citations
 
 
-@pytest.mark.parametrize("model", CITED_RECORDS, ids=lambda m: m._meta.model_name)
+@pytest.mark.parametrize(
+    "model", [rt.model for rt in RECORD_TYPES if rt.must_cite], ids=lambda m: m._meta.model_name
+)
 def test_every_record_cites_at_least_one_source(seeded, model):
     uncited = model.objects.filter(citations__isnull=True).values_list("slug", flat=True)
     assert list(uncited) == []
@@ -168,24 +169,18 @@ def test_repeated_short_citations_point_at_one_source(seeded):
     ]
 
 
-@pytest.mark.django_db
-def test_source_titles_and_urls_are_as_the_footnotes_give_them():
-    article = _article_text()
-    call_command("loaddata", "article", verbosity=0)
+def test_source_titles_and_urls_are_as_the_footnotes_give_them(seeded, article_text):
     missing = [
         slug
         for slug, title, url in Source.objects.exclude(slug=ARTICLE_SLUG).values_list(
             "slug", "title", "url"
         )
-        if title not in article or url not in article
+        if title not in article_text or url not in article_text
     ]
     assert missing == []
 
 
-@pytest.mark.django_db
-def test_source_authors_outlets_and_details_are_as_the_footnotes_give_them():
-    article = _article_text()
-    call_command("loaddata", "article", verbosity=0)
+def test_source_authors_outlets_and_details_are_as_the_footnotes_give_them(seeded, article_text):
     rows = Source.objects.exclude(slug=ARTICLE_SLUG).values_list(
         "slug", "authors", "outlet", "details"
     )
@@ -193,7 +188,7 @@ def test_source_authors_outlets_and_details_are_as_the_footnotes_give_them():
         (slug, value)
         for slug, *values in rows
         for value in values
-        if value and value not in article
+        if value and value not in article_text
     ]
     assert mismatches == []
 
@@ -205,15 +200,12 @@ DATES_PRINTED_OTHERWISE = {
 }
 
 
-@pytest.mark.django_db
-def test_source_days_are_as_the_footnotes_give_them():
-    article = _article_text()
-    call_command("loaddata", "article", verbosity=0)
+def test_source_days_are_as_the_footnotes_give_them(seeded, article_text):
     rows = Source.objects.exclude(slug=ARTICLE_SLUG).filter(published_precision=11)
     mismatches = []
     for slug, published in rows.values_list("slug", "published"):
         printed = DATES_PRINTED_OTHERWISE.get(slug, f"{published.day} {published:%B %Y}")
-        if printed not in article:
+        if printed not in article_text:
             mismatches.append((slug, printed))
     assert rows.count() == 31
     assert mismatches == []
@@ -222,12 +214,11 @@ def test_source_days_are_as_the_footnotes_give_them():
 # ---------------------------------------------------------------------- quotes
 
 
-@pytest.mark.django_db
-def test_every_direct_quote_is_verbatim_in_the_article():
-    article = _article_text()
-    call_command("loaddata", "article", verbosity=0)
+def test_every_direct_quote_is_verbatim_in_the_article(seeded, article_text):
     quotes = Statement.objects.filter(kind=StatementKind.DIRECT_QUOTE)
-    not_found = [slug for slug, text in quotes.values_list("slug", "text") if text not in article]
+    not_found = [
+        slug for slug, text in quotes.values_list("slug", "text") if text not in article_text
+    ]
     assert quotes.count() == 19
     assert not_found == []
 
@@ -504,20 +495,20 @@ def _copied_run(text: str, runs: set[tuple[str, ...]]) -> str | None:
     return None
 
 
-def test_the_copy_check_ignores_case_punctuation_and_spacing():
-    runs = _article_runs(_article_text())
+def test_the_copy_check_ignores_case_punctuation_and_spacing(article_text):
+    runs = _article_runs(article_text)
     assert _copied_run("THE RUSSIAN and Chinese navies held — joint exercises in the", runs)
     assert _copied_run("the post Soviet  Russian defence industry depended heavily", runs)
     assert _copied_run("Russian and Chinese naval exercise in the Black Sea", runs) is None
 
 
-def test_no_text_field_copies_the_article():
+def test_no_text_field_copies_the_article(article_text):
     """Summaries, descriptions, notes, roles and titles of our records are in our own words.
 
     Only direct quotes, the footnotes' citation data, locators and names may repeat the article;
     the exact title of a cited work is also allowed inside another field (an occasion).
     """
-    runs = _article_runs(_article_text())
+    runs = _article_runs(article_text)
     records = json.loads(FIXTURE_PATH.read_text(encoding="utf-8"))
     titles = [r["fields"]["title"] for r in records if r["model"] == "tracker.source"]
     copied = []

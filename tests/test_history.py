@@ -14,7 +14,6 @@ from tracker import models
 from tracker.editors import create_editor
 from tracker.services import record_save
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/exercises/tsentr-2019/"
@@ -96,12 +95,16 @@ def test_participant_added_is_kept_in_the_exercises_history(editor_api, created)
 
 
 def test_citation_removed_is_kept_in_the_exercises_history(editor_api, created):
-    editor_api.patch(URL, {"citations": []}, format="json", **if_match(editor_api, URL))
+    kept = {"source": "kashin-2019", "footnote": 7}
+    two = [kept, {"source": "kashin-2019", "footnote": 8}]
+    editor_api.patch(URL, {"citations": two}, format="json", **if_match(editor_api, URL))
+
+    editor_api.patch(URL, {"citations": [kept]}, format="json", **if_match(editor_api, URL))
 
     revision = latest_revision(created)
     assert (revision.comment, stored_in(revision, models.Citation)) == (
-        "Changed citations: removed Kashin 2019 (n. 7).",
-        [],
+        "Changed citations: removed Kashin 2019 (n. 8).",
+        ["Kashin 2019 (n. 7)"],
     )
 
 
@@ -176,16 +179,15 @@ def test_reverting_restores_the_earlier_fields_and_participants(admin, editor_ap
     ) == (302, "Tsentr 2019", ["Russia (host)", "China (participant)"], "alice")
 
 
-def test_loading_fixtures_writes_no_history(db):
-    from django.core.management import call_command
-
-    call_command("loaddata", "article", verbosity=0)
-
+def test_loading_fixtures_writes_no_history(seeded):
     assert (models.Exercise.objects.exists(), Version.objects.exists()) == (True, False)
 
 
 def test_record_save_outside_any_request_is_kept_without_a_user(linked):
-    exercise = record_save(models.Exercise(slug="mosi", name="Mosi", domain="naval"))
+    exercise = record_save(
+        models.Exercise(slug="mosi", name="Mosi", domain="naval"),
+        citations=[{"source": linked[2], "footnote": 1}],
+    )
 
     revision = latest_revision(exercise)
     assert (revision.user, revision.comment) == (None, "Created.")
@@ -193,6 +195,8 @@ def test_record_save_outside_any_request_is_kept_without_a_user(linked):
 
 def test_citation_deleted_on_its_own_page_is_kept_in_the_records_history(admin, created):
     citation = created.citations.get()
+    # Not its only one: a record's last citation cannot be deleted.
+    models.Citation.objects.create(exercise=created, source=citation.source, footnote=8)
     before = created.updated_at
 
     admin.post(reverse("admin:tracker_citation_delete", args=[citation.pk]), {"post": "yes"})
@@ -204,7 +208,7 @@ def test_citation_deleted_on_its_own_page_is_kept_in_the_records_history(admin, 
         revision.comment,
         stored_in(revision, models.Citation),
         created.updated_at > before,
-    ) == ("alice", "Removed citation “Kashin 2019 (n. 7)”.", [], True)
+    ) == ("alice", "Removed citation “Kashin 2019 (n. 7)”.", ["Kashin 2019 (n. 8)"], True)
 
 
 def test_citation_changed_on_its_own_page_is_kept_in_the_records_history(admin, created):

@@ -8,7 +8,6 @@ from rest_framework.test import APIClient
 
 from tracker.api.exceptions import exception_handler
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 

@@ -17,7 +17,6 @@ from tracker.admin.changes import PAGE_SIZE
 from tracker.editors import create_user_in_role
 from tracker.services import record_delete, record_save
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/recent-changes/"

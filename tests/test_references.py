@@ -14,7 +14,6 @@ from tracker import models
 from tracker.admin.references import LISTED
 from tracker.editors import create_user_in_role
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 

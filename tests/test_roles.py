@@ -15,7 +15,7 @@ from tests.admin_forms import change_form_data
 from tests.api_factories import linked_exercise, linked_statement
 from tests.factories import ActorFactory, ExerciseFactory
 from tracker import models
-from tracker.editors import create_user_in_role
+from tracker.editors import ROLES, create_user_in_role, role_codenames
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,16 @@ def session(role: str) -> Client:
 
 def test_migration_creates_the_two_groups():
     assert sorted(Group.objects.values_list("name", flat=True)) == ["Editors", "Viewers"]
+
+
+@pytest.mark.parametrize("role", ["editor", "viewer"])
+def test_the_migrations_groups_hold_exactly_the_roles_permissions(role):
+    """The groups as migrated, which accounts get, match what tracker.editors grants."""
+    group = Group.objects.get(name=ROLES[role])
+
+    assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(
+        role_codenames(role)
+    )
 
 
 def test_viewers_hold_only_view_permissions():
@@ -136,12 +146,12 @@ def test_admin_login_still_works_after_a_few_wrong_passwords():
     assert (response.status_code, "_auth_user_id" in client.session) == (302, True)
 
 
-def test_viewer_cannot_write_through_the_api():
+def test_viewer_cannot_write_through_the_api(viewer):
     from rest_framework.test import APIClient
 
     exercise = ExerciseFactory(slug="tsentr-2019", name="Tsentr")
     client = APIClient()
-    client.force_authenticate(create_user_in_role("victor", "victor-long-password-1", "viewer"))
+    client.force_authenticate(viewer)
     url = "/api/v1/exercises/tsentr-2019/"
     etag = client.get(url)["ETag"]
 

@@ -21,7 +21,6 @@ from tracker.counting import EstimatedCountPaginator, count_rows
 from tracker.dates import Precision
 from tracker.models import Exercise, Statement
 
-pytest_plugins = ["tests.api_fixtures"]
 pytestmark = pytest.mark.django_db
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
@@ -142,17 +141,16 @@ def test_search_across_a_relation_finds_the_same_rows(api):
     assert sorted(row["slug"] for row in body["results"]) == ["about-shoigu", "by-shoigu"]
 
 
-def test_admin_search_across_a_relation_lists_each_row_once(client):
-    from tracker.editors import create_editor
-
-    client.force_login(create_editor("ed", "a-long-editor-password"))
+def test_admin_search_across_a_relation_lists_each_row_once(editor_client):
     russia = ActorFactory(slug="russia", name="Russia")
     china = ActorFactory(slug="china", name="China")
     exercise = ExerciseFactory(slug="joint-sea", name="Joint Sea")
     exercise.participants.add(russia, china)
     ExerciseFactory(slug="other", name="Other")
 
-    response = client.get(reverse("admin:tracker_exercise_changelist"), {"q": "china russia"})
+    response = editor_client.get(
+        reverse("admin:tracker_exercise_changelist"), {"q": "china russia"}
+    )
 
     assert [e.slug for e in response.context["cl"].result_list] == ["joint-sea"]
 

@@ -8,19 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from django.core.management import call_command
-
 from tracker.models import Agreement, Citation, Exercise, Statement, StatementKind
 
 ARTICLE_SLUG = "icds-diplomaatia-2020-07-01-alliance-without-agreement"
 ALIYEV_SLUG = "aliyev-2019-10-22-central-asia"
-
-
-@pytest.fixture
-def seeded(db) -> None:
-    """The database with the article fixture loaded."""
-    call_command("loaddata", "article", verbosity=0)
 
 
 def _citations(**target: str) -> set[tuple[str, int | None, str]]:
