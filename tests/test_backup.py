@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import sqlite3
 import subprocess
@@ -96,19 +97,19 @@ def restore_in_new_process(backup: Path, database_url: str) -> str:
     return result.stdout
 
 
-def history_of_edited(db, vendor: str, exercise: models.Exercise) -> list[tuple[str, bool]]:
-    """The versions ``db`` attaches to the edited exercise's primary key: each one's revision
-    comment, and whether its stored data is that exercise's (not another record's)."""
+def history_of_edited(db, vendor: str, exercise: models.Exercise) -> list[tuple[str, str, str]]:
+    """The versions ``db`` attaches to the edited exercise's primary key, oldest first: the
+    slug, region and location each one stores (another record's slug if misattached)."""
     mark = "%s" if vendor == "postgresql" else "?"
     cursor = db.cursor()
     cursor.execute(
-        "SELECT r.comment, v.serialized_data FROM reversion_version v "
-        "JOIN reversion_revision r ON r.id = v.revision_id "
+        "SELECT v.serialized_data FROM reversion_version v "
         "JOIN django_content_type t ON t.id = v.content_type_id "
         f"WHERE t.model = 'exercise' AND v.object_id = {mark} ORDER BY v.id",
         [str(exercise.pk)],
     )
-    return [(comment, f'"slug": "{EDITED}"' in data) for comment, data in cursor.fetchall()]
+    stored = [json.loads(data)[0]["fields"] for (data,) in cursor.fetchall()]
+    return [(fields["slug"], fields["region"], fields["location"]) for fields in stored]
 
 
 def updated_at_of_edited(db) -> str:
@@ -134,11 +135,8 @@ def test_sqlite_backup_restores_every_table_exactly(edited_seed, tmp_path):
     assert updated_at_of_edited(restored) == str(edited_seed.updated_at.replace(tzinfo=None))
     history = history_of_edited(restored, "sqlite", edited_seed)
     assert history == history_of_edited(original, "sqlite", edited_seed)
-    assert history[-2:] == [
-        ("Changed region “” → “Volga”.", True),
-        ("Changed location “” → “Shandong Peninsula”.", True),
-    ]
-    assert {names_it for _, names_it in history} == {True}
+    assert history[-2:] == [(EDITED, "Volga", ""), (EDITED, "Volga", "Shandong Peninsula")]
+    assert {slug for slug, _, _ in history} == {EDITED}
 
 
 @pytest.fixture
@@ -202,11 +200,8 @@ def test_postgresql_backup_restores_every_table_exactly(
         assert updated_at_of_edited(restored) == str(edited_seed.updated_at)
         history = history_of_edited(restored, "postgresql", edited_seed)
         assert history == history_of_edited(original, "postgresql", edited_seed)
-        assert history[-2:] == [
-            ("Changed region “” → “Volga”.", True),
-            ("Changed location “” → “Shandong Peninsula”.", True),
-        ]
-        assert {names_it for _, names_it in history} == {True}
+        assert history[-2:] == [(EDITED, "Volga", ""), (EDITED, "Volga", "Shandong Peninsula")]
+        assert {slug for slug, _, _ in history} == {EDITED}
     finally:
         original.close()
         restored.close()
