@@ -713,6 +713,8 @@ def every_kind_of_value(records):
             concluded_qualifier="early",
         ),
         links=[{"actor": sco, "role": "observer", "note": "+ an observer"}],
+        # Every agreement cites a source (the write path refuses one without).
+        citations=[{"source": source, "footnote": 2}],
     )
     services.record_save(
         f.AgreementFactory.build(
