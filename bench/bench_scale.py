@@ -14,8 +14,9 @@ table shows, per case, the lower of the two rounds' medians, in milliseconds:
 
 * API list pages of 100 (with and without filters, search and ordering) and
   detail pages, through Django's test client (no HTTP server: the code path);
-* admin changelists, with and without a search, as a logged-in editor (the
-  benchmark creates a staff user ``bench-editor`` in each database if missing);
+* admin changelists, with and without a search, and the change forms'
+  autocomplete pickers, as a logged-in editor (the benchmark creates a staff
+  user ``bench-editor`` in each database if missing);
 * the floor: the same page's rows and links fetched by plain psycopg2;
 * the statements CSV export (``tracker.exports.csv_stream``): rows per
   second and peak resident memory, against ``COPY (...) TO STDOUT WITH CSV``
@@ -61,15 +62,25 @@ API_CASES = [
     ("API statements deep page", "/api/v1/statements/?page_size=100&page={deep_page}"),
     ("API exercises page", "/api/v1/exercises/?page_size=100"),
     ("API exercises search", "/api/v1/exercises/?page_size=100&search=zhurong"),
+    ("API exercises search common", "/api/v1/exercises/?page_size=100&search=vostok"),
+    ("API actors search common", "/api/v1/actors/?page_size=100&search=naval"),
     ("API arms-deals country", "/api/v1/arms-deals/?page_size=100&country=RU"),
     ("API statement detail", "/api/v1/statements/{statement}/"),
     ("API exercise detail", "/api/v1/exercises/{exercise}/"),
 ]
+PICKER = "/admin/autocomplete/?app_label=tracker&"
 ADMIN_CASES = [
     ("admin statements", "/admin/tracker/statement/"),
     ("admin statements search", "/admin/tracker/statement/?q=zhurong"),
     ("admin statements year filter", "/admin/tracker/statement/?date_year=2019"),
     ("admin exercises search", "/admin/tracker/exercise/?q=naval"),
+    # The autocomplete pickers of change forms (20 options a page).
+    ("admin actor picker", f"{PICKER}model_name=exerciseparticipant&field_name=actor&term=naval"),
+    (
+        "admin exercise picker",
+        f"{PICKER}model_name=statement&field_name=about_exercises&term=vostok",
+    ),
+    ("admin statement picker", f"{PICKER}model_name=citation&field_name=statement&term=naval"),
 ]
 FLOOR_LABEL = "psycopg2 statements page"
 

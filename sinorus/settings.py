@@ -8,19 +8,26 @@ environment (or a git-ignored ``.env`` file beside ``manage.py``):
 ``ALLOWED_HOSTS``  comma-separated host names.
 ``DATABASE_URL``   e.g. ``postgres://user:pass@host:5432/sinorus``;
                    defaults to a SQLite file in the project folder.
+``ENV_FILE``       the settings file read at start-up (default ``.env`` beside
+                   ``manage.py``); empty to read none.
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import dj_database_url
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Variables already in the environment win over the file's.
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 # ------------------------------------------------------------------------------
 # CORE
@@ -62,6 +69,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "reversion",
     "axes",
     "tracker",
@@ -69,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before sessions and the rest are set up.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before any view reads the query string: NUL characters are refused with 400.
@@ -150,8 +161,15 @@ USE_TZ = True
 # ------------------------------------------------------------------------------
 # STATIC FILES
 # ------------------------------------------------------------------------------
+# `collectstatic` (run by scripts/serve) copies every app's files into STATIC_ROOT
+# under content-hashed names, with gzip copies; whitenoise serves them from there
+# with far-future caching. With DEBUG on, names stay plain and no collecting is needed.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # ------------------------------------------------------------------------------
 # SECURITY
@@ -170,6 +188,25 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): every script, style, font, image and request
+# comes from the tracker itself; nothing inline runs (the admin and the API docs load
+# their scripts as files), and no page may be framed. ``data:`` images are the icons
+# Swagger UI's style sheet embeds.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # ------------------------------------------------------------------------------
 # LOGGING
@@ -195,7 +232,7 @@ REST_FRAMEWORK = {
         "tracker.api.authentication.LimitedTokenAuthentication",
         "tracker.api.authentication.LimitedSessionAuthentication",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.TrackerAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
 }
@@ -221,6 +258,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Requests name linked records by identifier; responses show summaries.
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracker.api.schema.require_query_values",
+    ],
 }
 
 # ------------------------------------------------------------------------------

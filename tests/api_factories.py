@@ -19,7 +19,7 @@ from tracker.dates import Precision
 
 def linked_exercise(slug: str, *actors: models.Actor, source=None, footnote=1, **fields):
     """An exercise with ``actors`` as participants and one citation."""
-    exercise = ExerciseFactory(slug=slug, **fields)
+    exercise = ExerciseFactory(slug=slug, cited=None, **fields)
     for index, actor in enumerate(actors):
         models.ExerciseParticipant.objects.create(
             exercise=exercise,
@@ -33,7 +33,7 @@ def linked_exercise(slug: str, *actors: models.Actor, source=None, footnote=1, *
 
 def linked_agreement(slug: str, *actors: models.Actor, source=None, **fields):
     """An agreement with ``actors`` as parties and one citation."""
-    agreement = AgreementFactory(slug=slug, **fields)
+    agreement = AgreementFactory(slug=slug, cited=None, **fields)
     for actor in actors:
         models.AgreementParty.objects.create(agreement=agreement, actor=actor)
     CitationFactory(agreement=agreement, source=source or SourceFactory(), footnote=2)
@@ -42,7 +42,7 @@ def linked_agreement(slug: str, *actors: models.Actor, source=None, **fields):
 
 def linked_deal(slug: str, supplier, recipient, *contractors, source=None, **fields):
     """An arms deal between two actors, with contractors and one citation."""
-    deal = ArmsDealFactory(slug=slug, supplier=supplier, recipient=recipient, **fields)
+    deal = ArmsDealFactory(slug=slug, supplier=supplier, recipient=recipient, cited=None, **fields)
     for actor in contractors:
         models.ArmsDealContractor.objects.create(deal=deal, actor=actor)
     CitationFactory(arms_deal=deal, source=source or SourceFactory(), footnote=3)
@@ -51,7 +51,7 @@ def linked_deal(slug: str, supplier, recipient, *contractors, source=None, **fie
 
 def linked_statement(slug: str, speaker, *, about_actors=(), about_exercises=(), **fields):
     """A statement by ``speaker`` about the given records, with one citation."""
-    statement = StatementFactory(slug=slug, speaker=speaker, **fields)
+    statement = StatementFactory(slug=slug, speaker=speaker, cited=None, **fields)
     statement.about_actors.set(about_actors)
     statement.about_exercises.set(about_exercises)
     CitationFactory(statement=statement, source=SourceFactory(), footnote=4)

@@ -81,8 +81,16 @@ def log_in_session(page, user, base_url: str) -> None:
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
 
 
-def choose_in_autocomplete(page, select_id: str, text: str) -> None:
-    """Pick ``text`` in the admin's autocomplete (select2) widget for ``select_id``."""
+def type_in_autocomplete(page, select_id: str, text: str):
+    """Open the admin's autocomplete (select2) widget for ``select_id``, type ``text``.
+
+    Returns the locator of the options it offers.
+    """
     page.locator(f"#{select_id} + .select2").click()
     page.locator(".select2-container--open .select2-search__field").fill(text)
-    page.locator(".select2-results__option", has_text=text).first.click()
+    return page.locator(".select2-container--open .select2-results__option")
+
+
+def choose_in_autocomplete(page, select_id: str, text: str) -> None:
+    """Pick ``text`` in the admin's autocomplete (select2) widget for ``select_id``."""
+    type_in_autocomplete(page, select_id, text).filter(has_text=text).first.click()

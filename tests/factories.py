@@ -1,4 +1,10 @@
-"""factory_boy factories: one valid record of each kind, overridable per test."""
+"""factory_boy factories: one valid record of each kind, overridable per test.
+
+Agreements, exercises, arms deals and statements are created with one
+citation (every fact cites its source, and the write path refuses a record
+without one); pass ``cited=None`` to create one without it, e.g. to add
+citations of your own.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,8 @@ class SourceFactory(factory.django.DjangoModelFactory):
 class AgreementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Agreement
+        # The citation is created after the record and changes nothing on it.
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"agreement-{n}")
     title = factory.Sequence(lambda n: f"Agreement {n}")
@@ -41,38 +49,56 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     status = models.AgreementStatus.SIGNED
     concluded = dt.date(2001, 7, 16)
     concluded_precision = Precision.DAY
+    cited = factory.RelatedFactory(
+        "tests.factories.CitationFactory", factory_related_name="agreement"
+    )
 
 
 class ExerciseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Exercise
+        # The citation is created after the record and changes nothing on it.
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"exercise-{n}")
     name = factory.Sequence(lambda n: f"Exercise {n}")
     domain = models.ExerciseDomain.LAND
     start_date = dt.date(2019, 9, 1)
     start_date_precision = Precision.MONTH
+    cited = factory.RelatedFactory(
+        "tests.factories.CitationFactory", factory_related_name="exercise"
+    )
 
 
 class ArmsDealFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.ArmsDeal
+        # The citation is created after the record and changes nothing on it.
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"deal-{n}")
     title = factory.Sequence(lambda n: f"Deal {n}")
     supplier = factory.SubFactory(ActorFactory)
     recipient = factory.SubFactory(ActorFactory)
     category = models.ArmsCategory.AIRCRAFT
+    cited = factory.RelatedFactory(
+        "tests.factories.CitationFactory", factory_related_name="arms_deal"
+    )
 
 
 class StatementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Statement
+        # The citation is created after the record and changes nothing on it.
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"statement-{n}")
     speaker = factory.SubFactory(ActorFactory, kind=models.ActorKind.PERSON)
     kind = models.StatementKind.DIRECT_QUOTE
     text = "We are allies."
+    cited = factory.RelatedFactory(
+        "tests.factories.CitationFactory", factory_related_name="statement"
+    )
 
 
 class CitationFactory(factory.django.DjangoModelFactory):
@@ -81,3 +107,11 @@ class CitationFactory(factory.django.DjangoModelFactory):
 
     source = factory.SubFactory(SourceFactory)
     footnote = 1
+
+
+def save_cited(record, **kwargs):
+    """``record_save`` with one citation, as every agreement, exercise, deal and statement needs."""
+    from tracker.services import record_save
+
+    source = SourceFactory(slug=f"cited-for-{record.slug}", title=f"Source on {record.slug}")
+    return record_save(record, citations=[{"source": source}], **kwargs)

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.admin_forms import change_form_data
-from tests.factories import ExerciseFactory
+from tests.factories import ExerciseFactory, SourceFactory
 from tracker import models
 from tracker.admin.dates import FuzzyDateFormField
 from tracker.dates import ACCEPTED_FORMS
@@ -35,8 +35,10 @@ def add_exercise(client: Client, **dates: str):
         "end_date": "",
         "participations-TOTAL_FORMS": "0",
         "participations-INITIAL_FORMS": "0",
-        "citations-TOTAL_FORMS": "0",
+        # Every exercise cites its source.
+        "citations-TOTAL_FORMS": "1",
         "citations-INITIAL_FORMS": "0",
+        "citations-0-source": str(SourceFactory().pk),
         **dates,
     }
     return client.post(reverse("admin:tracker_exercise_add"), data)

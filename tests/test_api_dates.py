@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from tests.api_factories import if_match
+from tests.factories import SourceFactory
 from tracker import models
 from tracker.dates import ACCEPTED_FORMS
 
@@ -15,7 +16,8 @@ URL = "/api/v1/exercises/"
 
 
 def create(client, **dates):
-    body = {"slug": "vostok", "name": "Vostok", "domain": "combined", **dates}
+    cited = [{"source": SourceFactory().slug, "footnote": 1}]
+    body = {"slug": "vostok", "name": "Vostok", "domain": "combined", "citations": cited, **dates}
     return client.post(URL, body, format="json")
 
 

@@ -115,10 +115,16 @@ def test_unknown_query_parameter_on_detail_is_400(api, trio):
     assert response.status_code == 400
 
 
-def test_unknown_actor_slug_is_400(api, trio):
+def test_unknown_actor_slug_matches_nothing(api, trio):
     response = api.get("/api/v1/exercises/?actor=atlantis")
 
-    assert (response.status_code, list(response.json())) == (400, ["actor"])
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+
+
+def test_unknown_slug_alongside_a_known_one_matches_nothing(api, trio):
+    response = api.get("/api/v1/exercises/?actor=china&actor=atlantis")
+
+    assert (response.status_code, response.json()["count"]) == (200, 0)
 
 
 def test_actor_value_with_nul_character_is_400(api, trio):

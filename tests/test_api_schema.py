@@ -62,10 +62,30 @@ def test_schema_documents_every_list_filter(api):
         "date_to",
         "domain",
         "footnote",
-        "format",
         "ordering",
         "page",
         "page_size",
+        "region",
+        "search",
+        "series",
+        "source",
+        "updated_since",
+    }
+
+
+@pytest.mark.django_db
+def test_the_csv_export_documents_the_same_filters_without_paging(api):
+    schema = yaml.safe_load(api.get("/api/v1/schema/").content)
+
+    names = {p["name"] for p in schema["paths"]["/api/v1/exercises.csv"]["get"]["parameters"]}
+    assert names == {
+        "actor",
+        "country",
+        "date_from",
+        "date_to",
+        "domain",
+        "footnote",
+        "ordering",
         "region",
         "search",
         "series",

@@ -26,6 +26,10 @@ def actors(db):
     )
 
 
+#: The citation a new record needs (every fact cites its source).
+CITED = [{"source": "kashin-2019", "footnote": 1}]
+
+
 def exercise_body(**overrides):
     """A valid exercise as a client writes it: links by identifier."""
     body = {
@@ -220,7 +224,13 @@ def test_bad_arms_deal_number_or_link_is_400(editor_api, actors, field, value):
 
 
 def test_value_without_currency_is_400_on_value(editor_api, actors):
-    body = {"slug": "deal", "title": "Deal", "category": "aircraft", "value": {"amount": "5"}}
+    body = {
+        "slug": "deal",
+        "title": "Deal",
+        "category": "aircraft",
+        "value": {"amount": "5"},
+        "citations": CITED,
+    }
 
     response = editor_api.post("/api/v1/arms-deals/", body, format="json")
 
@@ -234,6 +244,7 @@ def test_supplier_same_as_recipient_is_400(editor_api, actors):
         "category": "aircraft",
         "supplier": "russia",
         "recipient": "russia",
+        "citations": CITED,
     }
 
     response = editor_api.post("/api/v1/arms-deals/", body, format="json")
@@ -251,6 +262,7 @@ def test_statement_is_created_with_what_it_concerns(editor_api, actors):
         "date": "2018",
         "about_exercises": ["vostok-2018"],
         "about_actors": [{"slug": "china", "name": "China"}],
+        "citations": CITED,
     }
 
     response = editor_api.post("/api/v1/statements/", body, format="json")

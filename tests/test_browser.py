@@ -1,22 +1,24 @@
 """The admin's editorial workflows in a real browser (Chromium through Playwright).
 
-Few and focused: adding a record with its inlines, a viewer's read-only
-admin, and two editors saving the same record. They run against the live
-test server, in transactions that restore the migrated data (the role
-groups) afterwards.
+Few and focused: adding a record with its inlines, picking an actor by
+typing its name, a viewer's read-only admin, two editors saving the same
+record, and reverting to a version that names a record deleted since. They
+run against the live test server, in transactions that restore the migrated
+data (the role groups) afterwards.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 
 from tests.api_factories import linked_exercise
-from tests.browser import choose_in_autocomplete, log_in
+from tests.browser import choose_in_autocomplete, log_in, type_in_autocomplete
 from tests.factories import ActorFactory, AgreementFactory, SourceFactory
 from tracker import models
 from tracker.editors import create_user_in_role
-from tracker.services import record_save
+from tracker.services import record_delete, record_save
 
 pytestmark = [
     pytest.mark.browser,
@@ -93,6 +95,27 @@ def test_editor_types_dates_in_words_and_the_api_shows_their_precision(new_page)
     ]
 
 
+def test_typing_russia_in_a_participants_actor_box_offers_russia_first(new_page):
+    from playwright.sync_api import expect
+
+    user("alice")
+    call_command("loaddata", "article", verbosity=0)
+    page = new_page()
+    log_in(page, "alice", PASSWORD)
+    page.goto("/admin/tracker/exercise/add/")
+    page.get_by_text("Add another Exercise participant").click()
+
+    options = type_in_autocomplete(page, "id_participations-0-actor", "Russia")
+
+    # Waits for the answer to "Russia" to replace the options offered on opening.
+    expect(options.first).to_have_text("Russia — state, Russia")
+    assert options.all_inner_texts()[:3] == [
+        "Russia — state, Russia",
+        "Russian Armed Forces — armed force or service, Russia",
+        "Russian Navy — armed force or service, Russia",
+    ]
+
+
 def test_viewer_sees_a_record_but_has_no_save_button(new_page):
     user("victor", role="viewer")
     exercise = linked_exercise("tsentr-2019", name="Tsentr-2019")
@@ -131,3 +154,36 @@ def test_two_editors_saving_the_same_record_keeps_the_first_edit(new_page):
     assert "name “Tsentr” → “Tsentr-2019”" in error
     stored = models.Exercise.objects.get(pk=exercise.pk)
     assert (stored.name, stored.region) == ("Tsentr-2019", "Volga")
+
+
+def test_editor_reverts_to_a_version_naming_a_deleted_participant(new_page):
+    user("alice")
+    russia = ActorFactory(slug="russia", name="Russia")
+    china = ActorFactory(slug="china", name="China")
+    cited = [{"source": SourceFactory(title="Kashin 2019"), "footnote": 7}]
+    exercise = record_save(
+        models.Exercise(slug="tsentr-2019", name="Tsentr 2019", domain="combined"),
+        links=[{"actor": russia, "role": "host"}, {"actor": china}],
+        citations=cited,
+    )
+    first = exercise.updated_at
+    exercise.name = "Renamed"
+    record_save(exercise, links=[{"actor": china}], citations=cited)
+    record_delete(russia)
+    page = new_page()
+    log_in(page, "alice", PASSWORD)
+    page.goto(f"/admin/tracker/exercise/{exercise.pk}/history/")
+    page.locator("#change-history th a").last.click()  # the first version
+
+    notice = page.locator(".gone-links .errornote").inner_text()
+    page.check("#id_drop_gone_links")
+    page.click("input[name=_save]")
+
+    page.wait_for_url("**/admin/tracker/exercise/")
+    exercise.refresh_from_db()
+    assert (
+        notice.startswith("Linked records deleted since this version: actor “Russia (deleted)”"),
+        exercise.name,
+        [str(p) for p in exercise.participations.all()],
+        exercise.updated_at > first,
+    ) == (True, "Tsentr 2019", ["China (participant)"], True)

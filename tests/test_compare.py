@@ -10,7 +10,7 @@ from reversion.models import Version
 
 from tests.admin_forms import change_form_data
 from tests.api_factories import if_match
-from tests.factories import ActorFactory
+from tests.factories import ActorFactory, SourceFactory
 from tracker import models
 from tracker.admin.compare import UNREADABLE
 from tracker.editors import create_user_in_role
@@ -48,6 +48,7 @@ def tsentr(editor_api, actors) -> models.Exercise:
             "start_date": "2019-09-16",
             "end_date": "2019-09-21",
             "participants": [{"actor": "russia", "role": "host"}, {"actor": "kazakhstan"}],
+            "citations": [{"source": SourceFactory(slug="kashin-2019").slug, "footnote": 13}],
         },
         format="json",
     )
@@ -238,7 +239,12 @@ def test_admin_edit_of_a_participants_role_is_described_as_a_change(tsentr):
 def test_statement_about_lists_are_compared(editor_api, tsentr):
     editor_api.post(
         "/api/v1/statements/",
-        {"slug": "kashin-on-tsentr", "kind": "paraphrase", "text": "A large exercise."},
+        {
+            "slug": "kashin-on-tsentr",
+            "kind": "paraphrase",
+            "text": "A large exercise.",
+            "citations": [{"source": "kashin-2019", "footnote": 13}],
+        },
         format="json",
     )
     url = "/api/v1/statements/kashin-on-tsentr/"

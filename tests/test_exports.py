@@ -74,6 +74,7 @@ def records(db):
             value_is_estimate=True,
         ),
         links=[{"actor": russia, "role": "intermediary"}],
+        citations=[{"source": source, "footnote": 5}],
     )
     statement = services.record_save(
         f.StatementFactory.build(slug="shoigu-2019", speaker=russia, text="@allies"),
@@ -365,6 +366,7 @@ def test_citations_file_equals_the_database_citations(records, tmp_path):
     assert read == {
         ("agreement", "treaty-2001", "kashin-2022", "4", ""),
         ("exercise", "tsentr-2019", "kashin-2022", "7", "p. 13"),
+        ("arms_deal", "su-35", "kashin-2022", "5", ""),
         ("statement", "shoigu-2019", "kashin-2022", "9", ""),
     }
 
@@ -403,7 +405,8 @@ def test_every_foreign_key_between_files_resolves(records, tmp_path):
                 if value:
                     assert value in known, (table.name, fk.fields, value)
                     checked += 1
-    assert checked == 26
+    # Links, parents, suppliers and recipients, and each citation's record and source.
+    assert checked == 28
 
 
 def test_the_schema_declares_foreign_keys_frictionless_enforces(records, tmp_path):
@@ -710,6 +713,8 @@ def every_kind_of_value(records):
             concluded_qualifier="early",
         ),
         links=[{"actor": sco, "role": "observer", "note": "+ an observer"}],
+        # Every agreement cites a source (the write path refuses one without).
+        citations=[{"source": source, "footnote": 2}],
     )
     services.record_save(
         f.AgreementFactory.build(

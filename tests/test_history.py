@@ -95,12 +95,16 @@ def test_participant_added_is_kept_in_the_exercises_history(editor_api, created)
 
 
 def test_citation_removed_is_kept_in_the_exercises_history(editor_api, created):
-    editor_api.patch(URL, {"citations": []}, format="json", **if_match(editor_api, URL))
+    kept = {"source": "kashin-2019", "footnote": 7}
+    two = [kept, {"source": "kashin-2019", "footnote": 8}]
+    editor_api.patch(URL, {"citations": two}, format="json", **if_match(editor_api, URL))
+
+    editor_api.patch(URL, {"citations": [kept]}, format="json", **if_match(editor_api, URL))
 
     revision = latest_revision(created)
     assert (revision.comment, stored_in(revision, models.Citation)) == (
-        "Changed citations: removed Kashin 2019 (n. 7).",
-        [],
+        "Changed citations: removed Kashin 2019 (n. 8).",
+        ["Kashin 2019 (n. 7)"],
     )
 
 
@@ -180,7 +184,10 @@ def test_loading_fixtures_writes_no_history(seeded):
 
 
 def test_record_save_outside_any_request_is_kept_without_a_user(linked):
-    exercise = record_save(models.Exercise(slug="mosi", name="Mosi", domain="naval"))
+    exercise = record_save(
+        models.Exercise(slug="mosi", name="Mosi", domain="naval"),
+        citations=[{"source": linked[2], "footnote": 1}],
+    )
 
     revision = latest_revision(exercise)
     assert (revision.user, revision.comment) == (None, "Created.")
@@ -188,6 +195,8 @@ def test_record_save_outside_any_request_is_kept_without_a_user(linked):
 
 def test_citation_deleted_on_its_own_page_is_kept_in_the_records_history(admin, created):
     citation = created.citations.get()
+    # Not its only one: a record's last citation cannot be deleted.
+    models.Citation.objects.create(exercise=created, source=citation.source, footnote=8)
     before = created.updated_at
 
     admin.post(reverse("admin:tracker_citation_delete", args=[citation.pk]), {"post": "yes"})
@@ -199,7 +208,7 @@ def test_citation_deleted_on_its_own_page_is_kept_in_the_records_history(admin, 
         revision.comment,
         stored_in(revision, models.Citation),
         created.updated_at > before,
-    ) == ("alice", "Removed citation “Kashin 2019 (n. 7)”.", [], True)
+    ) == ("alice", "Removed citation “Kashin 2019 (n. 7)”.", ["Kashin 2019 (n. 8)"], True)
 
 
 def test_citation_changed_on_its_own_page_is_kept_in_the_records_history(admin, created):

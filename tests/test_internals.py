@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import reversion.revisions
+from django.contrib.admin.sites import AdminSite
 from django.contrib.admin.views.main import ChangeList
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -47,6 +48,10 @@ def _init_without_root_queryset(self, request, model, *args):
 
 def _converters_of_nothing(self):
     return {}
+
+
+def _urls_without_autocomplete(self):
+    return []
 
 
 def _gone(module: str, name: str) -> str:
@@ -114,6 +119,19 @@ BREAKAGES = [
         "tracker.E010",
         "InternalChanged: a slice is not noticed",
         id="query-is-sliced-elsewhere",
+    ),
+    pytest.param(
+        lambda mp: mp.setattr(QuerySet, "order_by", lambda self, *fields: self),
+        "tracker.E011",
+        "InternalChanged: order_by() left no mark on the query",
+        id="query-order-by-elsewhere",
+    ),
+    pytest.param(
+        lambda mp: mp.setattr(AdminSite, "get_urls", _urls_without_autocomplete),
+        "tracker.E012",
+        "InternalChanged: AdminSite.get_urls no longer routes autocomplete/ "
+        "to site.autocomplete_view",
+        id="admin-autocomplete-route-changed",
     ),
 ]
 

@@ -69,6 +69,13 @@ def test_deletions_feed_parameters(client):
 
 
 @pytest.mark.django_db
+def test_change_feed_parameters(client):
+    client.raise_request_exception = False
+    parameters = ["sync_token", *API_EXTRA]
+    assert walk(client, "/api/v1/changes/", parameters) == []
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "model",
     [

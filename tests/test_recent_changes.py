@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.admin_forms import change_form_data
 from tests.api_factories import if_match
-from tests.factories import ActorFactory, ExerciseFactory, SourceFactory
+from tests.factories import ActorFactory, ExerciseFactory, SourceFactory, save_cited
 from tracker import models
 from tracker.admin.changes import PAGE_SIZE
 from tracker.editors import create_user_in_role
@@ -44,7 +44,7 @@ def rows(response) -> list[tuple[str, str, list[str]]]:
 def edited(editor_api):
     """Vostok 2018 saved by a script, changed through the API by “editor”, then in the admin
     by “alice”."""
-    record_save(ExerciseFactory.build(slug="vostok-2018", name="Vostok 2018", region="Siberia"))
+    save_cited(ExerciseFactory.build(slug="vostok-2018", name="Vostok 2018", region="Siberia"))
     url = "/api/v1/exercises/vostok-2018/"
     editor_api.patch(url, {"region": "Far East"}, format="json", **if_match(editor_api, url))
     alice = session("alice")
@@ -76,7 +76,9 @@ def test_each_change_links_to_its_comparison_with_the_previous_version(edited):
     response = edited.get(URL)
 
     latest = response.context["changes"][0]
-    version = latest.revision.version_set.get(object_id=str(models.Exercise.objects.get().pk))
+    version = latest.revision.version_set.get(
+        content_type__model="exercise", object_id=str(models.Exercise.objects.get().pk)
+    )
     assert latest.records[0]["compare_url"] == (
         reverse("admin:tracker_exercise_compare", args=[version.object_id]) + f"?to={version.pk}"
     )
@@ -135,12 +137,12 @@ def _queries(client) -> int:
 def test_query_count_does_not_grow_with_the_rows(db, django_assert_max_num_queries):
     client = session("alice")
     russia = record_save(ActorFactory.build(slug="russia", name="Russia"))
-    record_save(ExerciseFactory.build(slug="one", name="One"))
+    save_cited(ExerciseFactory.build(slug="one", name="One"))
     record_save(SourceFactory.build(slug="first", title="First"))
     # One query per record type shown (do they still exist?), so the few rows show the same types.
     few = _queries(client)
     for number in range(30):
-        record_save(ExerciseFactory.build(slug=f"exercise-{number}", name=f"Exercise {number}"))
+        save_cited(ExerciseFactory.build(slug=f"exercise-{number}", name=f"Exercise {number}"))
         record_save(SourceFactory.build(slug=f"source-{number}", title=f"Source {number}"))
     record_delete(russia)
 

@@ -21,6 +21,7 @@ def test_every_model_of_the_app_is_declared():
         *(rt.model for rt in RECORD_TYPES),
         *registry.LINK_MODELS,
         *registry.SUPPORT_MODELS,
+        *registry.LOG_MODELS,
     }
     # Statement's "what it concerns" tables are created by Django for its many-to-many fields.
     auto_created = {m for m in apps.get_app_config("tracker").get_models() if m._meta.auto_created}

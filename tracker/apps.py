@@ -20,8 +20,9 @@ class TrackerConfig(AppConfig):
     verbose_name = "Sino-Russian military cooperation"
 
     def ready(self) -> None:
-        # signals connects the deletion log; internals registers its start-up check.
-        from . import history, internals, signals  # noqa: F401
+        # signals connects the deletion log, changes the change log; internals
+        # registers its start-up check.
+        from . import changes, history, internals, signals  # noqa: F401
 
         history.register_models()
         post_migrate.connect(create_cache_table, sender=self)

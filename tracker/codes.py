@@ -9,7 +9,7 @@ then records the new choices.
 from __future__ import annotations
 
 import pycountry
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 
 #: ISO 639-1 two-letter language codes, by English name.
 LANGUAGE_CHOICES: list[tuple[str, str]] = sorted(
@@ -50,3 +50,13 @@ def whole_number(text: str, low: int, high: int) -> int | None:
         return None
     number = int(text)
     return number if low <= number <= high else None
+
+
+#: Joins several values in one cell of a CSV main file; no value it joins may contain it.
+DELIMITER = "|"
+
+#: The longest text a record's free-text field holds (summaries, quotes, notes).
+#: Stated in the schema; every exported cell then stays far below what CSV
+#: readers accept by default.
+LONG_TEXT = 20_000
+LONG_TEXT_VALIDATOR = MaxLengthValidator(LONG_TEXT)

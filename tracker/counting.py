@@ -12,6 +12,7 @@ databases (SQLite, for small installations) always count exactly.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cached_property
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -19,6 +20,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import EmptyQuerySet
 
+from . import search
 from .internals import is_filtered, without_select_related
 
 
@@ -52,15 +54,34 @@ TRUSTED_TABLE_MARGIN = 2
 TRUSTED_PLAN_MARGIN = 5
 
 
-def count_rows(queryset: QuerySet, exact_limit: int) -> tuple[int, bool]:
+def count_keys(queryset: QuerySet, number: int) -> int:
+    """How many of the first ``number`` rows there are, counting only their keys."""
+    # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery; only the
+    # key in it: its rows are counted, not read.
+    return queryset.order_by().values("pk")[:number].count()
+
+
+def count_rows(
+    queryset: QuerySet,
+    exact_limit: int,
+    count_first: Callable[[QuerySet, int], int] | None = None,
+    first_expecting: int = 0,
+) -> tuple[int, bool]:
     """``(count, exact)``: exact up to ``exact_limit`` rows, estimated above on PostgreSQL.
 
     The first ``exact_limit + 1`` matching rows are counted unless the
     database's estimate is far above the limit: counting 10,001 rows of a word
     found in a quarter of a million statements cost more than the page itself.
+    ``count_first(queryset, number)`` counts them where no estimate expects
+    more than ``first_expecting`` rows (a ranked search reads their keys in
+    rank order on the way, which costs more than counting them);
+    :func:`count_keys` otherwise.
     """
     if connections[queryset.db].vendor != "postgresql":
-        return queryset.count(), True
+        if count_first is None:
+            return queryset.count(), True
+        first = count_first(queryset, exact_limit + 1)
+        return (first, True) if first <= exact_limit else (queryset.count(), True)
     queryset = without_select_related(queryset)
     if not is_filtered(queryset):
         estimate, margin = table_estimate(queryset), TRUSTED_TABLE_MARGIN
@@ -68,9 +89,9 @@ def count_rows(queryset: QuerySet, exact_limit: int) -> tuple[int, bool]:
         estimate, margin = plan_estimate(queryset), TRUSTED_PLAN_MARGIN
     if estimate is not None and estimate > margin * exact_limit:
         return estimate, False
-    # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery; only the
-    # key in it: its rows are counted, not read.
-    capped = queryset.order_by().values("pk")[: exact_limit + 1].count()
+    if count_first is None or (estimate is not None and estimate > first_expecting):
+        count_first = count_keys
+    capped = count_first(queryset, exact_limit + 1)
     if capped <= exact_limit:
         return capped, True
     if estimate is None:
@@ -104,11 +125,27 @@ class EstimatedCountPaginator(Paginator):
         if exact_limit is not None:
             self.exact_limit = exact_limit
 
+    #: Keys of every match in rank order, when counting a ranked search read them all.
+    ranked_keys: list | None = None
+
     @cached_property
     def counted(self) -> tuple[int, bool]:
         if not isinstance(self.object_list, QuerySet):
             return len(self.object_list), True
-        return count_rows(self.object_list, self.exact_limit)
+        if search.rank_of(self.object_list) is None:
+            return count_rows(self.object_list, self.exact_limit)
+        return count_rows(
+            self.object_list,
+            self.exact_limit,
+            self._count_ranked_keys,
+            first_expecting=search.FULL_RANK_LIMIT,
+        )
+
+    def _count_ranked_keys(self, queryset: QuerySet, number: int) -> int:
+        # The read that counts the matches also ranks them: their keys, best first.
+        keys = list(queryset.values_list("pk", flat=True)[:number])
+        self.ranked_keys = keys if len(keys) < number else None
+        return len(keys)
 
     @cached_property
     def count(self) -> int:
@@ -133,10 +170,30 @@ class EstimatedCountPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if self.count_is_exact:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if self.count_is_exact:
+            top = bottom + self.per_page
+            if top + self.orphans >= self.count:
+                top = self.count
+            return Page(self.rows(bottom, top), number, self)
+        rows = list(self.rows(bottom, bottom + self.per_page + 1))
         if not rows and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
         return LookaheadPage(rows[: self.per_page], number, self, len(rows) > self.per_page)
+
+    def rows(self, bottom: int, top: int):
+        """Rows ``bottom:top``, a search ranked by name (``tracker.search``) as well.
+
+        A ranked search whose count read every match's key in rank order (the
+        database expected at most ``search.FULL_RANK_LIMIT`` matches, and
+        there were at most ``exact_limit``) is read by those keys; other
+        ranked searches by :func:`tracker.search.bounded_rows`.
+        """
+        if not isinstance(self.object_list, QuerySet):
+            return self.object_list[bottom:top]
+        rank = search.rank_of(self.object_list)
+        if rank is None:
+            return self.object_list[bottom:top]
+        if self.ranked_keys is not None:  # (page() has counted by now)
+            return search.rows_of(self.object_list, self.ranked_keys[bottom:top])
+        return search.bounded_rows(self.object_list, rank, bottom, top)

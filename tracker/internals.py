@@ -171,6 +171,41 @@ def without_select_related(queryset: QuerySet) -> QuerySet:
     return queryset.select_related(None) if queryset.query.select_related else queryset
 
 
+def ordering_of(queryset: QuerySet) -> tuple:
+    """What ``order_by()`` last set on the queryset; empty for the model's default ordering.
+
+    Django 5.2.19 keeps it in ``Query.order_by`` (a tuple of names and
+    expressions, ``order_by()`` with no argument empties it). If it changes,
+    see ``Query.add_ordering`` / ``clear_ordering`` in ``django/db/models/sql/query.py``.
+    """
+    return tuple(queryset.query.order_by)
+
+
+def annotation_of(queryset: QuerySet, name: str) -> Any:
+    """The resolved expression ``annotate()`` or ``alias()`` gave the name ``name``, or None.
+
+    Django 5.2.19 keeps them in ``Query.annotations`` (name to resolved
+    expression, a copy of the one given, of the same class). See
+    ``Query.add_annotation`` in the same file.
+    """
+    return queryset.query.annotations.get(name)
+
+
+# ----------------------------------------------------------------------------
+# Django's admin
+# ----------------------------------------------------------------------------
+def admin_routes_autocomplete_view() -> bool:
+    """Whether ``AdminSite.get_urls`` routes ``autocomplete/`` to the site's ``autocomplete_view``.
+
+    Undocumented in Django 5.2.19 but so written (``django/contrib/admin/sites.py``):
+    the URL calls whatever ``site.autocomplete_view`` is when the URLs are built,
+    so ``tracker.admin`` can give the site its own view (ranked, labelled options).
+    """
+    from django.contrib.admin.sites import AdminSite
+
+    return "autocomplete_view" in _names_used(AdminSite.get_urls)
+
+
 # ----------------------------------------------------------------------------
 # Django's admin changelist
 # ----------------------------------------------------------------------------
@@ -491,6 +526,33 @@ def _probe_is_reshaped() -> None:
         ("extra()", plain.extra(select={"one": "1"})),
     ):
         _expect(is_reshaped(reshaped), f"{label} is not noticed")
+
+
+@_internal("tracker.E011", "Query.order_by, Query.annotations", "tracker.search.rank_by_name")
+def _probe_ordering_and_annotations() -> None:
+    from django.db.models import Value
+
+    from .models import Actor
+
+    ordered = Actor.objects.order_by("name", "-slug")
+    _expect(ordering_of(ordered) == ("name", "-slug"), "order_by() left no mark on the query")
+    _expect(ordering_of(Actor.objects.all()) == (), "an unordered queryset has an ordering")
+    _expect(ordering_of(ordered.order_by()) == (), "order_by() did not clear the ordering")
+    aliased = Actor.objects.alias(rank=Value(1))
+    _expect(isinstance(annotation_of(aliased, "rank"), Value), "alias() kept no expression")
+    _expect(annotation_of(Actor.objects.all(), "rank") is None, "an annotation out of nowhere")
+
+
+@_internal(
+    "tracker.E012",
+    "AdminSite.get_urls routing autocomplete/ to AdminSite.autocomplete_view",
+    "tracker.admin.pickers",
+)
+def _probe_autocomplete_route() -> None:
+    _expect(
+        admin_routes_autocomplete_view(),
+        "AdminSite.get_urls no longer routes autocomplete/ to site.autocomplete_view",
+    )
 
 
 @checks.register()

@@ -57,6 +57,10 @@ class RecordType:
     admin: str
     #: Whether records of this type carry citations (Citation's foreign key is ``key``).
     cited: bool = True
+    #: Whether every record of this type must cite a source (it states a fact).
+    must_cite: bool = False
+    #: JSON list of the record's other names (actors' aliases), ranked as its title is.
+    aliases_field: str | None = None
     #: Statement's many-to-many saying a statement concerns one of these.
     about: str | None = None
     #: Its link rows to actors, if any.
@@ -94,6 +98,7 @@ ACTOR = RecordType(
     search_fields=("name", "aliases", "role", "description"),
     summary_fields=("name",),
     title_field="name",
+    aliases_field="aliases",
     admin="tracker.admin.records.ActorAdmin",
     about="about_actors",
     synthetic_ratio=0.02,
@@ -120,6 +125,7 @@ AGREEMENT = RecordType(
     search_fields=("title", "summary"),
     summary_fields=("title",),
     title_field="title",
+    must_cite=True,
     admin="tracker.admin.records.AgreementAdmin",
     about="about_agreements",
     links=LinkTable(models.AgreementParty, "party_links", "agreement", "agreement_parties"),
@@ -134,6 +140,7 @@ EXERCISE = RecordType(
     search_fields=("name", "series", "location", "region", "summary"),
     summary_fields=("name",),
     title_field="name",
+    must_cite=True,
     admin="tracker.admin.records.ExerciseAdmin",
     about="about_exercises",
     links=LinkTable(
@@ -150,6 +157,7 @@ ARMS_DEAL = RecordType(
     search_fields=("title", "item", "value_text", "summary"),
     summary_fields=("title",),
     title_field="title",
+    must_cite=True,
     admin="tracker.admin.records.ArmsDealAdmin",
     about="about_arms_deals",
     links=LinkTable(models.ArmsDealContractor, "contractor_links", "deal", "arms_deal_contractors"),
@@ -174,6 +182,7 @@ STATEMENT = RecordType(
     ),
     summary_fields=(),
     title_field="text",
+    must_cite=True,
     admin="tracker.admin.records.StatementAdmin",
 )
 
@@ -188,6 +197,9 @@ LINK_MODELS: tuple[type[dj.Model], ...] = (
 
 #: Kept by the tracker but not a record type: deletion tombstones.
 SUPPORT_MODELS: tuple[type[dj.Model], ...] = (models.DeletedRecord,)
+
+#: Kept for the API's change feed (``tracker.changes``); read through the API, not the admin.
+LOG_MODELS: tuple[type[dj.Model], ...] = (models.Change,)
 
 _BY_MODEL = {rt.model: rt for rt in RECORD_TYPES}
 _BY_NAME = {rt.name: rt for rt in RECORD_TYPES}
@@ -217,6 +229,12 @@ def with_links() -> tuple[RecordType, ...]:
 def cited() -> tuple[RecordType, ...]:
     """Record types that carry citations."""
     return tuple(rt for rt in RECORD_TYPES if rt.citation_fk)
+
+
+def must_cite(model: type[dj.Model]) -> bool:
+    """Whether every record of ``model`` must cite a source (``False`` for other models)."""
+    record_type = _BY_MODEL.get(model)
+    return record_type is not None and record_type.must_cite
 
 
 def about_relations() -> tuple[str, ...]:

@@ -10,6 +10,11 @@ Every save and delete is also a revision in the record's history (see
 version of the record its editor started from passes it as
 ``expected_version``; if someone saved the record since, the write is
 refused with :class:`~tracker.versions.StaleRecord` and nothing is stored.
+
+Every record that states a fact (agreements, exercises, arms deals,
+statements) cites at least one source; ``record_save`` refuses one that
+would have none, whichever door it comes in by, and a citation removed or
+moved on its own page may not leave its record without one.
 """
 
 from __future__ import annotations
@@ -22,16 +27,25 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import history, registry
+from . import changes, history, registry
 from .compare import current_state
 from .models import (
     Citation,
     DeletedRecord,
     Statement,
     TrackedModel,
+    normalise_locator,
 )
 from .references import referring_querysets
 from .versions import check_version
+
+
+def citation_required_message(model: type[TrackedModel]) -> str:
+    """Why a record of ``model`` without a citation is refused."""
+    return (
+        f"Cite at least one source: every {model._meta.verbose_name} rests on a source "
+        "(add a citation with its footnote or page)."
+    )
 
 
 def citation_target_field(record: models.Model) -> str:
@@ -49,10 +63,44 @@ def _replace_rows(
     fk: str,
     rows: Iterable[Mapping[str, Any]],
 ) -> None:
-    getattr(record, related_name).all().delete()
-    errors: list[str] = []
+    """Make ``record``'s rows of one link set exactly ``rows``, in their order.
+
+    Rows keep the order they are given in (the order of their keys). Stored
+    rows equal to the given ones, in the same order, are kept as they are
+    (same key, same timestamps): a citation open on its own page is not
+    swept away by a save of its record that left it unchanged. The other
+    stored rows are deleted, and the remaining given rows validated and
+    created one by one.
+    """
+    compared = [
+        field.attname
+        for field in model._meta.concrete_fields
+        if field.attname not in history.BOOKKEEPING_FIELDS and field.name != fk
+    ]
+
+    def key(obj: models.Model) -> tuple:
+        return tuple(getattr(obj, name) for name in compared)
+
+    unmatched: dict[tuple, list[models.Model]] = {}
+    for stored in getattr(record, related_name).order_by("pk"):
+        unmatched.setdefault(key(stored), []).append(stored)
+    new: list[tuple[int, models.Model]] = []
+    last_kept = None
     for number, row in enumerate(rows, start=1):
         obj = model(**{fk: record}, **row)
+        same = unmatched.get(key(obj), [])
+        # Kept only while the given order is the stored one; new rows come after.
+        later = [s for s in same if not new and (last_kept is None or s.pk > last_kept)]
+        if later:
+            same.remove(later[0])
+            last_kept = later[0].pk
+        else:
+            new.append((number, obj))
+    gone = [stored.pk for rows_left in unmatched.values() for stored in rows_left]
+    if gone:
+        model._default_manager.filter(pk__in=gone).delete()
+    errors: list[str] = []
+    for number, obj in new:
         try:
             # Rows are validated and saved one by one so that a duplicate within
             # the new set fails validation (the caller's transaction undoes the rest).
@@ -92,16 +140,31 @@ def record_save(
                    the editor started from; a record saved since is refused.
 
     A set left as ``None`` is kept as it is. Raises ``ValidationError`` (or its
-    subclass ``StaleRecord``) and writes nothing if any part is invalid.
+    subclass ``StaleRecord``) and writes nothing if any part is invalid; a
+    record of a type that must cite (``registry.must_cite``) left without a
+    citation is refused (error on ``citations``).
+
+    A record given with the key of a deleted one (recovered from its history)
+    is stored again under that key with its creation time. Whatever the
+    case, a saved record is live, so its identifier leaves the deletions.
     """
+    if citations is not None:
+        citations = [{**row, "locator": normalise_locator(row.get("locator"))} for row in citations]
     with reversion.create_revision():
         if expected_version is not None and record.pk is not None:
             check_version(record, expected_version)
         link_sets = tuple(_given_link_sets(record, links, citations, about))
         before = current_state(record, link_sets)
-        record.full_clean()
+        _validate(record, citations)
+        recovering = record.pk is not None and before is None
+        recovered_created_at = record.created_at if recovering else None
         summary_changed = _summary_changed(record)
         record.save()
+        if recovered_created_at is not None:
+            type(record)._default_manager.filter(pk=record.pk).update(
+                created_at=recovered_created_at
+            )
+            record.created_at = recovered_created_at
         if summary_changed:
             touch_dependents(record)
         if links is not None:
@@ -118,14 +181,37 @@ def record_save(
                 if name not in registry.about_relations():
                     raise ValidationError(f"Unknown link “{name}”.")
                 getattr(record, name).set(list(targets))
-        if before is not None:
-            # A record recovered from its history is the same record again:
-            # its identifier is no longer a deleted one.
-            DeletedRecord.objects.filter(
-                record_type=record.record_type(), slug=record.slug
-            ).delete()
+        # A live record is never listed as deleted: consumers syncing the
+        # deletions feed would drop it (a recovered record is the same again).
+        DeletedRecord.objects.filter(record_type=record.record_type(), slug=record.slug).delete()
         _describe_revision(record, before, link_sets, user)
     return record
+
+
+def _validate(record: TrackedModel, citations: list[Mapping[str, Any]] | None) -> None:
+    """``full_clean`` plus the citation rule, their errors raised together."""
+    errors: dict[str, list] = {}
+    try:
+        record.full_clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if not _is_cited(record, citations):
+        errors.setdefault("citations", []).append(
+            ValidationError(citation_required_message(type(record)), code="required")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _is_cited(record: TrackedModel, citations: list[Mapping[str, Any]] | None) -> bool:
+    """Whether ``record`` will have a citation (the given set, else the stored one)."""
+    if not registry.must_cite(type(record)):
+        return True
+    if citations is not None:
+        return bool(citations)
+    if record.pk is None:
+        return False
+    return Citation.objects.filter(**{f"{citation_target_field(record)}_id": record.pk}).exists()
 
 
 def _given_link_sets(record, links, citations, about) -> list[str]:
@@ -180,15 +266,40 @@ def record_delete(record: TrackedModel, *, user=None, expected_version: str | No
 
 
 @transaction.atomic
-def citation_save(citation: Citation, *, user=None) -> Citation:
+def citation_save(
+    citation: Citation,
+    *,
+    user=None,
+    expected_version: str | None = None,
+    record_version: str | None = None,
+) -> Citation:
     """Save one citation on its own (the admin's citation pages).
 
     The record it supports shows its citations, so that record's version
     moves (``updated_at``) and its history gets a revision holding the
     citation set as it now is.
+
+    ``expected_version`` is the citation's version and ``record_version`` the
+    version of the record it supported, as the editor opened them: if either
+    was saved since, the save is refused (``StaleRecord``). A citation moved
+    to another record may not leave its former record without a citation.
     """
     with reversion.create_revision():
+        former = None
+        if citation.pk is not None:
+            former = Citation.objects.filter(pk=citation.pk).first()
+            if expected_version is not None:
+                check_version(citation, expected_version)
+            if record_version is not None and former is not None and former.target is not None:
+                check_version(former.target, record_version)
         citation.full_clean()
+        left = former.target if former is not None else None
+        if left is not None and left != citation.target:
+            uncited = records_left_uncited([former])
+            if uncited:
+                raise ValidationError(uncited_message(uncited))
+            _touch_citation_target(former, user, "Moved", label=str(former), target=left)
+            reversion.add_to_revision(left)
         citation.save()
         _touch_citation_target(citation, user, "Changed")
     return citation
@@ -196,8 +307,15 @@ def citation_save(citation: Citation, *, user=None) -> Citation:
 
 @transaction.atomic
 def citation_delete(citation: Citation, *, user=None) -> None:
-    """Delete one citation; the record it supported records the removal in its history."""
+    """Delete one citation; the record it supported records the removal in its history.
+
+    Refused (``ValidationError``) when it is the last citation of a record
+    that must cite a source.
+    """
     with reversion.create_revision():
+        uncited = records_left_uncited([citation])
+        if uncited:
+            raise ValidationError(uncited_message(uncited))
         target = citation.target
         label = str(citation)
         citation.delete()
@@ -206,11 +324,42 @@ def citation_delete(citation: Citation, *, user=None) -> None:
             _touch_citation_target(citation, user, "Removed", label=label, target=target)
 
 
+def records_left_uncited(citations: Iterable[Citation]) -> list[TrackedModel]:
+    """The records that must cite and would have no citation without ``citations``.
+
+    Two queries per kind of record the citations support, whatever their number.
+    """
+    citations = list(citations)
+    leaving = {c.pk for c in citations}
+    uncited: list[TrackedModel] = []
+    for record_type in registry.cited():
+        name, model = record_type.citation_fk, record_type.model
+        targets = {getattr(c, f"{name}_id") for c in citations} - {None}
+        if not record_type.must_cite or not targets:
+            continue
+        still_cited = set(
+            Citation.objects.filter(**{f"{name}_id__in": targets})
+            .exclude(pk__in=leaving)
+            .values_list(f"{name}_id", flat=True)
+        )
+        uncited += model._default_manager.filter(pk__in=targets - still_cited)
+    return uncited
+
+
+def uncited_message(records: list[TrackedModel]) -> str:
+    """Why removing (or moving) the last citation of ``records`` is refused."""
+    named = ", ".join(f"{r._meta.verbose_name} “{r}”" for r in records[:DELETE_REFERENCE_LIMIT])
+    return (
+        f"This is the only citation of {named}: every record stating a fact cites a source. "
+        "Add another citation to it first."
+    )
+
+
 def _touch_citation_target(citation, user, verb, label=None, target=None) -> None:
     target = target or citation.target
     if target is None:
         return
-    type(target)._default_manager.filter(pk=target.pk).update(updated_at=timezone.now())
+    changes.touch(type(target)._default_manager.filter(pk=target.pk), timezone.now())
     if user is not None and getattr(user, "is_authenticated", False):
         reversion.set_user(user)
     reversion.set_comment(f"{verb} citation “{label or citation}”.")
@@ -246,9 +395,9 @@ def touch_dependents(record: TrackedModel, *, statements_only: bool = False) -> 
     """Mark as changed (``updated_at``) every record that shows ``record``'s summary.
 
     An exercise lists its participants by name; when an actor is renamed the
-    exercise's representation changes, so consumers syncing with
-    ``updated_since`` must receive it again. One UPDATE per dependent table.
+    exercise's representation changes, so consumers syncing (the change log,
+    or ``updated_since``) must receive it again. A few queries per dependent table.
     """
     now = timezone.now()
     for queryset in referring_querysets(record, statements_only=statements_only):
-        queryset.model._default_manager.filter(pk__in=queryset.values("pk")).update(updated_at=now)
+        changes.touch(queryset, now)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from . import models, registry
+from . import changes, models, registry
 from .dates import Precision, normalise
 
 #: Rows per INSERT; large enough to amortise round trips, small enough for SQLite's limits.
@@ -131,7 +131,11 @@ class Generator:
         """Insert ``rows`` in batches and count them; returns the saved objects."""
         saved = []
         for start in range(0, len(rows), BATCH):
-            saved.extend(model.objects.bulk_create(rows[start : start + BATCH]))
+            batch = model.objects.bulk_create(rows[start : start + BATCH])
+            if issubclass(model, models.TrackedModel):
+                # bulk_create sends no signals: the sync feed must still list these.
+                changes.log(model, (obj.slug for obj in batch))
+            saved.extend(batch)
         self.counts.add(name or model._meta.model_name, len(rows))
         return saved
 

@@ -11,8 +11,11 @@ links. The change form carries the version the editor opened; a save over
 someone else's newer save is refused with a message saying what they changed.
 
 Modules: ``base`` (what every record's admin shares: scalable changelists,
-the versioned form, the write path), ``citations`` (citation inlines and the
-citations list), ``records`` (one admin per record type), ``compare`` (two versions
+the versioned form, the write path), ``saving`` (a record and its inlines'
+rows saved by one ``record_save``), ``revert`` (the revert and recover pages
+on that path), ``citations`` (citation inlines and the citations list, its
+page versioned too), ``pickers`` (the autocomplete boxes: ranked, labelled
+options), ``records`` (one admin per record type), ``compare`` (two versions
 compared, revision comments), ``references`` (what refers to a record, on its change page)
 and ``changes`` (recent changes of every record, admin and API alike).
 """
@@ -28,10 +31,13 @@ history.register_models()
 from django.utils.module_loading import import_string  # noqa: E402
 
 from .. import registry  # noqa: E402
-from . import citations, records  # noqa: E402, F401  (registers the support tables' admins)
+from . import citations, pickers, records  # noqa: E402, F401  (registers the support tables' admins)
 
 for record_type in registry.RECORD_TYPES:
     admin.site.register(record_type.model, import_string(record_type.admin))
+
+# Pickers' options ranked by name and labelled (see tracker.admin.pickers).
+admin.site.autocomplete_view = pickers.autocomplete_view
 
 admin.site.site_header = "Sino-Russian Military Cooperation Tracker"
 admin.site.site_title = "Sino-Russian tracker"

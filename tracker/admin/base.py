@@ -21,7 +21,10 @@ from ..search import contains_any
 from .compare import HistoryCompareMixin
 from .dates import FuzzyDateFormField, read_only_words
 from .duplicates import DuplicateWarningForm
+from .pickers import PickerLabels
 from .references import ReferencesAdminMixin
+from .revert import RevertAdmin
+from .saving import SavedThroughWritePath
 from .widgets import VocabularyInput
 
 
@@ -86,7 +89,7 @@ class ScalableChangeList(ChangeList):
             date_bar_over_whole_table(self)
 
 
-class ScalableAdmin(admin.ModelAdmin):
+class ScalableAdmin(PickerLabels, admin.ModelAdmin):
     """Changelists whose cost does not grow with the table.
 
     The paginator counts exactly up to 10,000 rows and estimates above (the
@@ -158,9 +161,21 @@ class TrackedForm(DuplicateWarningForm):
         return cleaned
 
 
-class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, ScalableAdmin):
+class TrackedAdmin(
+    RevertAdmin,
+    SavedThroughWritePath,
+    ReferencesAdminMixin,
+    HistoryCompareMixin,
+    VersionAdmin,
+    ScalableAdmin,
+):
     """What every record's admin shares: slug handling, timestamps, the write path, history
-    (with comparisons of versions), and what refers to the record."""
+    (with comparisons of versions), and what refers to the record.
+
+    A record is saved with its inlines' rows by one ``record_save``
+    (:mod:`.saving`); reverting and recovering go through the same save, with
+    the version check (:mod:`.revert`).
+    """
 
     form = TrackedForm
     history_latest_first = True
@@ -202,11 +217,6 @@ class TrackedAdmin(ReferencesAdminMixin, HistoryCompareMixin, VersionAdmin, Scal
         return [
             (title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets
         ]
-
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        services.record_save(
-            obj, user=request.user, expected_version=form.cleaned_data.get("version") or None
-        )
 
     def delete_model(self, request: HttpRequest, obj) -> None:
         services.record_delete(obj, user=request.user)

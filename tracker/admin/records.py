@@ -25,6 +25,7 @@ from .base import (
 from .citations import citation_inline
 from .columns import clip, clipped_column
 from .filters import country_filter
+from .pickers import LinkInline
 
 
 class ActorAdmin(TrackedAdmin):
@@ -75,11 +76,9 @@ class SourceAdmin(TrackedAdmin):
     )
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(LinkInline):
     model = AgreementParty
     fields = ("actor", "role", "note")
-    autocomplete_fields = ("actor",)
-    extra = 0
 
 
 class AgreementAdmin(TrackedAdmin):
@@ -112,11 +111,9 @@ class AgreementAdmin(TrackedAdmin):
         return clip(", ".join(link.actor.name for link in obj.party_links.all()))
 
 
-class ExerciseParticipantInline(admin.TabularInline):
+class ExerciseParticipantInline(LinkInline):
     model = ExerciseParticipant
     fields = ("actor", "role", "contribution")
-    autocomplete_fields = ("actor",)
-    extra = 0
 
 
 class ExerciseAdmin(TrackedAdmin):
@@ -155,11 +152,9 @@ class ExerciseAdmin(TrackedAdmin):
         return clip(", ".join(link.actor.name for link in obj.participations.all()), "narrow")
 
 
-class ArmsDealContractorInline(admin.TabularInline):
+class ArmsDealContractorInline(LinkInline):
     model = ArmsDealContractor
     fields = ("actor", "role", "note")
-    autocomplete_fields = ("actor",)
-    extra = 0
 
 
 class ArmsDealAdmin(TrackedAdmin):

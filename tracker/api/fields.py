@@ -266,4 +266,9 @@ class SummaryFieldExtension(OpenApiSerializerFieldExtension):
             schema["pattern"] = SLUG_RE.pattern
             schema["description"] = "Identifier (slug) of the linked record."
             return schema
-        return auto_schema.resolve_serializer(field.summary_serializer, direction).ref
+        component = auto_schema.resolve_serializer(field.summary_serializer, direction)
+        if field.allow_null:
+            # Inline, so that ``nullable`` sits next to ``type: object``: OpenAPI 3.0
+            # ignores ``nullable`` beside a bare ``allOf``/``$ref``.
+            return dict(component.schema)
+        return component.ref

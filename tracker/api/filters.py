@@ -21,7 +21,6 @@ import django_filters
 from django import forms
 from django.core.validators import validate_slug
 from django.db.models import F, Q, QuerySet
-from django.db.models.query import EmptyQuerySet
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -30,7 +29,7 @@ from .. import models, registry
 from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
 from ..internals import ChoiceIteratorBase
-from ..search import AnyOf, contains_any, field_condition
+from ..search import AnyOf, contains_any, field_condition, rank_by_name
 from ..services import citation_target_field
 
 MAX_SEARCH_TERMS = 10
@@ -62,45 +61,60 @@ class SharedChoices(ChoiceIteratorBase):
 COUNTRY_CHOICES = SharedChoices((code, name) for code, name in countries)
 
 
-class SlugChoiceField(forms.ModelMultipleChoiceField):
-    """Identifiers checked for their form before any query (PostgreSQL refuses NULs)."""
+#: What an identifier parameter accepts (the form of every slug).
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 
-    def clean(self, value):
-        # Anything but a list is refused by Django's own clean() as it always was.
-        for item in value if isinstance(value, list | tuple) else ():
+
+class SlugListField(forms.Field):
+    """One or more identifiers, checked for their form before any query (PostgreSQL
+    refuses NULs). Whether such records exist is the filter's business."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        items = value if isinstance(value, (list, tuple)) else [value]
+        slugs = []
+        for item in items:
             try:
                 validate_slug(str(item))
             except forms.ValidationError as exc:
                 raise forms.ValidationError(
                     f"“{str(item)[:120]}” is not an identifier.", code="invalid_choice"
                 ) from exc
-        return super().clean(value)
+            slugs.append(str(item))
+        return slugs
 
 
-class AllOfFilter(django_filters.ModelMultipleChoiceFilter):
-    """Records linked to every one of the given records, one subquery per value."""
+class AllOfFilter(django_filters.MultipleChoiceFilter):
+    """Records linked to every one of the given records, one subquery per value.
 
-    field_class = SlugChoiceField
+    An identifier no record has matches nothing: the list is empty (200), as
+    for any other value no record is linked to.
+    """
 
-    def __init__(self, *args, condition: Callable[[object], Q], **kwargs):
+    field_class = SlugListField
+
+    def __init__(self, *args, queryset: QuerySet, condition: Callable[[object], Q], **kwargs):
         self.condition = condition
-        kwargs.setdefault("to_field_name", "slug")
+        self.records = queryset
         super().__init__(*args, **kwargs)
         # Described for OpenAPI as identifiers (the model field cannot be guessed).
         extend_schema_field(
             {
                 "type": "string",
-                "pattern": r"^[-a-zA-Z0-9_]+$",
+                "pattern": SLUG_PATTERN,
                 "description": str(kwargs.get("help_text", "")),
             }
         )(self)
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
-        # ``value`` is the field's queryset of chosen records: absent means the
-        # field's ``none()``, which is never run (testing it for truth would be).
-        if isinstance(value, EmptyQuerySet):
+        wanted = set(value or ())
+        if not wanted:
             return qs
-        for item in value or ():
+        found = list(self.records.filter(slug__in=wanted))
+        if len(found) < len(wanted):
+            return qs.none()
+        for item in found:
             qs = qs.filter(self.condition(item))
         return qs
 
@@ -143,6 +157,7 @@ class FootnoteFilter(django_filters.MultipleChoiceFilter):
     def __init__(self, *args, condition: Callable[[object], Q], **kwargs):
         self.condition = condition
         super().__init__(*args, **kwargs)
+        extend_schema_field({"type": "integer", "minimum": 1, "maximum": 32767})(self)
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
         for item in value or ():
@@ -244,7 +259,9 @@ class RecordFilterSet(django_filters.FilterSet):
         method="filter_search",
         max_length=200,
         help_text="Words to find in names and texts (case-insensitive, every word must occur). "
-        "Plain text only: no regular expressions.",
+        "Plain text only: no regular expressions. Without `ordering`, the record named the "
+        "text (or, for actors, with that alias) comes first, then names starting with it, then "
+        "names with a word starting with it, then the rest.",
     )
     updated_since = UTCDateTimeFilter(
         field_name="updated_at",
@@ -264,9 +281,16 @@ class RecordFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Every word must occur in at least one search field (icontains, no regex)."""
-        for term in value.split()[:MAX_SEARCH_TERMS]:
+        """Every word must occur in at least one search field (icontains, no regex).
+
+        Without an ``ordering`` (or ``updated_since``), ranked by name (``rank_by_name``).
+        """
+        terms = value.split()[:MAX_SEARCH_TERMS]
+        for term in terms:
             queryset = queryset.filter(contains_any(queryset.model, self.search_fields, term))
+        data = self.form.cleaned_data
+        if not data.get("ordering") and not data.get("updated_since"):
+            queryset = rank_by_name(queryset, " ".join(terms))
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -530,12 +554,27 @@ class DeletedRecordFilterSet(django_filters.FilterSet):
         lookup_expr="gte",
         help_text="ISO 8601 date-time: deletions at or after it (UTC if no offset).",
     )
+    resource = django_filters.MultipleChoiceFilter(
+        choices=[(rt.resource, rt.resource) for rt in registry.RECORD_TYPES],
+        method="filter_resource",
+        help_text="The API resource the record belonged to, as in its URL (arms-deals). "
+        "Repeat for any of several.",
+    )
     record_type = django_filters.MultipleChoiceFilter(
         choices=[(rt.name, rt.name) for rt in registry.RECORD_TYPES],
         distinct=False,
-        help_text="Kind of record. Repeat for any of several.",
+        help_text="Deprecated: the same as `resource`, by the record's internal type name "
+        "(armsdeal). Repeat for any of several.",
     )
 
     class Meta:
         model = models.DeletedRecord
         fields: list[str] = []
+
+    def filter_resource(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        """Deletions of records of any of the given resources (``arms-deals``)."""
+        if not value:
+            return queryset
+        return queryset.filter(
+            record_type__in=[registry.for_resource(resource).name for resource in value]
+        )

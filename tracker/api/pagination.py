@@ -166,6 +166,9 @@ class RecordPagination(PageNumberPagination):
                 )
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is None or SYNC_PARAMETER not in filterset_class.base_filters:
+            return parameters
         parameters.append(
             {
                 "name": self.cursor_query_param,

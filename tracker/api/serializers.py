@@ -97,11 +97,22 @@ class CitationSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Footnote number in the citing article.",
     )
+    locator = serializers.CharField(
+        max_length=100,
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        help_text="Page or section, e.g. p. 13. Empty or null for none (stored as empty).",
+    )
 
     class Meta:
         model = models.Citation
         fields = ["source", "footnote", "locator", "excerpt"]
         validators: list = []
+
+    def validate_locator(self, value: str | None) -> str:
+        # Written "", null or with spaces, the same locator is the same citation.
+        return models.normalise_locator(value)
 
 
 class ParticipantSerializer(serializers.ModelSerializer):

@@ -1,13 +1,13 @@
-"""Routes under /api/v1/: the six resources, deletions, the schema and its docs."""
+"""Routes under /api/v1/: the six resources, deletions, the change feed, the schema and its docs."""
 
 from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from .. import registry
-from . import views
+from . import sync, views
 
 app_name = "api"
 
@@ -17,6 +17,7 @@ for record_type in registry.RECORD_TYPES:
         record_type.resource, views.VIEWSETS[record_type], basename=record_type.api_basename
     )
 router.register("deletions", views.DeletionViewSet, basename="deletion")
+router.register("changes", sync.ChangeFeedViewSet, basename="change")
 
 
 @csrf_exempt
@@ -25,9 +26,29 @@ def not_found(request, path: str = "") -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
+#: ``/api/v1/<resource>.csv``: every matching row of a list, as CSV (its own operation,
+#: so that each response has one media type).
+csv_exports = [
+    path(
+        f"{record_type.resource}.csv",
+        views.VIEWSETS[record_type].as_view({"get": "export"}),
+        name=f"{record_type.api_basename}-csv",
+    )
+    for record_type in registry.RECORD_TYPES
+]
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file (?script), which the
+    # Content-Security-Policy allows; the page template keeps its style in a file too.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="tracker/swagger_ui.html"
+        ),
+        name="docs",
+    ),
+    *csv_exports,
     *router.urls,
     re_path(r"^(?P<path>[\s\S]*)$", not_found),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -22,13 +23,15 @@ from ..exports import csv_name, csv_stream
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
-from .pagination import RecordPagination
+from .pagination import SYNC_PARAMETER, RecordPagination
 from .parsers import LimitedJSONParser
 from .readers import reader_for
 from .renderers import CSVRenderer
 
-#: Parameters every list understands besides its filters.
-LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "format"})
+#: Parameters every list understands besides its filters (``cursor``: with ``updated_since``).
+LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
+#: Parameters the CSV export understands besides its filters.
+EXPORT_PARAMETERS = frozenset({"format"})
 #: Parameters every other endpoint understands.
 OTHER_PARAMETERS = frozenset({"format"})
 #: Values of one query parameter a request may repeat (``footnote=1&footnote=2``...): each
@@ -82,7 +85,7 @@ def if_match_parameter(required: bool) -> OpenApiParameter:
     """The If-Match request header: the ETag of the version the client read."""
     return OpenApiParameter(
         "If-Match",
-        OpenApiTypes.STR,
+        {"type": "string", "minLength": 1},
         location=OpenApiParameter.HEADER,
         required=required,
         description="The ETag from reading the record. A record changed since is refused "
@@ -90,11 +93,11 @@ def if_match_parameter(required: bool) -> OpenApiParameter:
     )
 
 
-FORMAT_PARAMETER = OpenApiParameter(
-    "format",
-    OpenApiTypes.STR,
-    enum=["json", "csv"],
-    description="json (default) or csv: every matching row, all pages, streamed.",
+CSV_NOTE = (
+    "Every matching row, all pages, streamed as CSV: the same filters as the list; columns "
+    "as in the data package's CSV file of this resource. `?format=csv` (or `Accept: text/csv`) "
+    "on the list answers the same and stays for existing consumers; this operation is the "
+    "documented form."
 )
 
 
@@ -108,7 +111,25 @@ def record_viewset(record_type: registry.RecordType, serializer):
     def declare(cls):
         cls.record_type = record_type
         VIEWSETS[record_type] = cls
-        return document(serializer, record_type.verbose_name_plural)(cls)
+        name = record_type.verbose_name_plural
+
+        # Its own function per class, so that each one's description stays its own.
+        def export(self, request, *args, **kwargs) -> StreamingHttpResponse:
+            return self.csv_response()
+
+        cls.export = extend_schema(
+            summary=f"Export {name} as CSV",
+            description=CSV_NOTE,
+            operation_id=f"{record_type.resource.replace('-', '_')}_csv",
+            filters=True,
+            # Always CSV: DRF's format override is not part of this operation.
+            parameters=[OpenApiParameter("format", exclude=True)],
+            responses={
+                (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8."),
+                **READ_ERRORS,
+            },
+        )(export)
+        return document(serializer, name)(cls)
 
     return declare
 
@@ -118,12 +139,11 @@ def document(serializer, name: str):
     return extend_schema_view(
         list=extend_schema(
             summary=f"List {name}",
-            parameters=[FORMAT_PARAMETER],
-            responses={
-                (200, "application/json"): serializer(many=True),
-                (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
-                **READ_ERRORS,
-            },
+            description=f"A page of {name}, filtered and ordered as the parameters say. "
+            f"For all of them as CSV, use the export operation (`?format=csv` here answers "
+            f"the same CSV, for existing consumers).",
+            parameters=[OpenApiParameter("format", exclude=True)],
+            responses={200: serializer(many=True), **READ_ERRORS},
         ),
         retrieve=extend_schema(
             summary=f"One of the {name}",
@@ -160,6 +180,14 @@ def document(serializer, name: str):
     )
 
 
+def is_multi_valued(filters_: dict, name: str) -> bool:
+    """Whether the filter ``name`` takes several values (``actor=a&actor=b``)."""
+    return isinstance(
+        filters_.get(name),
+        django_filters.MultipleChoiceFilter | django_filters.ModelMultipleChoiceFilter,
+    )
+
+
 class ApiViewMixin:
     """Access, parsing and the strict query-parameter check shared by every endpoint."""
 
@@ -170,29 +198,43 @@ class ApiViewMixin:
     pagination_class = RecordPagination
 
     def get_renderers(self):
-        if getattr(self, "action", None) == "list" and getattr(self, "csv_enabled", False):
+        if getattr(self, "action", None) == "export":
+            return [CSVRenderer(), JSONRenderer()]
+        if (
+            getattr(self, "action", None) == "list"
+            and getattr(self, "csv_enabled", False)
+            # The schema describes the list as JSON; its CSV is the export operation.
+            and not getattr(self, "swagger_fake_view", False)
+        ):
             return [JSONRenderer(), CSVRenderer()]
         return [JSONRenderer()]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.check_query_parameters(request)
+        # A method the route does not serve is answered 405 first, whatever the query.
+        if getattr(self, "action", None) is not None:
+            self.check_query_parameters(request)
 
     def check_query_parameters(self, request) -> None:
-        """400 naming every query parameter this endpoint does not know, or repeats too often.
+        """400 naming every query parameter this endpoint does not know, repeats too
+        often, leaves empty, or gives twice though it takes one value.
 
-        django-filter ignores unknown parameters and returns everything, which
-        misleads a consumer who misspelt a filter. More than
+        django-filter ignores unknown parameters and returns everything, ignores
+        empty values, and reads only the last of repeated single values, which
+        misleads a consumer who misspelt or repeated a filter. More than
         ``MAX_VALUES_PER_PARAMETER`` values of one parameter are refused before
         any query: each is a condition, and the database refuses a query with too many
         (SQLite, 999 values of ``footnote``: its expression depth limit).
         """
+        filterset_class = getattr(self, "filterset_class", None)
+        filters_ = filterset_class.base_filters if filterset_class is not None else {}
         known = set(OTHER_PARAMETERS)
         if self.action == "list":
-            known |= LIST_PARAMETERS
-            filterset_class = getattr(self, "filterset_class", None)
-            if filterset_class is not None:
-                known |= set(filterset_class.base_filters)
+            known |= LIST_PARAMETERS | set(filters_)
+            if SYNC_PARAMETER in filters_:
+                known.add(RecordPagination.cursor_query_param)
+        elif self.action == "export":
+            known |= EXPORT_PARAMETERS | set(filters_)
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             raise ValidationError(
@@ -218,6 +260,21 @@ class ApiViewMixin:
                     for name, count in sorted(repeated.items())
                 }
             )
+        empty = sorted(name for name, values in request.query_params.lists() if "" in values)
+        if empty:
+            # An empty value is no value: django-filter would silently ignore it.
+            raise ValidationError(
+                {name: ["Give a value or leave this parameter out."] for name in empty}
+            )
+        twice = sorted(
+            name
+            for name in request.query_params
+            if len(request.query_params.getlist(name)) > 1 and not is_multi_valued(filters_, name)
+        )
+        if twice:
+            raise ValidationError(
+                {name: ["Give this parameter once; it takes one value."] for name in twice}
+            )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -238,7 +295,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     csv_enabled = True
 
     def list(self, request, *args, **kwargs):
-        """A page of records, read as plain values (``readers``), shaped as the serializer."""
+        # Rows are read as plain values (``readers``), shaped as the serializer.
         if request.accepted_renderer.format == "csv":
             return self.csv_response()
         reader = reader_for(self.get_serializer_class())

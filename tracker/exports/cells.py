@@ -24,14 +24,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import IO, Any
 
+from ..codes import DELIMITER
+
 #: The empty-value convention: unknown or not applicable is an empty cell.
 EMPTY = ""
-#: Joins several values in one cell of a main file (slugs never contain it).
-DELIMITER = "|"
 #: Prefix that makes a spreadsheet treat a formula-like text cell as text.
 INJECTION_PREFIX = "'"
-#: First characters a spreadsheet would execute as a formula or control.
-INJECTION_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: First characters a spreadsheet would execute as a formula or control, and the
+#: prefix itself: a text that already starts with it gets one more, so that
+#: :func:`unneutralise` (drop one leading prefix) gives back every text exactly.
+INJECTION_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", INJECTION_PREFIX)
 
 #: Frictionless Table Schema field types used by the tables.
 STRING, INTEGER, NUMBER, BOOLEAN, DATE, DATETIME = (
@@ -122,7 +124,8 @@ def _format_as(value: Any, kind: str) -> str:
 
 
 def unneutralise(cell: str) -> str:
-    """Undo :func:`format_cell`'s CSV-injection prefix (for readers and round trips)."""
-    if cell.startswith(INJECTION_PREFIX) and cell[1:].startswith(INJECTION_TRIGGERS):
-        return cell[1:]
-    return cell
+    """Undo :func:`format_cell`'s CSV-injection prefix (for readers and round trips).
+
+    Every text cell that starts with the prefix was given it by the export.
+    """
+    return cell[1:] if cell.startswith(INJECTION_PREFIX) else cell

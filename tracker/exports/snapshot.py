@@ -33,6 +33,9 @@ from .cells import DELIMITER, EMPTY, csv_writer, format_cell
 from .files import TABLES, record_tables
 from .tables import Table
 
+#: Longest cell the previous snapshot's reader accepts (the csv module's C long).
+CSV_FIELD_LIMIT = 2**31 - 1
+
 #: Name of the symlink pointing at the newest complete snapshot.
 LATEST = "latest"
 #: Name of the change log inside each snapshot.
@@ -231,6 +234,10 @@ class ChangeLog:
         """Read the record files of the previous snapshot, if there is one."""
         if snapshot is None:
             return
+        # A cell may be longer than the csv module's default limit (131,072
+        # characters): a joined link column of a large record, or a text stored
+        # before the input limit existed. The previous snapshot is ours to read.
+        csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
         for table in record_tables():
             path = snapshot / f"{table.name}.csv"
             if not path.exists():

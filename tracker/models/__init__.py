@@ -4,8 +4,9 @@ from .actors import Actor, ActorKind
 from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatus, PartyRole
 from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
 from .base import DeletedRecord, TrackedModel
+from .changes import Change
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
-from .sources import CITATION_TARGETS, Citation, Source, SourceKind
+from .sources import CITATION_TARGETS, Citation, Source, SourceKind, normalise_locator
 from .statements import Statement, StatementKind
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ArmsCategory",
     "ArmsDeal",
     "ArmsDealContractor",
+    "Change",
     "Citation",
     "ContractorRole",
     "DealScope",
@@ -34,4 +36,5 @@ __all__ = [
     "Statement",
     "StatementKind",
     "TrackedModel",
+    "normalise_locator",
 ]

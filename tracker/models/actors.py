@@ -6,10 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries.fields import CountryField
 
+from ..codes import DELIMITER
 from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    long_text,
     ordering_indexes,
     slug_constraint,
 )
@@ -64,7 +66,7 @@ class Actor(TrackedModel):
         blank=True,
         help_text='Other names and spellings, as a list: ["Shoigu", "Sergey Shoygu"].',
     )
-    description = models.TextField(blank=True, help_text="A short description in our own words.")
+    description = long_text(blank=True, help_text="A short description in our own words.")
 
     objects = TrackedManager.from_queryset(ActorQuerySet)()
 
@@ -95,6 +97,11 @@ class Actor(TrackedModel):
             )
         elif len(set(self.aliases)) != len(self.aliases):
             errors.setdefault("aliases", []).append("A name is listed twice.")
+        elif any(DELIMITER in alias for alias in self.aliases):
+            # The CSV export joins aliases with it in one cell.
+            errors.setdefault("aliases", []).append(
+                f"A name may not contain “{DELIMITER}”: give each name as its own list item."
+            )
         if self.parent_id is not None and self._parent_chain_contains_self():
             errors.setdefault("parent", []).append("An actor cannot be inside itself.")
         if errors:

@@ -15,6 +15,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    long_text,
     ordering_indexes,
     slug_constraint,
 )
@@ -77,7 +78,7 @@ class Agreement(TrackedModel):
     )
     in_force, in_force_precision, in_force_qualifier = fuzzy_date_fields("in force from")
     expires, expires_precision, expires_qualifier = fuzzy_date_fields("expires")
-    summary = models.TextField(blank=True, help_text="What it provides, in our own words.")
+    summary = long_text(blank=True, help_text="What it provides, in our own words.")
     replaces = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,  # the lineage of agreements is part of the record

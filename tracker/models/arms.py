@@ -14,6 +14,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    long_text,
     ordering_indexes,
     slug_constraint,
 )
@@ -133,7 +134,7 @@ class ArmsDeal(TrackedModel):
     contractors = models.ManyToManyField(
         "Actor", through="ArmsDealContractor", related_name="arms_contracts", blank=True
     )
-    summary = models.TextField(blank=True, help_text="What was traded, in our own words.")
+    summary = long_text(blank=True, help_text="What was traded, in our own words.")
 
     fuzzy_dates = ("contract_date", "period_start", "period_end")
     date_ranges = (("period_start", "period_end"),)

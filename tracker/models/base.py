@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models.functions import Lower
 
-from ..codes import SLUG
+from ..codes import LONG_TEXT, LONG_TEXT_VALIDATOR, SLUG
 from ..dates import FuzzyDate, FuzzyDateAttribute
 from ..internals import compile_values, is_filtered
 
@@ -49,6 +49,18 @@ def distinct_years(queryset: models.QuerySet, field_name: str, descending: bool)
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(recursive, (*params, *params))
         return [row[0] for row in cursor.fetchall()]
+
+
+def long_text(verbose_name: str | None = None, **kwargs) -> models.TextField:
+    """A free-text field of at most ``LONG_TEXT`` characters, checked by ``full_clean``.
+
+    Django leaves a TextField's ``max_length`` to forms; the validator makes
+    every door (admin, API, import) refuse an over-long text with a message,
+    and the schema states the limit.
+    """
+    return models.TextField(
+        verbose_name, max_length=LONG_TEXT, validators=[LONG_TEXT_VALIDATOR], **kwargs
+    )
 
 
 def slug_constraint(prefix: str) -> models.CheckConstraint:
@@ -102,7 +114,7 @@ class TrackedModel(models.Model):
         help_text="Stable public identifier: lowercase letters, digits and hyphens, e.g. "
         "“tsentr-2019”. Cannot change once saved.",
     )
-    editorial_note = models.TextField(
+    editorial_note = long_text(
         blank=True, help_text="For editors: doubts, sources still to check, decisions taken."
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,6 +9,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    long_text,
     ordering_indexes,
     slug_constraint,
 )
@@ -64,7 +65,7 @@ class Exercise(TrackedModel):
     participants = models.ManyToManyField(
         "Actor", through="ExerciseParticipant", related_name="exercises", blank=True
     )
-    summary = models.TextField(blank=True, help_text="What happened, in our own words.")
+    summary = long_text(blank=True, help_text="What happened, in our own words.")
 
     fuzzy_dates = ("start_date", "end_date")
     date_ranges = (("start_date", "end_date"),)

@@ -11,6 +11,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    long_text,
     ordering_indexes,
     slug_constraint,
 )
@@ -72,6 +73,15 @@ class Source(TrackedModel):
 CITATION_TARGETS = ("agreement", "exercise", "arms_deal", "statement", "actor")
 
 
+def normalise_locator(locator: str | None) -> str:
+    """A locator as stored: no locator is ``""`` (never NULL), without surrounding spaces.
+
+    Citations of the same source and footnote are duplicates when their
+    locators are equal after this, however they were typed.
+    """
+    return (locator or "").strip()
+
+
 def _exactly_one_target() -> Q:
     condition = Q()
     for target in CITATION_TARGETS:
@@ -94,7 +104,7 @@ class Citation(models.Model):
         null=True, blank=True, db_index=True, help_text="Footnote number in the citing article."
     )
     locator = models.CharField(max_length=100, blank=True, help_text="Page or section, e.g. p. 13.")
-    excerpt = models.TextField(blank=True, help_text="The supporting passage, if worth keeping.")
+    excerpt = long_text(blank=True, help_text="The supporting passage, if worth keeping.")
 
     agreement = models.ForeignKey(
         "Agreement", on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
@@ -136,6 +146,17 @@ class Citation(models.Model):
                 )
                 for target in CITATION_TARGETS
             ],
+            # NULLs are distinct in a unique index, so citations without a
+            # footnote need their own: one per source and page.
+            *[
+                models.UniqueConstraint(
+                    fields=[target, "source", "locator"],
+                    condition=Q(**{f"{target}__isnull": False, "footnote__isnull": True}),
+                    name=f"citation_unique_{target}_unnumbered",
+                    violation_error_message="This record already cites that source there.",
+                )
+                for target in CITATION_TARGETS
+            ],
         ]
 
     def __str__(self) -> str:
@@ -143,6 +164,14 @@ class Citation(models.Model):
         if self.locator:
             where = f"{where}, {self.locator}" if where else self.locator
         return f"{self.source} ({where})" if where else str(self.source)
+
+    def save(self, *args, **kwargs) -> None:
+        self.locator = normalise_locator(self.locator)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.locator = normalise_locator(self.locator)
 
     @property
     def target(self):

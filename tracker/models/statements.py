@@ -10,6 +10,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    long_text,
     ordering_indexes,
     slug_constraint,
 )
@@ -60,7 +61,7 @@ class Statement(TrackedModel):
         help_text="Where or how it was said: a speech, interview, paper.",
     )
     kind = models.CharField(max_length=20, choices=StatementKind.choices, db_index=True)
-    text = models.TextField(help_text="A direct quote exactly as the source gives it.")
+    text = long_text(help_text="A direct quote exactly as the source gives it.")
     language = models.CharField(
         max_length=8,
         blank=True,

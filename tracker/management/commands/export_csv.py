@@ -48,6 +48,13 @@ class Command(BaseCommand):
             )
         except (ExportError, OSError) as exc:
             raise CommandError(str(exc)) from exc
+        except Exception as exc:
+            # Whatever failed, the previous snapshot and "latest" are untouched
+            # (export_snapshot removes its temporary folder): one line for cron.
+            raise CommandError(
+                f"The export failed ({type(exc).__name__}: {exc}); the previous snapshot "
+                "is unchanged."
+            ) from exc
         if quiet:
             return
         total = sum(result.row_counts.values())

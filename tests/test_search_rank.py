@@ -1,0 +1,284 @@
+"""Searches ranked by name: the change forms' pickers and the API's ``search``.
+
+The record called what was typed comes first (its name or an alias), then
+names starting with it, then names or aliases with a word starting with it,
+then every other match by name. Actors' options name their kind and country.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import (
+    ActorFactory,
+    AgreementFactory,
+    ArmsDealFactory,
+    ExerciseFactory,
+    SourceFactory,
+    StatementFactory,
+)
+from tracker import counting, search
+from tracker.admin.records import ActorAdmin
+from tracker.counting import EstimatedCountPaginator
+from tracker.models import Actor, Exercise, ExerciseParticipant
+
+pytestmark = pytest.mark.django_db
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+#: The seed actors a search for "Russia" ranks ahead of the rest, in order.
+RUSSIA_RANKED = [
+    ("russia", "Russia — state, Russia"),
+    ("russian-armed-forces", "Russian Armed Forces — armed force or service, Russia"),
+    ("russian-navy", "Russian Navy — armed force or service, Russia"),
+    ("russia-government", "Government of the Russian Federation — government body, Russia"),
+    (
+        "russia-ministry-of-defence",
+        "Ministry of Defence of the Russian Federation — government body, Russia",
+    ),
+    (
+        "russia-ministry-of-foreign-affairs",
+        "Ministry of Foreign Affairs of the Russian Federation — government body, Russia",
+    ),
+    ("russia-in-global-affairs", "Rossiya v global’noy politike — media outlet, Russia"),
+]
+#: The same for "PLA": the alias, then the name starting with it.
+PLA_RANKED = [
+    ("pla", "People's Liberation Army — armed force or service, China"),
+    ("pla-navy", "PLA Navy — armed force or service, China"),
+]
+
+
+def picker_pages(client, term: str, model_name: str, field_name: str) -> list[dict]:
+    """Every page of a picker's options for ``term``, as the admin's script asks for them."""
+    pages, page = [], 1
+    while True:
+        response = client.get(
+            "/admin/autocomplete/",
+            {
+                "app_label": "tracker",
+                "model_name": model_name,
+                "field_name": field_name,
+                "term": term,
+                "page": page,
+            },
+        )
+        assert response.status_code == 200
+        pages.append(response.json())
+        if not pages[-1]["pagination"]["more"]:
+            return pages
+        page += 1
+
+
+def actor_options(client, term: str) -> list[str]:
+    """The texts of an exercise participant's actor options for ``term``, all pages."""
+    pages = picker_pages(client, term, "exerciseparticipant", "actor")
+    return [option["text"] for page in pages for option in page["results"]]
+
+
+def other_matches(term: str, ranked_slugs: list[str]) -> list[Actor]:
+    """Actors the admin's search finds for ``term`` beyond ``ranked_slugs``, by name."""
+    matches = Actor.objects.filter(search.contains_any(Actor, ActorAdmin.search_fields, term))
+    return list(matches.exclude(slug__in=ranked_slugs).order_by("name", "slug"))
+
+
+def expected_options(term: str, ranked: list[tuple[str, str]]) -> list[str]:
+    slugs = [slug for slug, _ in ranked]
+    rest = other_matches(term, slugs)
+    assert rest, "the term should also match actors by their other fields"
+    return [label for _, label in ranked] + [_label(actor) for actor in rest]
+
+
+def _label(actor: Actor) -> str:
+    country = f", {actor.country.name}" if actor.country else ""
+    return f"{actor.name} — {actor.get_kind_display()}{country}"
+
+
+# -- the admin's pickers ----------------------------------------------------------------------
+
+
+def test_picker_offers_russia_first_then_names_starting_with_it_then_words(editor_client, seeded):
+    assert actor_options(editor_client, "Russia") == expected_options("Russia", RUSSIA_RANKED)
+
+
+def test_picker_ranks_a_partly_typed_name_the_same_way(editor_client, seeded):
+    assert actor_options(editor_client, "russ") == expected_options("russ", RUSSIA_RANKED)
+
+
+def test_picker_finds_russia_by_its_cyrillic_alias(editor_client, seeded):
+    assert actor_options(editor_client, "Россия") == ["Russia — state, Russia"]
+
+
+def test_picker_offers_the_actor_whose_alias_was_typed_first(editor_client, seeded):
+    assert actor_options(editor_client, "PLA") == expected_options("PLA", PLA_RANKED)
+
+
+def test_picker_option_of_an_actor_without_country_names_its_kind(editor_client, seeded):
+    assert actor_options(editor_client, "Soviet Union")[0] == "Soviet Union — state"
+
+
+def test_picker_options_keep_the_records_keys_as_ids(editor_client, seeded):
+    pages = picker_pages(editor_client, "Россия", "exerciseparticipant", "actor")
+
+    assert pages[0]["results"] == [
+        {"id": str(Actor.objects.get(slug="russia").pk), "text": "Russia — state, Russia"}
+    ]
+
+
+def test_change_form_shows_the_chosen_actor_with_kind_and_country(editor_client, seeded):
+    exercise = Exercise.objects.get(slug="tsentr-2019")
+    russia = Actor.objects.get(slug="russia")
+    assert ExerciseParticipant.objects.filter(exercise=exercise, actor=russia).exists()
+
+    response = editor_client.get(f"/admin/tracker/exercise/{exercise.pk}/change/")
+
+    chosen = re.findall(
+        rf'<option value="{russia.pk}" selected>([^<]*)</option>', response.content.decode()
+    )
+    assert chosen == ["Russia — state, Russia"]
+
+
+#: (record type, a picker choosing it: model and field, factory, name field)
+PICKERS = [
+    ("source", "citation", "source", SourceFactory, "title"),
+    ("agreement", "agreement", "replaces", AgreementFactory, "title"),
+    ("exercise", "statement", "about_exercises", ExerciseFactory, "name"),
+    ("armsdeal", "statement", "about_arms_deals", ArmsDealFactory, "title"),
+    ("statement", "citation", "statement", StatementFactory, "text"),
+    ("actor", "armsdeal", "supplier", ActorFactory, "name"),
+]
+
+
+@pytest.mark.parametrize(("record", "model_name", "field_name", "factory", "name"), PICKERS)
+def test_every_record_types_picker_ranks_by_name(
+    editor_client, record, model_name, field_name, factory, name
+):
+    # Made worst first, so that neither creation nor name order is the rank's order.
+    inside = factory(**{name: "Bazapad manoeuvres"})
+    word = factory(**{name: "Joint drills near Zapad"})
+    prefix = factory(**{name: "Zapad-2021"})
+    exact = factory(**{name: "zapad"})
+    factory(**{name: "Unrelated"})
+
+    pages = picker_pages(editor_client, "Zapad", model_name, field_name)
+
+    assert [option["id"] for option in pages[0]["results"]] == [
+        str(record.pk) for record in (exact, prefix, word, inside)
+    ]
+
+
+# -- the API's search -------------------------------------------------------------------------
+
+
+def test_api_actor_search_is_ranked_by_name(api, seeded):
+    response = api.get("/api/v1/actors/", {"search": "russia"})
+
+    expected = [slug for slug, _ in RUSSIA_RANKED] + [
+        actor.slug for actor in other_matches("russia", [slug for slug, _ in RUSSIA_RANKED])
+    ]
+    assert [row["slug"] for row in response.json()["results"]] == expected
+
+
+def test_api_search_finds_russia_by_its_cyrillic_alias(api, seeded):
+    response = api.get("/api/v1/actors/", {"search": "Россия"})
+
+    assert [row["slug"] for row in response.json()["results"]] == ["russia"]
+
+
+def test_api_search_with_an_ordering_keeps_that_ordering(api, seeded):
+    response = api.get("/api/v1/actors/", {"search": "russia", "ordering": "-name"})
+
+    slugs = [row["slug"] for row in response.json()["results"]]
+    by_name = Actor.objects.filter(slug__in=slugs).order_by("-name", "slug")
+    assert slugs == [actor.slug for actor in by_name]
+
+
+def test_api_ranked_search_asks_the_database_no_more_often_than_an_ordered_one(api, seeded):
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(url).status_code == 200
+        return len(captured)
+
+    # The read that counts the matches also ranks them.
+    assert queries("/api/v1/actors/?search=russia") == queries(
+        "/api/v1/actors/?search=russia&ordering=name"
+    )
+
+
+def test_api_exercise_search_is_ranked_by_name(api):
+    ExerciseFactory(slug="inside", name="Bazapad manoeuvres")
+    ExerciseFactory(slug="word", name="Joint drills near Zapad")
+    ExerciseFactory(slug="prefix", name="Zapad-2021")
+    ExerciseFactory(slug="exact", name="zapad")
+
+    response = api.get("/api/v1/exercises/", {"search": "zapad"})
+
+    assert [row["slug"] for row in response.json()["results"]] == [
+        "exact",
+        "prefix",
+        "word",
+        "inside",
+    ]
+
+
+# -- many matches: exact and prefix matches ranked, the rest in the usual order -----------------
+
+
+@pytest.fixture
+def many_matches(monkeypatch, settings):
+    """Searches behave as if the seed's matches were too many to count and rank them all."""
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_limit", 2)
+    settings.API_EXACT_COUNT_LIMIT = 2
+
+
+def test_picker_with_many_matches_ranks_exact_and_prefix_then_lists_the_rest_by_name(
+    editor_client, seeded, many_matches
+):
+    head = RUSSIA_RANKED[:3]  # the name and the names starting with it
+
+    assert actor_options(editor_client, "Russia") == expected_options("Russia", head)
+
+
+def test_picker_with_many_matches_finds_an_exact_alias_first(editor_client, seeded, many_matches):
+    assert actor_options(editor_client, "PLA") == expected_options("PLA", PLA_RANKED)
+
+
+def test_api_search_with_many_matches_lists_every_match_once_across_pages(
+    api, seeded, many_matches
+):
+    slugs, url = [], "/api/v1/actors/?search=russia&page_size=4"
+    while url:
+        body = api.get(url).json()
+        slugs += [row["slug"] for row in body["results"]]
+        url = body["next"]
+
+    head = [slug for slug, _ in RUSSIA_RANKED[:3]]
+    assert slugs == head + [actor.slug for actor in other_matches("russia", head)]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def test_picker_ranks_only_the_best_when_the_database_expects_more_matches_than_it_ranks(
+    editor_client, seeded, monkeypatch
+):
+    # 31 actors match; the planner is taken to expect 40, more than are ranked in full.
+    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 35)
+    monkeypatch.setattr(counting, "plan_estimate", lambda queryset: 40)
+
+    assert actor_options(editor_client, "Russia") == expected_options("Russia", RUSSIA_RANKED[:3])
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the name-prefix indexes exist on PostgreSQL only")
+def test_prefix_matches_are_read_from_the_name_prefix_index(seeded):
+    queryset = search.rank_by_name(Actor.objects.all(), "russ")
+    with connection.cursor() as cursor:
+        # Tiny tables are cheaper to scan; with scans forbidden, the plan shows
+        # whether the prefix condition and its order fit the index.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = search.prefix_matches(queryset, search.rank_of(queryset))[:20].explain()
+
+    assert ("actor_name_prefix" in plan, "Sort" in plan) == (True, False), plan
