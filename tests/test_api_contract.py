@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from django.core.management import call_command
 from openapi_schema_validator import OAS30Validator
 
 from tracker import models, registry
 
 RESOURCES = [rt.resource for rt in registry.RECORD_TYPES]
-
-
-@pytest.fixture
-def article(db):
-    call_command("loaddata", "article", verbosity=0)
 
 
 @pytest.fixture
@@ -30,7 +24,7 @@ def schema_errors(schema: dict, operation: dict, body) -> list[str]:
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_every_row_of_every_list_matches_the_schema_strictly(api, article, schema, resource):
+def test_every_row_of_every_list_matches_the_schema_strictly(api, seeded, schema, resource):
     body = api.get(f"/api/v1/{resource}/?page_size=500").json()
 
     operation = schema["paths"][f"/api/v1/{resource}/"]["get"]
@@ -38,7 +32,7 @@ def test_every_row_of_every_list_matches_the_schema_strictly(api, article, schem
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_every_record_read_alone_matches_the_schema_strictly(api, article, schema, resource):
+def test_every_record_read_alone_matches_the_schema_strictly(api, seeded, schema, resource):
     model = registry.for_resource(resource).model
     operation = schema["paths"][f"/api/v1/{resource}/{{slug}}/"]["get"]
 
@@ -50,7 +44,7 @@ def test_every_record_read_alone_matches_the_schema_strictly(api, article, schem
     assert [(slug, e) for slug, e in errors if e] == []
 
 
-def test_the_deletions_feed_matches_the_schema_strictly(api, article, schema):
+def test_the_deletions_feed_matches_the_schema_strictly(api, seeded, schema):
     models.Exercise.objects.get(slug="vostok-2018").delete()
 
     body = api.get("/api/v1/deletions/").json()
@@ -115,7 +109,7 @@ def test_a_wrong_bearer_token_is_401_with_the_token_challenge(api, db):
     assert (response.status_code, response["WWW-Authenticate"]) == (401, "Token")
 
 
-def test_a_single_valued_parameter_given_twice_is_400_naming_it(api, article):
+def test_a_single_valued_parameter_given_twice_is_400_naming_it(api, seeded):
     response = api.get("/api/v1/exercises/?ordering=-start_date&ordering=name")
 
     assert (response.status_code, response.json()) == (
@@ -124,13 +118,13 @@ def test_a_single_valued_parameter_given_twice_is_400_naming_it(api, article):
     )
 
 
-def test_page_size_given_twice_is_400_naming_it(api, article):
+def test_page_size_given_twice_is_400_naming_it(api, seeded):
     response = api.get("/api/v1/exercises/?page_size=1&page_size=2")
 
     assert (response.status_code, list(response.json())) == (400, ["page_size"])
 
 
-def test_a_multi_valued_filter_may_be_repeated(api, article):
+def test_a_multi_valued_filter_may_be_repeated(api, seeded):
     response = api.get("/api/v1/exercises/?country=CN&country=RU&domain=naval&domain=land")
 
     assert response.status_code == 200
@@ -151,7 +145,7 @@ def test_the_deletions_feed_declares_no_cursor(schema):
     assert names == {"page", "page_size", "record_type", "resource", "since"}
 
 
-def test_deletions_are_filtered_by_the_resource_name_of_the_urls(api, article):
+def test_deletions_are_filtered_by_the_resource_name_of_the_urls(api, seeded):
     models.ArmsDeal.objects.filter(slug__startswith="su-35").first().delete()
     models.Exercise.objects.get(slug="vostok-2018").delete()
 
@@ -180,7 +174,7 @@ def test_list_responses_are_json_only_in_the_schema(schema):
     assert list(operation["responses"]["200"]["content"]) == ["application/json"]
 
 
-def test_csv_export_answers_what_format_csv_answers(api, article):
+def test_csv_export_answers_what_format_csv_answers(api, seeded):
     export = api.get("/api/v1/exercises.csv?country=IR")
     legacy = api.get("/api/v1/exercises/?country=IR&format=csv")
 

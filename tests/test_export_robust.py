@@ -7,7 +7,6 @@ import os
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from rest_framework.test import APIClient
 
 from tests import factories as f
 from tracker import models, services
@@ -16,13 +15,6 @@ from tracker.exports import snapshot
 from tracker.exports.cells import STRING, format_cell, unneutralise
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor_api(editor) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(editor)
-    return client
 
 
 def test_an_over_long_summary_is_refused_by_the_write_path():

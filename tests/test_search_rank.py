@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -52,11 +51,6 @@ PLA_RANKED = [
     ("pla", "People's Liberation Army — armed force or service, China"),
     ("pla-navy", "PLA Navy — armed force or service, China"),
 ]
-
-
-@pytest.fixture
-def article(db):
-    call_command("loaddata", "article", verbosity=0)
 
 
 def picker_pages(client, term: str, model_name: str, field_name: str) -> list[dict]:
@@ -107,27 +101,27 @@ def _label(actor: Actor) -> str:
 # -- the admin's pickers ----------------------------------------------------------------------
 
 
-def test_picker_offers_russia_first_then_names_starting_with_it_then_words(editor_client, article):
+def test_picker_offers_russia_first_then_names_starting_with_it_then_words(editor_client, seeded):
     assert actor_options(editor_client, "Russia") == expected_options("Russia", RUSSIA_RANKED)
 
 
-def test_picker_ranks_a_partly_typed_name_the_same_way(editor_client, article):
+def test_picker_ranks_a_partly_typed_name_the_same_way(editor_client, seeded):
     assert actor_options(editor_client, "russ") == expected_options("russ", RUSSIA_RANKED)
 
 
-def test_picker_finds_russia_by_its_cyrillic_alias(editor_client, article):
+def test_picker_finds_russia_by_its_cyrillic_alias(editor_client, seeded):
     assert actor_options(editor_client, "Россия") == ["Russia — state, Russia"]
 
 
-def test_picker_offers_the_actor_whose_alias_was_typed_first(editor_client, article):
+def test_picker_offers_the_actor_whose_alias_was_typed_first(editor_client, seeded):
     assert actor_options(editor_client, "PLA") == expected_options("PLA", PLA_RANKED)
 
 
-def test_picker_option_of_an_actor_without_country_names_its_kind(editor_client, article):
+def test_picker_option_of_an_actor_without_country_names_its_kind(editor_client, seeded):
     assert actor_options(editor_client, "Soviet Union")[0] == "Soviet Union — state"
 
 
-def test_picker_options_keep_the_records_keys_as_ids(editor_client, article):
+def test_picker_options_keep_the_records_keys_as_ids(editor_client, seeded):
     pages = picker_pages(editor_client, "Россия", "exerciseparticipant", "actor")
 
     assert pages[0]["results"] == [
@@ -135,7 +129,7 @@ def test_picker_options_keep_the_records_keys_as_ids(editor_client, article):
     ]
 
 
-def test_change_form_shows_the_chosen_actor_with_kind_and_country(editor_client, article):
+def test_change_form_shows_the_chosen_actor_with_kind_and_country(editor_client, seeded):
     exercise = Exercise.objects.get(slug="tsentr-2019")
     russia = Actor.objects.get(slug="russia")
     assert ExerciseParticipant.objects.filter(exercise=exercise, actor=russia).exists()
@@ -180,7 +174,7 @@ def test_every_record_types_picker_ranks_by_name(
 # -- the API's search -------------------------------------------------------------------------
 
 
-def test_api_actor_search_is_ranked_by_name(api, article):
+def test_api_actor_search_is_ranked_by_name(api, seeded):
     response = api.get("/api/v1/actors/", {"search": "russia"})
 
     expected = [slug for slug, _ in RUSSIA_RANKED] + [
@@ -189,13 +183,13 @@ def test_api_actor_search_is_ranked_by_name(api, article):
     assert [row["slug"] for row in response.json()["results"]] == expected
 
 
-def test_api_search_finds_russia_by_its_cyrillic_alias(api, article):
+def test_api_search_finds_russia_by_its_cyrillic_alias(api, seeded):
     response = api.get("/api/v1/actors/", {"search": "Россия"})
 
     assert [row["slug"] for row in response.json()["results"]] == ["russia"]
 
 
-def test_api_search_with_an_ordering_keeps_that_ordering(api, article):
+def test_api_search_with_an_ordering_keeps_that_ordering(api, seeded):
     response = api.get("/api/v1/actors/", {"search": "russia", "ordering": "-name"})
 
     slugs = [row["slug"] for row in response.json()["results"]]
@@ -203,7 +197,7 @@ def test_api_search_with_an_ordering_keeps_that_ordering(api, article):
     assert slugs == [actor.slug for actor in by_name]
 
 
-def test_api_ranked_search_asks_the_database_no_more_often_than_an_ordered_one(api, article):
+def test_api_ranked_search_asks_the_database_no_more_often_than_an_ordered_one(api, seeded):
     def queries(url: str) -> int:
         with CaptureQueriesContext(connection) as captured:
             assert api.get(url).status_code == 200
@@ -242,19 +236,19 @@ def many_matches(monkeypatch, settings):
 
 
 def test_picker_with_many_matches_ranks_exact_and_prefix_then_lists_the_rest_by_name(
-    editor_client, article, many_matches
+    editor_client, seeded, many_matches
 ):
     head = RUSSIA_RANKED[:3]  # the name and the names starting with it
 
     assert actor_options(editor_client, "Russia") == expected_options("Russia", head)
 
 
-def test_picker_with_many_matches_finds_an_exact_alias_first(editor_client, article, many_matches):
+def test_picker_with_many_matches_finds_an_exact_alias_first(editor_client, seeded, many_matches):
     assert actor_options(editor_client, "PLA") == expected_options("PLA", PLA_RANKED)
 
 
 def test_api_search_with_many_matches_lists_every_match_once_across_pages(
-    api, article, many_matches
+    api, seeded, many_matches
 ):
     slugs, url = [], "/api/v1/actors/?search=russia&page_size=4"
     while url:
@@ -268,7 +262,7 @@ def test_api_search_with_many_matches_lists_every_match_once_across_pages(
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
 def test_picker_ranks_only_the_best_when_the_database_expects_more_matches_than_it_ranks(
-    editor_client, article, monkeypatch
+    editor_client, seeded, monkeypatch
 ):
     # 31 actors match; the planner is taken to expect 40, more than are ranked in full.
     monkeypatch.setattr(search, "FULL_RANK_LIMIT", 35)
@@ -278,7 +272,7 @@ def test_picker_ranks_only_the_best_when_the_database_expects_more_matches_than_
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the name-prefix indexes exist on PostgreSQL only")
-def test_prefix_matches_are_read_from_the_name_prefix_index(article):
+def test_prefix_matches_are_read_from_the_name_prefix_index(seeded):
     queryset = search.rank_by_name(Actor.objects.all(), "russ")
     with connection.cursor() as cursor:
         # Tiny tables are cheaper to scan; with scans forbidden, the plan shows
