@@ -55,8 +55,7 @@ def similar_records(record: TrackedModel) -> list[TrackedModel]:
     title = (getattr(record, field) or "").strip()
     if not field or not fold(title):
         return []
-    queryset = type(record)._default_manager.exclude(pk=record.pk) if record.pk else None
-    queryset = queryset if queryset is not None else type(record)._default_manager.all()
+    queryset = type(record)._default_manager.exclude(pk=record.pk)
     alike = _alike(queryset, field, title)
     return [other for other in alike if _dates_overlap(record, other)][:LIMIT]
 
