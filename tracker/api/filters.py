@@ -29,6 +29,7 @@ from .. import models, registry
 from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
 from ..internals import ChoiceIteratorBase
+from ..public import sees_drafts
 from ..search import AnyOf, contains_any, field_condition, rank_by_name
 from ..services import citation_target_field
 
@@ -263,6 +264,12 @@ class RecordFilterSet(django_filters.FilterSet):
         "text (or, for actors, with that alias) comes first, then names starting with it, then "
         "names with a word starting with it, then the rest.",
     )
+    publication_status = django_filters.MultipleChoiceFilter(
+        choices=models.PublicationStatus.choices,
+        distinct=False,
+        help_text="draft, in_review or published. Editors read every record and may select "
+        "by status; everyone else reads published records only. Repeat for any of several.",
+    )
     updated_since = UTCDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
@@ -286,8 +293,12 @@ class RecordFilterSet(django_filters.FilterSet):
         Without an ``ordering`` (or ``updated_since``), ranked by name (``rank_by_name``).
         """
         terms = value.split()[:MAX_SEARCH_TERMS]
+        # The public's search looks in the names of published linked records only.
+        public = not sees_drafts(getattr(self.request, "user", None))
         for term in terms:
-            queryset = queryset.filter(contains_any(queryset.model, self.search_fields, term))
+            queryset = queryset.filter(
+                contains_any(queryset.model, self.search_fields, term, public)
+            )
         data = self.form.cleaned_data
         if not data.get("ordering") and not data.get("updated_since"):
             queryset = rank_by_name(queryset, " ".join(terms))
