@@ -58,7 +58,10 @@ READ_ERRORS = {
 WRITE_ERRORS = {
     **READ_ERRORS,
     400: OpenApiResponse(
-        OpenApiTypes.OBJECT, description="Invalid record: {field: [messages]}; nothing stored."
+        OpenApiTypes.OBJECT,
+        description="Invalid record, or a publishing rule refused the change of "
+        "publication_status (no date, no citation, four eyes: the message names the rule): "
+        "{field: [messages]}; nothing stored.",
     ),
     413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body over the size limit."),
     415: ERROR,
