@@ -186,3 +186,19 @@ def test_a_walk_from_every_published_record_to_every_linked_record_finds_no_draf
 
 def _types_with_slug(slug: str) -> dict[str, bool]:
     return {rt.key: rt.model.objects.filter(slug=slug).exists() for rt in registry.RECORD_TYPES}
+
+
+def test_anonymous_filter_by_a_draft_s_identifier_finds_what_an_unknown_one_does(api, drafts):
+    by_draft = api.get(f"/api/v1/exercises/?actor={MARK}-actor")
+    by_unknown = api.get("/api/v1/exercises/?actor=no-such-actor")
+
+    assert (by_draft.status_code, by_draft.json()["results"]) == (
+        by_unknown.status_code,
+        by_unknown.json()["results"],
+    )
+
+
+def test_editors_filter_by_a_draft_s_identifier(editor_api, drafts):
+    body = editor_api.get(f"/api/v1/exercises/?actor={MARK}-actor").json()
+
+    assert [e["slug"] for e in body["results"]] == ["vostok-2018"]

@@ -29,7 +29,7 @@ from .. import models, registry
 from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
 from ..internals import ChoiceIteratorBase
-from ..public import sees_drafts
+from ..public import published, sees_drafts
 from ..search import AnyOf, contains_any, field_condition, rank_by_name
 from ..services import citation_target_field
 
@@ -90,7 +90,9 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
     """Records linked to every one of the given records, one subquery per value.
 
     An identifier no record has matches nothing: the list is empty (200), as
-    for any other value no record is linked to.
+    for any other value no record is linked to. For the public, a draft's
+    identifier is one no record has (:mod:`tracker.public`): filtering by it
+    tells nothing about the draft.
     """
 
     field_class = SlugListField
@@ -112,7 +114,11 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
         wanted = set(value or ())
         if not wanted:
             return qs
-        found = list(self.records.filter(slug__in=wanted))
+        request = getattr(getattr(self, "parent", None), "request", None)
+        records = self.records
+        if not sees_drafts(getattr(request, "user", None)):
+            records = published(records)
+        found = list(records.filter(slug__in=wanted))
         if len(found) < len(wanted):
             return qs.none()
         for item in found:
