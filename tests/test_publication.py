@@ -324,3 +324,16 @@ def test_waiting_for_review_lists_records_in_review_of_every_type(editor_client)
 
 def test_the_home_page_links_to_the_review_list(editor_client):
     assert reverse("tracker-review") in editor_client.get(reverse("admin:index")).content.decode()
+
+
+@override_settings(REVIEW_REQUIRED=True)
+def test_four_eyes_passes_over_a_colleague_s_submission_for_review(editor, second_editor):
+    draft = _edited_draft(editor)
+    record_set_publication(draft, "in_review", user=second_editor)
+
+    with pytest.raises(ValidationError) as refused:
+        record_set_publication(draft, "published", user=editor)
+
+    assert refused.value.message_dict["publication_status"][0].startswith(
+        "Review required: editor made the last change"
+    )

@@ -67,12 +67,43 @@ class PublishingRefused(ValidationError):
     """A rule of publishing refuses the change (its message names the rule)."""
 
 
+#: How many of a record's latest versions are read to find its last editor.
+EDITOR_VERSIONS = 20
+
+
 def last_editor(record: TrackedModel):
-    """The user who saved ``record``'s latest revision (``None``: unknown, e.g. the seed)."""
+    """The user who last changed what ``record`` says (``None``: unknown, e.g. the seed).
+
+    Read from its history, newest first, passing over the steps of publication
+    (submitting for review, sending back): whoever submitted a record did not
+    write it, and may publish a colleague's work. A revision is such a step when
+    its comment names one and the record's fields are those of the version
+    before it, but for the status.
+    """
     if record.pk is None:
         return None
-    latest = history.revisions_of(record).first()
-    return latest.revision.user if latest is not None else None
+    versions = list(history.revisions_of(record)[:EDITOR_VERSIONS])
+    for newer, older in zip(versions, [*versions[1:], None], strict=True):
+        if older is None or not _status_step(newer, older):
+            return newer.revision.user
+    return None
+
+
+def _content(version) -> dict:
+    fields = version.field_dict
+    return {
+        name: value
+        for name, value in fields.items()
+        if name not in history.BOOKKEEPING_FIELDS and name != "publication_status"
+    }
+
+
+def _status_step(newer, older) -> bool:
+    comment = newer.revision.get_comment()
+    named = comment.startswith(("Published.", "Submitted for review.", "Sent back to draft.")) or (
+        comment.startswith(("Unpublished", "Publication status set"))
+    )
+    return named and _content(newer) == _content(older)
 
 
 def check_four_eyes(record: TrackedModel, before, user, link_sets) -> None:
