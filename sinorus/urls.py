@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tracker.admin.changes import recent_changes
+from tracker.admin.publication import review_list
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -13,6 +14,7 @@ urlpatterns = [
         admin.site.admin_view(recent_changes),
         name="tracker-recent-changes",
     ),
+    path("admin/review/", admin.site.admin_view(review_list), name="tracker-review"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
 ]
