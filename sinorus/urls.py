@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tracker.admin.changes import recent_changes
+from tracker.routing import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -15,6 +16,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
+    # The primary answers, and each read replica's lag (docs/replicas.md).
+    path("healthz/", healthz, name="healthz"),
 ]
 
 #: A server error on an API path is answered in JSON (tracker.http).
