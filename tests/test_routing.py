@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.cache.backends.db import DatabaseCache
-from django.db import transaction
-from django.http import HttpResponse
+from django.core.management import call_command
+from django.db import OperationalError, transaction
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 
 from tracker import routing
@@ -134,13 +135,23 @@ def test_an_expired_proof_of_writing_is_ignored(replicas, factory, settings):
 # ------------------------------------------------------------------- the middleware
 
 
-def test_a_replica_failing_mid_request_is_answered_by_the_primary(replicas, factory):
-    def view(request):
-        # A replica stopped after its last check: the view's query fails there.
-        return HttpResponse(status=503 if routing.read_alias() != "default" else 200)
+def failing_on_replicas(request):
+    """A view whose query fails on a replica (stopped after its last check)."""
+    return HttpResponse(status=503 if routing.read_alias() != "default" else 200)
 
-    response = routing.ReadReplicaMiddleware(view)(factory.get("/api/v1/exercises/"))
+
+def test_a_replica_failing_mid_request_is_answered_by_the_primary(replicas, factory, monkeypatch):
+    monkeypatch.setattr(routing, "replica_failed", lambda alias: True)
+    response = routing.ReadReplicaMiddleware(failing_on_replicas)(factory.get("/api/v1/"))
     assert (response.status_code, response["X-Read-Database"]) == (200, "primary")
+
+
+def test_a_server_error_not_of_the_replica_is_answered_as_it_is(replicas, factory, monkeypatch):
+    # A bug fails on the primary too: no second run, the replica stays in use.
+    monkeypatch.setattr(routing, "replica_failed", lambda alias: False)
+    replicas["replica_2"] = None
+    response = routing.ReadReplicaMiddleware(failing_on_replicas)(factory.get("/api/v1/"))
+    assert (response.status_code, response["X-Read-Database"]) == (503, "replica_1")
 
 
 def test_a_replica_failing_a_request_is_skipped_until_checked_again(factory, monkeypatch):
@@ -164,8 +175,6 @@ def test_a_streamed_answer_is_read_from_the_chosen_replica(replicas, factory):
     replicas["replica_2"] = None
 
     def view(request):
-        from django.http import StreamingHttpResponse
-
         return StreamingHttpResponse(routing.read_alias() for _ in range(2))
 
     response = routing.ReadReplicaMiddleware(view)(factory.get("/api/v1/exercises/export/"))
@@ -203,3 +212,30 @@ def test_writes_go_to_the_primary():
 @pytest.mark.parametrize(("alias", "allowed"), [("default", True), ("replica_1", False)])
 def test_migrations_run_on_the_primary_only(alias, allowed):
     assert router.allow_migrate(alias, "tracker") is allowed
+
+
+# ------------------------------------------------------------------- export_csv
+
+
+@pytest.mark.django_db
+def test_export_csv_starts_over_on_the_primary_when_its_replica_fails(monkeypatch, tmp_path):
+    from tracker.management.commands import export_csv
+
+    readers, skipped = [], []
+
+    def export(*args, **kwargs):
+        readers.append(routing.read_alias())
+        if routing.read_alias() != "default":
+            raise OperationalError("canceling statement due to conflict with recovery")
+        return real_export(*args, **kwargs)
+
+    real_export = export_csv.export_snapshot
+    monkeypatch.setattr(export_csv, "export_snapshot", export)
+    monkeypatch.setattr(routing, "pick_replica", lambda: "replica_1")
+    monkeypatch.setattr(routing, "mark_unusable", skipped.append)
+    call_command("export_csv", str(tmp_path), "--quiet")
+    assert (readers, skipped, (tmp_path / "latest").is_symlink()) == (
+        ["replica_1", "default"],
+        ["replica_1"],
+        True,
+    )

@@ -14,8 +14,8 @@ every query goes to ``default`` as before.
   login counts go to the primary; migrations run on the primary only.
 * A replica that cannot be reached, is not in recovery, or lags more than
   ``DATABASE_REPLICA_MAX_LAG`` seconds is skipped (its state is remembered for
-  ``DATABASE_REPLICA_CHECK_SECONDS``). A request that a replica answers with
-  a server error (it went away mid-request) is answered again by the primary.
+  ``DATABASE_REPLICA_CHECK_SECONDS``). A request that fails with a server error
+  because its replica failed (went away mid-request) is answered again by the primary.
 """
 
 from __future__ import annotations
@@ -211,6 +211,12 @@ def choose(request: HttpRequest) -> str:
     return pick_replica()
 
 
+def replica_failed(alias: str) -> bool:
+    """Whether a query on ``alias`` failed in a way that may have broken its connection
+    (refused, lost, cancelled); not a bug's error, which the primary would repeat."""
+    return connections[alias].errors_occurred
+
+
 def _streamed(alias: str, content: Iterable) -> Iterator:
     # A streamed answer (CSV) is read after the middleware returns: read it from the
     # same database, one chunk at a time.
@@ -234,9 +240,9 @@ class ReadReplicaMiddleware:
         alias = choose(request)
         with reading_from(alias):
             response = self.get_response(request)
-        if alias != DEFAULT_DB_ALIAS and response.status_code >= 500:
-            # The replica failed (stopped, restarted) after its last check: safe
-            # requests write nothing, so the primary answers the request again.
+        if alias != DEFAULT_DB_ALIAS and response.status_code >= 500 and replica_failed(alias):
+            # The replica failed (stopped, restarted, a query cancelled by replay) after
+            # its last check: safe requests write nothing, so the primary answers again.
             logger.warning("Replica %s failed %s; answered by the primary", alias, request.path)
             mark_unusable(alias)
             alias = DEFAULT_DB_ALIAS
