@@ -6,6 +6,10 @@ same code against a real PostgreSQL standby (.ci/run's "Read replicas" step).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.conf import settings
 from django.core.cache.backends.db import DatabaseCache
@@ -67,6 +71,26 @@ def test_healthz_without_replicas(client):
     no_replica_configured()
     response = client.get("/healthz/")
     assert response.json() == {"primary": True, "max_lag_seconds": 5.0, "replicas": []}
+
+
+def test_replicas_of_a_sqlite_database_are_refused_at_start_up():
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "DJANGO_SETTINGS_MODULE": "sinorus.settings_test",
+        "DATABASE_REPLICA_URLS": "postgres://reader@replica.example.org/sinorus",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert (result.returncode, result.stderr.strip().splitlines()[-1]) == (
+        1,
+        "Configuration error: DATABASE_REPLICA_URLS needs PostgreSQL: "
+        "DATABASE_URL must name the primary.",
+    )
 
 
 # ------------------------------------------------------------------- choosing
