@@ -154,9 +154,11 @@ if DATABASE_REPLICA_URLS:
         replica["TEST"] = {"MIRROR": "default"}
         DATABASES[f"replica_{number}"] = replica
     DATABASE_ROUTERS = ["tracker.routing.ReplicaRouter"]
-    # Before sessions and authentication, so that their reads follow the request's choice.
+    # Right after the static files (which read no database), before sessions and
+    # authentication, so that every read of the request follows its choice.
     MIDDLEWARE.insert(
-        MIDDLEWARE.index("csp.middleware.CSPMiddleware"), "tracker.routing.ReadReplicaMiddleware"
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+        "tracker.routing.ReadReplicaMiddleware",
     )
 
 # ------------------------------------------------------------------------------
