@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from tracker.admin.changes import recent_changes
 from tracker.admin.publication import review_list
+from tracker.routing import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("admin/review/", admin.site.admin_view(review_list), name="tracker-review"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
+    # The primary answers, and each read replica's lag (docs/replicas.md).
+    path("healthz/", healthz, name="healthz"),
 ]
 
 #: A server error on an API path is answered in JSON (tracker.http).
