@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_countries",
     "django_filters",
     "rest_framework",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "tracker",
+    "explorer",
 ]
 
 MIDDLEWARE = [

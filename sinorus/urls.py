@@ -1,13 +1,11 @@
-"""URL configuration: the admin for editors, the API for everyone else."""
+"""URL configuration: the admin for editors, the API for programs, the explorer for readers."""
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from tracker.admin.changes import recent_changes
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path(
         "admin/recent-changes/",
         admin.site.admin_view(recent_changes),
@@ -15,6 +13,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
+    # Last: its record pages (/<resource>/<slug>/) take what the others leave.
+    path("", include("explorer.urls")),
 ]
 
 #: A server error on an API path is answered in JSON (tracker.http).

@@ -133,6 +133,14 @@ class TrackedModel(models.Model):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self) -> str:
+        """The record's public page in the explorer (the admin's "View on site")."""
+        from django.urls import reverse
+
+        from ..registry import for_model  # the registry imports the models
+
+        return reverse("explorer:record", args=[for_model(type(self)).resource, self.slug])
+
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
