@@ -1,7 +1,7 @@
 """The explorer's routes, mounted at ``/``: record pages use the API's resource names."""
 
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path
+from django.urls import path, re_path
 
 from . import cite, feeds, views
 from .sitemaps import SITEMAPS
@@ -30,5 +30,9 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("<str:resource>/<slug:slug>/", views.record, name="record"),
-    path("<str:resource>/<slug:slug>/cite.<str:fmt>", cite.download, name="cite"),
+    re_path(
+        r"^(?P<resource>[a-z-]+)/(?P<slug>[-a-zA-Z0-9_]+)/cite\.(?P<fmt>txt|bib|json)$",
+        cite.download,
+        name="cite",
+    ),
 ]

@@ -163,7 +163,6 @@ def robots(request):
         "Disallow: /api/",
         "Disallow: /search/",
         "Disallow: /*?",
-        "Allow: /$",
         f"Sitemap: {request.build_absolute_uri(reverse('explorer:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
