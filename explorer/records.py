@@ -55,6 +55,16 @@ def public(model: type[TrackedModel]) -> models.QuerySet:
     return published(model._default_manager.all())
 
 
+def with_keys(queryset: models.QuerySet) -> models.QuerySet:
+    """``queryset`` with the records its rows name themselves by joined (a statement's speaker)."""
+    keys = [
+        f.name
+        for f in queryset.model._meta.concrete_fields
+        if f.many_to_one and f.related_model in _record_models() and f.name != "parent"
+    ]
+    return queryset.select_related(*keys) if keys else queryset
+
+
 def record_type_or_404(resource: str) -> registry.RecordType:
     try:
         return registry.for_resource(resource)

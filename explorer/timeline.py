@@ -24,6 +24,8 @@ from tracker.public import published
 from tracker.references import references_to
 from tracker.search import field_condition
 
+from .records import with_keys
+
 #: Items per window.
 WINDOW = 50
 
@@ -111,7 +113,7 @@ def actor_condition(model, actor=None, country: str = "") -> Q | None:
 
 def filtered(rt: registry.RecordType, data: dict, actor=None):
     """Each (start, end, queryset) placing records of ``rt``, the filters applied."""
-    queryset = published(rt.model._default_manager.all())
+    queryset = with_keys(published(rt.model._default_manager.all()))
     if actor is not None or data.get("country"):
         for condition in (
             actor_condition(rt.model, actor) if actor is not None else None,

@@ -72,7 +72,7 @@ def latest_changes(limit: int = LATEST) -> list[dict]:
     found = {}
     for name, slugs in by_type.items():
         rt = registry.for_name(name)
-        for record in records.public(rt.model).filter(slug__in=slugs):
+        for record in records.with_keys(records.public(rt.model).filter(slug__in=slugs)):
             found[(name, record.slug)] = (rt, record)
     latest = []
     for key, changed_at in wanted.items():
@@ -179,7 +179,7 @@ def search_type(rt: registry.RecordType, words: list[str]) -> dict:
     queryset = records.public(rt.model)
     for word in words:
         queryset = queryset.filter(contains_any(rt.model, rt.search_fields, word))
-    queryset = rank_by_name(queryset, " ".join(words))
+    queryset = records.with_keys(rank_by_name(queryset, " ".join(words)))
     paginator = EstimatedCountPaginator(queryset, SEARCH_SHOWN)
     page = paginator.page(1)
     return {
