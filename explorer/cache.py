@@ -23,7 +23,7 @@ from tracker.models import Change
 
 VERSION_KEY = "explorer:version"
 #: Seconds a page stays cached when nothing changes.
-TIMEOUT = getattr(settings, "EXPLORER_CACHE_SECONDS", 600)
+TIMEOUT = settings.EXPLORER_CACHE_SECONDS
 
 
 def version() -> int:

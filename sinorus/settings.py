@@ -210,6 +210,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The explorer's pages are cached this many seconds for anonymous readers (any write
+# to the tracker empties the cache at once; see docs/explorer.md).
+EXPLORER_CACHE_SECONDS = env.int("EXPLORER_CACHE_SECONDS", default=600)
+
 # ------------------------------------------------------------------------------
 # LOGGING
 # ------------------------------------------------------------------------------

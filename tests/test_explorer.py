@@ -177,12 +177,12 @@ def test_the_admin_view_site_link_leads_to_the_explorer(db):
     assert (admin.site.site_url, reverse("explorer:home")) == ("/", "/")
 
 
-def test_the_admin_change_form_links_to_the_public_page(editor_client, seeded):
+def test_the_admin_view_on_site_link_leads_to_the_public_page(editor_client, seeded):
     exercise = models.Exercise.objects.get(slug="tsentr-2019")
-
     html = editor_client.get(f"/admin/tracker/exercise/{exercise.pk}/change/").content.decode()
+    link = re.search(r'href="(/admin/r/\d+/\d+/)" class="viewsitelink"', html).group(1)
 
-    assert re.search(r'href="(/admin/r/\d+/\d+/)" class="viewsitelink"', html) is not None
+    assert editor_client.get(link)["Location"] == "http://testserver/exercises/tsentr-2019/"
 
 
 # -- search ---------------------------------------------------------------------------
