@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
 from tracker import registry
-from tracker.dates import FuzzyDate, Precision, overlap_q
+from tracker.dates import FuzzyDate, Precision, earliest_match, overlap_q
 from tracker.models import Actor
 from tracker.public import published
 from tracker.references import references_to
@@ -126,6 +126,10 @@ def filtered(rt: registry.RecordType, data: dict, actor=None):
         rows = queryset.filter(earlier, **{f"{start}__isnull": False})
         if data.get("date_from") or data.get("date_to"):
             rows = rows.filter(overlap_q(start, end, data.get("date_from"), data.get("date_to")))
+        if data.get("date_from") and end is None:
+            # Same rows; lets the date's index start its scan at the first match.
+            first = earliest_match(rows, start, data["date_from"])
+            rows = rows.filter(**{f"{start}__gte": first}) if first else rows.none()
         parts.append((start, end, rows))
         earlier &= Q(**{f"{start}__isnull": True})
     return parts
