@@ -191,3 +191,13 @@ def test_the_network_on_an_actor_page_has_a_node_per_co_participant(client, seed
 
 def test_precision_names_match_the_span_classes():
     assert [p.label for p in Precision] == ["decade", "year", "month", "day"]
+
+
+def test_a_period_ending_in_the_year_it_starts_shows_that_year_once(client, seeded):
+    html = client.get("/timeline/?type=arms-deals").content.decode()
+
+    assert re.search(
+        r'<time datetime="2008">2008</time></span>\s*<span class="kind">arms deal</span>\s*'
+        r'<a href="/arms-deals/russia-china-military-cooperation-2008-decrease/">',
+        html,
+    )
