@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
 from tracker import registry
+from tracker.api.filters import RangeDateField
 from tracker.dates import FuzzyDate, Precision, earliest_match, overlap_q
 from tracker.models import Actor
 from tracker.public import published
@@ -40,8 +41,9 @@ class TimelineForm(forms.Form):
     type = forms.MultipleChoiceField(required=False, choices=type_choices)
     actor = forms.SlugField(required=False, max_length=120)
     country = forms.CharField(required=False, max_length=2, min_length=2)
-    date_from = forms.DateField(required=False, label="From")
-    date_to = forms.DateField(required=False, label="To")
+    # As the API's: from the year 10 on (earlier dates have no decade to overlap with).
+    date_from = RangeDateField(required=False, label="From")
+    date_to = RangeDateField(required=False, label="To")
     after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def clean_country(self) -> str:

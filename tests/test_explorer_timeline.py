@@ -88,7 +88,15 @@ def test_a_date_known_to_the_decade_is_drawn_as_a_decade(client, db):
 
 @pytest.mark.parametrize(
     "query",
-    ["date_from=2019-13-01", "actor=nobody", "type=ships", "after=garbage", "country=x"],
+    [
+        "date_from=2019-13-01",
+        "date_from=0001-01-01",
+        "actor=nobody",
+        "type=ships",
+        "after=garbage",
+        "country=x",
+        "date_from=2020-01-01&date_to=2019-01-01",
+    ],
 )
 def test_bad_timeline_filters_are_refused_with_400(client, db, query):
     assert client.get(f"/timeline/?{query}").status_code == 400
