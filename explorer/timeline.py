@@ -26,7 +26,7 @@ from tracker.public import published
 from tracker.references import references_to
 from tracker.search import field_condition
 
-from .records import with_keys
+from .records import gate_keys, with_keys
 
 #: Items per window.
 WINDOW = 50
@@ -172,6 +172,7 @@ def window(data: dict, actor=None) -> tuple[list[Item], bool]:
                     Item(rt, record, record.fuzzy(start), record.fuzzy(end) if end else None)
                 )
     items.sort(key=lambda item: item.key)
+    gate_keys([item.record for item in items[:WINDOW]])
     return items[:WINDOW], len(items) > WINDOW
 
 

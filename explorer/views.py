@@ -73,7 +73,8 @@ def latest_changes(limit: int = LATEST) -> list[dict]:
     found = {}
     for name, slugs in by_type.items():
         rt = registry.for_name(name)
-        for record in records.with_keys(records.public(rt.model).filter(slug__in=slugs)):
+        rows = records.with_keys(records.public(rt.model).filter(slug__in=slugs))
+        for record in records.gate_keys(list(rows)):
             found[(name, record.slug)] = (rt, record)
     latest = []
     for key, changed_at in wanted.items():
@@ -187,7 +188,7 @@ def search_type(rt: registry.RecordType, words: list[str]) -> dict:
     page = paginator.page(1)
     return {
         "record_type": rt,
-        "records": list(page.object_list),
+        "records": records.gate_keys(list(page.object_list)),
         "count": paginator.count,
         "exact": paginator.count_is_exact,
         "more": page.has_next(),

@@ -9,7 +9,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import ActorFactory
+from explorer import records
+from tests.factories import ActorFactory, StatementFactory
 from tracker import models, registry
 from tracker.services import record_save
 
@@ -228,3 +229,13 @@ def test_search_without_words_lists_nothing(client, db):
     response = client.get("/search/?q=+")
 
     assert (response.status_code, response.context["groups"]) == (200, [])
+
+
+def test_a_statement_is_listed_without_a_speaker_the_gate_holds_back(client, db, monkeypatch):
+    speaker = ActorFactory(slug="draft-speaker", name="Draft Speaker")
+    StatementFactory(slug="quote", speaker=speaker, text="Allies in all but name.")
+    monkeypatch.setattr(records, "published", lambda rows: rows.exclude(slug="draft-speaker"))
+
+    html = client.get("/search/?q=allies").content.decode()
+
+    assert '<a href="/statements/quote/">Unknown speaker: Allies in all but name.</a>' in html
