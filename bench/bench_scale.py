@@ -19,6 +19,9 @@ table shows, per case, the lower of the two rounds' medians, in milliseconds:
 
 * API list pages of 100 (with and without filters, search and ordering) and
   detail pages, through Django's test client (no HTTP server: the code path);
+* the public explorer's pages (home, timeline with and without filters, an
+  actor's page, an exercise's page, search, charts), anonymous, each rendered
+  afresh (its page cache off);
 * admin changelists, with and without a search, and the change forms'
   autocomplete pickers, as a logged-in editor (the benchmark creates a staff
   user ``bench-editor`` in each database if missing);
@@ -72,6 +75,17 @@ API_CASES = [
     ("API arms-deals country", "/api/v1/arms-deals/?page_size=100&country=RU"),
     ("API statement detail", "/api/v1/statements/{statement}/"),
     ("API exercise detail", "/api/v1/exercises/{exercise}/"),
+]
+#: The public explorer's pages (rendered each time: its page cache is off while measuring).
+EXPLORER_CASES = [
+    ("explorer home", "/"),
+    ("explorer timeline", "/timeline/"),
+    ("explorer timeline actor+type", "/timeline/?actor={actor}&type=exercises"),
+    ("explorer timeline date range", "/timeline/?date_from=2015-01-01&date_to=2015-12-31"),
+    ("explorer actor page", "/actors/{actor}/"),
+    ("explorer exercise page", "/exercises/{exercise}/"),
+    ("explorer search", "/search/?q=naval"),
+    ("explorer charts", "/charts/"),
 ]
 PICKER = "/admin/autocomplete/?app_label=tracker&"
 ADMIN_CASES = [
@@ -168,16 +182,25 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
-def measure_api(client, repeat: int) -> tuple[int, dict[str, float]]:
-    """The statements' count and the API read cases' medians, read-only."""
+def case_names() -> dict:
+    """The records each case's URL names, picked from the middle of the data."""
     from tracker.models import Exercise, Statement
 
     statement_count = Statement.objects.count()
-    names = {
+    return {
         "statement": f"syn-statement-{statement_count // 2}",
         "exercise": f"syn-exercise-{Exercise.objects.count() // 2}",
         "deep_page": max(1, min(50, statement_count // 100)),
+        "actor": "syn-actor-7",
     }
+
+
+def measure_api(client, repeat: int) -> tuple[int, dict[str, float]]:
+    """The statements' count and the API read cases' medians, read-only."""
+    from tracker.models import Statement
+
+    statement_count = Statement.objects.count()
+    names = case_names()
     results: dict[str, float] = {}
     for label, url in API_CASES:
         url = url.format(**names)
@@ -206,6 +229,15 @@ def child_measure(database_url: str, repeat: int) -> dict:
 
     client = Client()
     statement_count, results = measure_api(client, repeat)
+
+    from explorer import cache as explorer_cache
+
+    explorer_cache.TIMEOUT = 0  # measure rendering, not the page cache
+    names = case_names()
+    for label, url in EXPLORER_CASES:
+        url = url.format(**names)
+        assert client.get(url).status_code == 200, url
+        results[label] = timed(lambda url=url: client.get(url), repeat)
 
     from django.contrib.auth.models import User
 
@@ -281,7 +313,7 @@ def print_table(small: dict, large: dict) -> None:
     print(f"{'median ms':36} {head:>12} {tail:>12} {'large/small':>11} {'x floor':>8}")
     floor_small = small["measure"]["results"][FLOOR_LABEL]
     floor_large = large["measure"]["results"][FLOOR_LABEL]
-    labels = [label for label, _ in API_CASES + ADMIN_CASES] + [FLOOR_LABEL]
+    labels = [label for label, _ in API_CASES + EXPLORER_CASES + ADMIN_CASES] + [FLOOR_LABEL]
     for label in labels:
         a = small["measure"]["results"][label]
         b = large["measure"]["results"][label]

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_countries",
     "django_filters",
     "rest_framework",
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "tracker",
+    "explorer",
 ]
 
 MIDDLEWARE = [
@@ -248,6 +250,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# The explorer's pages are cached this many seconds for anonymous readers (any write
+# to the tracker empties the cache at once; see docs/explorer.md).
+EXPLORER_CACHE_SECONDS = env.int("EXPLORER_CACHE_SECONDS", default=600)
 
 # ------------------------------------------------------------------------------
 # LOGGING
