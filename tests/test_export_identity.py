@@ -139,7 +139,7 @@ def _statement_line(data: bytes) -> bytes:
 
 #: The odd statement's line in statements.csv, as the csv module writes it.
 GOLDEN_STATEMENT = (
-    b'odd-statement,,,,2019-09-01,month,end,end of September 2019,\'=1+1,direct_quote,'
+    b"odd-statement,,,,2019-09-01,month,end,end of September 2019,'=1+1,direct_quote,"
     b'direct quote,"He said ""yes"", then\nleft;\r\nno|pipe\r'
     + "中俄 «союз» 🚀".encode()
     + b'",ru,,odd-exercise,,parent|odd-actor,odd-source,'
