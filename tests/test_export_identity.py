@@ -93,7 +93,9 @@ def odd_records() -> None:
         date_qualifier="end",
         language="ru",
     )
-    statement.about_actors.add(actor, parent)
+    # One at a time: add() inserts a set of links in no fixed order.
+    statement.about_actors.add(parent)
+    statement.about_actors.add(actor)
     statement.about_exercises.add(exercise)
     # The same source cited twice: the sources cell names it once.
     Citation.objects.create(statement=statement, source=source, locator=ODD)
