@@ -332,6 +332,33 @@ def print_table(small: dict, large: dict) -> None:
             )
 
 
+def print_targets(small: dict, large: dict) -> None:
+    """The issue's targets against this run: flatness, API against psycopg2, export."""
+    results_small, results_large = small["measure"]["results"], large["measure"]["results"]
+    steep = [
+        f"{label} {results_large[label] / results_small[label]:.2f}"
+        for label in results_small
+        if label != FLOOR_LABEL and results_large[label] > 1.5 * results_small[label]
+    ]
+    print()
+    print(f"targets: cases above 1.5x large/small: {', '.join(steep) or 'none'}")
+    page = "API statements page"
+    print(
+        f"targets: API page x psycopg2 (at most 2.5): "
+        f"{ratio(results_small[page], results_small[FLOOR_LABEL])} small, "
+        f"{ratio(results_large[page], results_large[FLOOR_LABEL])} large"
+    )
+    for name, data in (("small", small), ("large", large)):
+        exports = data["exports"]
+        if "export" in exports:
+            export, floor = exports["export"], exports["floor"]
+            print(
+                f"targets: export x COPY floor (at least 0.5), {name}: "
+                f"{ratio(floor['seconds'], export['seconds'])}, "
+                f"peak {export['peak_mib']:.0f} MiB (under 200 MB)"
+            )
+
+
 #: The export measurements, in table order: (key, label).
 EXPORT_LABELS = [
     ("export", "nightly file (COPY path)"),
@@ -387,13 +414,20 @@ def main() -> None:
         exports = data[name]["exports"] = {"floor": {"rows": 0, "seconds": 0}}
         if args.no_export:
             continue
-        exports["floor"] = run_child("copy", url, args.repeat)
-        exports["export"] = run_child("export", url, args.repeat)
+        # Two rounds alternating floor and export, the faster of each counting, as
+        # for the requests: a burst of other work can slow one run by half.
+        for _ in range(2):
+            for key, mode in (("floor", "copy"), ("export", "export")):
+                run = run_child(mode, url, args.repeat)
+                best = exports.get(key)
+                if not best or not best["seconds"] or run["seconds"] < best["seconds"]:
+                    exports[key] = run
         exports["correlated"] = run_child("correlated", url, args.repeat)
         if args.python_export:
             exports["python"] = run_child("python", url, args.repeat)
         print(f"exported {name}", file=sys.stderr)
     print_table(data["small"], data["large"])
+    print_targets(data["small"], data["large"])
 
 
 if __name__ == "__main__":
