@@ -154,6 +154,17 @@ _LINKS = [
     ("so", "tracker_citation", "source_id", "tracker_source"),
 ]
 
+
+def _presorted(alias: str, table: str, column: str, target: str) -> str:
+    # The same aggregate fed in link order by a sorted subquery (run in one process).
+    return (
+        f"LEFT JOIN (SELECT o.statement_id, string_agg(o.slug, '|') AS slugs FROM ("
+        f"SELECT t.statement_id, x.slug FROM {table} t JOIN {target} x ON x.id = t.{column} "
+        f"WHERE t.statement_id IS NOT NULL ORDER BY t.statement_id, t.id) o "
+        f"GROUP BY o.statement_id) {alias} ON {alias}.statement_id = s.id"
+    )
+
+
 #: The floor: the same 20 columns by one COPY whose link columns come from
 #: hash-aggregated subqueries joined once (raw values: codes for labels, no
 #: formatting); what PostgreSQL alone does for the statements file.
@@ -168,6 +179,11 @@ COPY_STATEMENTS = f"""
         ORDER BY s.id
     ) TO STDOUT WITH CSV HEADER
 """
+#: The floor as the export's COPY runs it: links sorted once, no parallel workers.
+COPY_STATEMENTS_PRESORTED = COPY_STATEMENTS.replace(
+    " ".join(_aggregated(*link) for link in _LINKS),
+    " ".join(_presorted(*link) for link in _LINKS),
+)
 
 
 class Sink:
@@ -267,7 +283,7 @@ def child_export(database_url: str, python: bool = False) -> dict:
     return {"rows": rows, "seconds": seconds, "peak_mib": peak}
 
 
-def child_copy(database_url: str, sql: str = COPY_STATEMENTS) -> dict:
+def child_copy(database_url: str, sql: str = COPY_STATEMENTS, parallel: bool = True) -> dict:
     """A floor COPY ... TO STDOUT WITH CSV of the same columns, through psycopg2."""
     import psycopg2
 
@@ -277,6 +293,8 @@ def child_copy(database_url: str, sql: str = COPY_STATEMENTS) -> dict:
     with connection.cursor() as cursor:
         # As the export does: JIT compiling costs more than it saves on these queries.
         cursor.execute("SET jit = off")
+        if not parallel:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
         cursor.copy_expert(sql, sink)
     seconds = time.perf_counter() - started
     connection.close()
@@ -318,7 +336,7 @@ def print_table(small: dict, large: dict) -> None:
         f"{'peak MiB':>9} {'x floor':>8}"
     )
     for name, data in (("small", small), ("large", large)):
-        floor = data["exports"]["floor"]
+        floor = fastest_floor(data["exports"])
         floor_rate = floor["rows"] / floor["seconds"] if floor["seconds"] else 0
         for key, label in EXPORT_LABELS:
             run = data["exports"].get(key)
@@ -330,6 +348,12 @@ def print_table(small: dict, large: dict) -> None:
                 f"{'  ' + label + ', ' + name:36} {run['rows']:>10,} {run['seconds']:9.1f} "
                 f"{rate:9,.0f} {peak} {ratio(rate, floor_rate):>8}"
             )
+
+
+def fastest_floor(exports: dict) -> dict:
+    """The faster of the two floor forms: the ratio is against the real limit."""
+    floors = [exports[key] for key in ("floor", "presorted") if exports.get(key)]
+    return min(floors, key=lambda run: run["seconds"] or float("inf"))
 
 
 def print_targets(small: dict, large: dict) -> None:
@@ -351,7 +375,7 @@ def print_targets(small: dict, large: dict) -> None:
     for name, data in (("small", small), ("large", large)):
         exports = data["exports"]
         if "export" in exports:
-            export, floor = exports["export"], exports["floor"]
+            export, floor = exports["export"], fastest_floor(exports)
             print(
                 f"targets: export x COPY floor (at least 0.5), {name}: "
                 f"{ratio(floor['seconds'], export['seconds'])}, "
@@ -364,6 +388,7 @@ EXPORT_LABELS = [
     ("export", "nightly file (COPY path)"),
     ("python", "nightly file (Python path)"),
     ("floor", "COPY floor, aggregates joined"),
+    ("presorted", "COPY floor, presorted, 1 process"),
     ("correlated", "COPY, correlated subqueries"),
 ]
 
@@ -381,7 +406,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--child",
-        choices=["measure", "export", "python", "copy", "correlated"],
+        choices=["measure", "export", "python", "copy", "presorted", "correlated"],
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -393,6 +418,7 @@ def main() -> None:
             "python": lambda: child_export(args.db, python=True),
             "copy": lambda: child_copy(args.db),
             "correlated": lambda: child_copy(args.db, COPY_STATEMENTS_CORRELATED),
+            "presorted": lambda: child_copy(args.db, COPY_STATEMENTS_PRESORTED, parallel=False),
         }[args.child]
         print(json.dumps(work()))
         return
@@ -417,7 +443,7 @@ def main() -> None:
         # Two rounds alternating floor and export, the faster of each counting, as
         # for the requests: a burst of other work can slow one run by half.
         for _ in range(2):
-            for key, mode in (("floor", "copy"), ("export", "export")):
+            for key, mode in (("floor", "copy"), ("presorted", "presorted"), ("export", "export")):
                 run = run_child(mode, url, args.repeat)
                 best = exports.get(key)
                 if not best or not best["seconds"] or run["seconds"] < best["seconds"]:
