@@ -34,6 +34,7 @@ from django.db.models import (
     Func,
     IntegerField,
     JSONField,
+    ManyToManyField,
     Model,
     Q,
     QuerySet,
@@ -93,6 +94,18 @@ def field_condition(model: type[Model], path: str, lookup: str, value, public: b
     first, _, rest = path.partition(LOOKUP_SEP)
     field = model._meta.get_field(first)
     gated = public and field.is_relation and is_record_model(field.related_model)
+    if isinstance(field, ManyToManyField) and rest:
+        # Through the link table's index on the linked record's key: joining this
+        # table to the link table read the whole link table (a million rows for
+        # statements' about_actors, 0.4 s) to find the few thousand links.
+        through = field.remote_field.through
+        target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+        source = through._meta.get_field(field.m2m_field_name()).attname
+        related = field.related_model._default_manager.filter(**{f"{rest}__{lookup}": value})
+        if gated:
+            related = related.filter(publication_status=PUBLISHED)
+        links = through._default_manager.filter(AnyOf(target, related.values("pk")))
+        return Q(AnyOf("pk", links.values(source)))
     if field.many_to_many or field.one_to_many:
         condition = {f"{path}__{lookup}": value}
         if gated:

@@ -42,6 +42,44 @@ from .links import CITED_SOURCES, Row
 
 
 @dataclass(frozen=True)
+class FieldPath:
+    """SQL source: the value of a field path (``parent__slug``), formatted by the column's type."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """SQL source: a value of few distinct values read from ``path``; the export runs the
+    column's own getter and formatter on each distinct value and writes a ``CASE``."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class FuzzyDisplay:
+    """SQL source: the display form of the fuzzy date in ``name``/``precision``/``qualifier``,
+    compiled from :meth:`FuzzyDate.display` itself (see :mod:`tracker.exports.sql`)."""
+
+    name: str
+    precision: str
+    qualifier: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    """SQL source: the slugs a link loader attaches under ``key``, joined; ``distinct``
+    keeps each slug once, at its first link."""
+
+    key: str
+    distinct: bool = False
+
+
+#: How a column is read by SQL (:mod:`tracker.exports.sql`); None: only by Python.
+SqlSource = FieldPath | Lookup | FuzzyDisplay | Joined | None
+
+
+@dataclass(frozen=True)
 class Column:
     """One CSV column: its stable name, Frictionless type, description and getter."""
 
@@ -54,6 +92,9 @@ class Column:
     constraints: dict[str, Any] = field(default_factory=dict)
     #: The field paths ``get`` reads (``parent__slug``): what the table selects.
     reads: tuple[str, ...] = ()
+    #: The same value as SQL reads it, for the PostgreSQL export path; declared by
+    #: the constructors below together with ``get``, never separately.
+    sql: SqlSource = None
 
     def schema(self) -> dict[str, Any]:
         """This column as a Table Schema field descriptor."""
@@ -83,14 +124,23 @@ def col(
     getter: Callable[[Row], Any] | None = None,
     *,
     reads: tuple[str, ...] = (),
+    sql: SqlSource = None,
     **constraints: Any,
 ) -> Column:
     """A column reading the field of the same name, unless ``getter`` (reading
-    the field paths ``reads``) is given."""
+    the field paths ``reads``, read by SQL as ``sql``) is given."""
     if getter is None:
         # itemgetter runs in C, once per cell.
-        getter, reads = operator.itemgetter(name), (name,)
-    return Column(name, kind, description, getter, constraints, reads)
+        getter, reads, sql = operator.itemgetter(name), (name,), FieldPath(name)
+    return Column(name, kind, description, getter, constraints, reads, sql)
+
+
+def lookup_column(
+    name: str, kind: str, description: str, getter: Callable[[Row], Any], path: str, **constraints
+) -> Column:
+    """A column computed by ``getter`` from the one field ``path``, which holds few
+    distinct values (codes, countries): SQL maps each value as ``getter`` does."""
+    return col(name, kind, description, getter, reads=(path,), sql=Lookup(path), **constraints)
 
 
 def slug_column(description: str = "Stable public identifier of the record.") -> Column:
@@ -108,12 +158,12 @@ def choice_columns(name: str, choices: type[models.Choices], description: str) -
             f"{description} (code; see {name}_label).",
             enum=[str(value) for value in choices.values],
         ),
-        col(
+        lookup_column(
             f"{name}_label",
             STRING,
             f"{description}, in words.",
             lambda row: labels.get(row[name], row[name]),
-            reads=(name,),
+            name,
         ),
     ]
 
@@ -133,12 +183,12 @@ def fuzzy_columns(name: str, description: str) -> list[Column]:
     precision, qualifier = f"{name}_precision", f"{name}_qualifier"
     return [
         col(name, DATE, f"{description}: first day of the period (ISO 8601). Empty if unknown."),
-        col(
+        lookup_column(
             precision,
             STRING,
             f"How precisely the source dates {name}: day, month, year or decade.",
             lambda row: _PRECISION_WORDS.get(row[precision]),
-            reads=(precision,),
+            precision,
             enum=list(_PRECISION_WORDS.values()),
         ),
         col(
@@ -156,6 +206,7 @@ def fuzzy_columns(name: str, description: str) -> list[Column]:
                 _display(value, row[precision], row[qualifier]) if (value := row[name]) else None
             ),
             reads=(name, precision, qualifier),
+            sql=FuzzyDisplay(name, precision, qualifier),
         ),
     ]
 
@@ -164,29 +215,35 @@ def fk_slug_column(name: str, description: str, relation: str | None = None) -> 
     """The slug of the record that foreign key ``relation`` (default ``name``) points
     at; empty if none (the join is a left join for a key that may be empty)."""
     path = f"{relation or name}__slug"
-    return col(name, STRING, description, operator.itemgetter(path), reads=(path,))
+    return col(
+        name, STRING, description, operator.itemgetter(path), reads=(path,), sql=FieldPath(path)
+    )
 
 
 def fk_name_column(name: str, description: str, relation: str, label: str = "name") -> Column:
     """A readable label of the record a foreign key points at (empty if none)."""
     path = f"{relation}__{label}"
-    return col(name, STRING, description, operator.itemgetter(path), reads=(path,))
+    return col(
+        name, STRING, description, operator.itemgetter(path), reads=(path,), sql=FieldPath(path)
+    )
 
 
-def joined_column(name: str, description: str, getter: Callable[[Row], list[str]]) -> Column:
-    """Several values in one cell, joined with ``DELIMITER`` (read from what a link
-    loader added to the row, so no field path of its own)."""
-    return col(name, STRING, f"{description} Joined with “{DELIMITER}”.", getter)
+def joined_column(name: str, description: str, key: str, *, distinct: bool = False) -> Column:
+    """Several values in one cell, joined with ``DELIMITER``: the list a link loader
+    added to the row under ``key`` (so no field path of its own); ``distinct`` keeps
+    each value once, where it first appears."""
+    getter = _distinct(key) if distinct else operator.itemgetter(key)
+    return col(
+        name,
+        STRING,
+        f"{description} Joined with “{DELIMITER}”.",
+        getter,
+        sql=Joined(key, distinct),
+    )
 
 
-def attached(key: str) -> Callable[[Row], list[Any]]:
-    """A getter reading the list a link loader stored under ``key``."""
-    return operator.itemgetter(key)
-
-
-def _cited_sources(row: Row) -> list[str]:
-    # Distinct, in citation order.
-    return list(dict.fromkeys(row[CITED_SOURCES]))
+def _distinct(key: str) -> Callable[[Row], list[Any]]:
+    return lambda row: list(dict.fromkeys(row[key]))
 
 
 def record_tail_columns(with_citations: bool = True) -> list[Column]:
@@ -197,7 +254,8 @@ def record_tail_columns(with_citations: bool = True) -> list[Column]:
             joined_column(
                 "sources",
                 "Slugs of the sources cited for this record (details in citations.csv).",
-                _cited_sources,
+                CITED_SOURCES,
+                distinct=True,
             )
         )
     columns += [

@@ -41,13 +41,13 @@ from .cells import BOOLEAN, DATE, DELIMITER, INTEGER, NUMBER, STRING
 from .columns import (
     Column,
     ForeignKey,
-    attached,
     choice_columns,
     col,
     fk_name_column,
     fk_slug_column,
     fuzzy_columns,
     joined_column,
+    lookup_column,
     record_tail_columns,
     slug_column,
 )
@@ -114,14 +114,14 @@ ACTORS = Table(
         slug_column(),
         col("name", STRING, "Name of the actor.", required=True),
         *choice_columns("kind", ActorKind, "Kind of actor"),
-        col(
+        lookup_column(
             "country",
             STRING,
             "ISO 3166-1 alpha-2 code of its country, where one applies.",
             _country_code,
-            reads=("country",),
+            "country",
         ),
-        col("country_name", STRING, "Name of its country.", _country_name, reads=("country",)),
+        lookup_column("country_name", STRING, "Name of its country.", _country_name, "country"),
         fk_slug_column("parent", "Slug of the actor this one belongs to (in actors.csv)."),
         fk_name_column("parent_name", "Name of the actor this one belongs to.", "parent"),
         col("role", STRING, "For persons: their role at the time of the recorded facts."),
@@ -175,7 +175,7 @@ AGREEMENTS = Table(
         joined_column(
             "parties",
             "Slugs of the actors party to it (roles in agreement_parties.csv).",
-            attached(LINKED_ACTORS),
+            LINKED_ACTORS,
         ),
         col("summary", STRING, "What it provides."),
         *record_tail_columns(),
@@ -204,7 +204,7 @@ EXERCISES = Table(
         joined_column(
             "participants",
             "Slugs of the actors that took part (roles in exercise_participants.csv).",
-            attached(LINKED_ACTORS),
+            LINKED_ACTORS,
         ),
         col("summary", STRING, "What happened."),
         *record_tail_columns(),
@@ -245,7 +245,7 @@ ARMS_DEALS = Table(
         joined_column(
             "contractors",
             "Slugs of the companies or agencies involved (roles in arms_deal_contractors.csv).",
-            attached(LINKED_ACTORS),
+            LINKED_ACTORS,
         ),
         col("summary", STRING, "What was traded."),
         *record_tail_columns(),
@@ -286,7 +286,7 @@ STATEMENTS = Table(
             joined_column(
                 about.about,
                 f"Slugs of the {about.csv_file.replace('_', ' ')} it concerns.",
-                attached(about_key(about.about)),
+                about_key(about.about),
             )
             for about in _ABOUT
         ),

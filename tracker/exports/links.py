@@ -13,6 +13,7 @@ manager and a queryset per object, and lighter than joining the linked table.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -24,6 +25,18 @@ from ..models import Citation, Statement
 Row = dict[str, Any]
 #: Loads one link of a chunk of rows into the rows (see the module docstring).
 Attach = Callable[[list[Row], "SlugCache"], None]
+
+
+@dataclass(frozen=True)
+class Link:
+    """What an attach function loads: under ``key``, the ``value_field`` of the ``model``
+    rows whose ``owner_field`` points at the row, in ``model``'s key order. The SQL
+    export path (:mod:`tracker.exports.sql`) reads the same declaration."""
+
+    key: str
+    model: type[models.Model]
+    owner_field: str
+    value_field: str
 
 
 class SlugCache:
@@ -108,6 +121,7 @@ def linked_values(
         for row in chunk:
             row[key] = found[row[pk_name]]
 
+    attach.link = Link(key, model, owner_field, value_field)  # type: ignore[attr-defined]
     return attach
 
 

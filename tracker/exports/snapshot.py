@@ -31,6 +31,7 @@ from django.utils import timezone
 from ..models import DeletedRecord
 from .cells import DELIMITER, EMPTY, csv_writer, format_cell
 from .files import TABLES, record_tables
+from .sql import can_copy, copy_table
 from .tables import Table
 
 #: Longest cell the previous snapshot's reader accepts (the csv module's C long).
@@ -107,9 +108,28 @@ def write_table(
     excel: bool = False,
     progress: Progress | None = None,
     on_row: Callable[[list[str]], None] | None = None,
+    python_only: bool = False,
 ) -> int:
     """Write every row of ``table`` that the public may see to ``path``; return the number
-    of rows."""
+    of rows.
+
+    On PostgreSQL a table whose columns all compile to SQL is written by one
+    COPY (:mod:`tracker.exports.sql`, byte-identical to the Python path); the
+    change log then reads the rows back from the file.
+    """
+    if not python_only and can_copy(table):
+        with open(path, "wb") as out:
+            count = copy_table(table, out, bom=excel, public=True)
+        if on_row is not None:
+            csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
+            with open(path, encoding="utf-8-sig", newline="") as stream:
+                reader = csv.reader(stream)
+                next(reader)
+                for row in reader:
+                    on_row(row)
+        if progress is not None:
+            progress(table.name, count, True)
+        return count
     count = 0
     with open_csv(path, excel) as stream:
         writer = csv_writer(stream)
