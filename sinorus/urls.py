@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from tracker.admin.changes import recent_changes
+from tracker.admin.imports import confirm_import, import_records
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -12,6 +13,12 @@ urlpatterns = [
         "admin/recent-changes/",
         admin.site.admin_view(recent_changes),
         name="tracker-recent-changes",
+    ),
+    path("admin/import/", admin.site.admin_view(import_records), name="tracker-import"),
+    path(
+        "admin/import/<str:token>/",
+        admin.site.admin_view(confirm_import),
+        name="tracker-import-confirm",
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),

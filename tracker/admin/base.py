@@ -178,6 +178,8 @@ class TrackedAdmin(
     """
 
     form = TrackedForm
+    # Reversion's list (with "Recover deleted ...") plus a link to Import records.
+    change_list_template = "admin/tracker/change_list.html"
     history_latest_first = True
     readonly_fields: tuple[str, ...] = ("created_at", "updated_at")
     list_per_page = 50

@@ -35,6 +35,7 @@ __all__ = [
     "Plan",
     "RowPlan",
     "apply_file",
+    "apply_plan",
     "max_bytes",
     "preview",
 ]
