@@ -364,7 +364,9 @@ class _Planner:
         self._compare_links(row, stored)
         self._compare_citations(row, stored)
         self._compare_about(row, stored)
-        if row.action != REFUSED and stored is not None:
+        if stored is None:
+            row.changes = []  # a new record: every value is new, none is listed
+        elif row.action != REFUSED:
             row.action = CHANGE if row.changes else UNCHANGED
 
     def _compare_links(self, row: RowPlan, stored) -> None:
@@ -484,10 +486,17 @@ def _column_of(proposal: parsing.Proposal, name: str) -> str:
 
 
 def _pick_date(row, name, old, words, structured) -> FuzzyDate | None:
-    """The date a row gives: in words or in the date columns; if they disagree, the one
-    that differs from the stored date is the cell the editor changed."""
+    """The date a row gives, in words (``x_display``) or in the date columns (``x``,
+    ``x_precision``, ``x_qualifier``).
+
+    Either may be left empty (a row typed by hand gives the date in words alone);
+    a date is unknown when both are empty. When both give a date and they differ,
+    the one that differs from the stored date is the cell the editor changed.
+    """
     if words is None or structured is None or _date_key(words) == _date_key(structured):
         return words or structured
+    if not words.is_known or not structured.is_known:
+        return words if words.is_known else structured
     if old is not None and _date_key(words) == _date_key(old):
         return structured
     if old is not None and _date_key(structured) == _date_key(old):
