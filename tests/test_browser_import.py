@@ -54,9 +54,7 @@ def test_an_editor_previews_fixes_and_imports_a_csv(new_page):
         "exercises.csv: 0 created, 1 changed, 0 unchanged, 1 refused"
     )
     change = page.locator("#import-preview tr.import-change")
-    assert change.locator("li").all_inner_texts() == [
-        "location: Tsugol → Tsugol training ground"
-    ]
+    assert change.locator("li").all_inner_texts() == ["location: Tsugol → Tsugol training ground"]
     refused = page.locator("#import-preview tr.import-refused")
     assert refused.locator("li").all_inner_texts() == [
         "exercises.csv row 3, column participants: no actor has the identifier “nobody”."

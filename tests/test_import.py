@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -17,6 +18,7 @@ from reversion.models import Revision
 from tests import factories as f
 from tracker import imports, services
 from tracker.dates import Precision, Qualifier
+from tracker.exports.files import TABLES, record_tables
 from tracker.models import Change, Exercise, ExerciseParticipant, Import
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +239,37 @@ def test_the_command_fails_on_a_refused_row(linked, tmp_path):
     with pytest.raises(CommandError, match="1 row"):
         call_command("import_records", str(path), stdout=io.StringIO())
     assert Exercise.objects.count() == 0
+
+
+ODD_CELLS = ["\x01", "=1+1", "9" * 40, "-1", "2019-02-30", "nan", "x|y|", "  ", "é" * 600]
+
+
+@pytest.mark.parametrize("table", [t.name for t in record_tables()])
+def test_odd_cells_are_refused_or_read_never_an_error(linked, table):
+    header = TABLES[table].header()
+    rows = []
+    for number, column in enumerate(header):
+        for odd in ODD_CELLS:
+            cells = {c: "" for c in header}
+            cells.update({"slug": f"row-{number}-{len(rows)}", column: odd})
+            rows.append(cells)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, header, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    plan = preview(out.getvalue().encode(), f"{table}.csv")
+    assert {row.action for row in plan.rows} <= {"create", "refused"}
+    assert all(row.reasons for row in plan.rows if row.action == "refused")
+
+
+def test_a_nul_character_in_json_is_refused_before_any_query(linked):
+    item = {
+        "slug": "x-2019",
+        "name": "X\x00",
+        "domain": "land",
+        "participants": [{"actor": "\x00"}],
+    }
+    plan = preview(json.dumps([item]).encode(), "exercises.json")
+    assert plan.rows[0].reasons == [
+        "exercises.json item 1, column name: contains a NUL character, which no text may hold."
+    ]

@@ -153,6 +153,8 @@ def parse_value(model_field: models.Field, raw: Any) -> Any:
     if isinstance(model_field, models.DateField):
         return _plain_date(str(raw))
     text = raw if isinstance(raw, str) else str(raw)
+    if "\x00" in text:
+        raise ValueError("contains a NUL character, which no text may hold.")
     if model_field.choices:
         return _choice(model_field, text)
     return text

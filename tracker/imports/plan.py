@@ -17,6 +17,7 @@ that ``record_save`` accepts.
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from .. import registry
-from ..codes import SLUG
+from ..codes import SLUG, SLUG_PATTERN
 from ..dates import FuzzyDate
 from ..models import Citation, DeletedRecord, TrackedModel
 from ..services import citation_required_message
@@ -37,6 +38,7 @@ from .reading import Upload
 BATCH = 2000
 
 CREATE, CHANGE, UNCHANGED, REFUSED = "create", "change", "unchanged", "refused"
+SLUG_RE = re.compile(SLUG_PATTERN)
 
 
 @dataclass
@@ -103,10 +105,16 @@ def _batches(items: list[Any]):
 
 
 def _slug_map(model: type[models.Model], slugs: set[str]) -> dict[str, Any]:
+    """``{slug: key}`` of the stored records of ``slugs``; what is no identifier is not asked
+    for (PostgreSQL refuses a NUL character in a query outright)."""
     found: dict[str, Any] = {}
-    for batch in _batches(sorted(s for s in slugs if s)):
+    for batch in _batches(sorted(s for s in slugs if isinstance(s, str) and _is_slug(s))):
         found.update(model._default_manager.filter(slug__in=batch).values_list("slug", "pk"))
     return found
+
+
+def _is_slug(text: str) -> bool:
+    return len(text) <= 120 and SLUG_RE.match(text) is not None
 
 
 def _pk_slugs(model: type[models.Model], pks: set[Any]) -> dict[Any, str]:
@@ -223,10 +231,10 @@ class _Planner:
             by_model.setdefault(row.proposal.record_type.model, set()).add(row.proposal.slug)
         for model, slugs in by_model.items():
             stored: dict[str, TrackedModel] = {}
-            for batch in _batches(sorted(s for s in slugs if s)):
+            for batch in _batches(sorted(s for s in slugs if _is_slug(s))):
                 stored.update((r.slug, r) for r in model._default_manager.filter(slug__in=batch))
             self.stored[model] = stored
-            self.created[model] = {s for s in slugs if s and s not in stored}
+            self.created[model] = {s for s in slugs if _is_slug(s) and s not in stored}
             retired = set()
             for batch in _batches(sorted(self.created[model])):
                 retired.update(
