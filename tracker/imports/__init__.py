@@ -13,8 +13,11 @@ changed since the preview.
 
 Modules: ``reading`` (the file: format, record type, rows), ``parsing`` (a
 row as the record it proposes, with the admin's and the API's parsers),
-``plan`` (the preview: bulk lookups, comparison, validation) and
-``applying`` (the write). See docs/import.md.
+``rows`` (every row of an upload, and the order of writing), ``plan`` (the
+preview: bulk lookups, comparison, validation), ``differences`` (old and new
+values in words), ``applying`` (the write), ``uploads`` (files kept between
+preview and confirmation) and ``report`` (the preview as text). See
+docs/import.md.
 """
 
 from __future__ import annotations

@@ -27,12 +27,12 @@ from django.db import models
 
 from .. import registry
 from ..codes import SLUG, SLUG_PATTERN
-from ..dates import FuzzyDate
 from ..models import Citation, DeletedRecord, TrackedModel
 from ..services import citation_required_message
 from ..versions import record_version
-from . import parsing
+from . import differences, parsing
 from .reading import Upload
+from .rows import apply_order, proposals
 
 #: Slugs per ``IN`` query (SQLite allows 32,766 parameters).
 BATCH = 2000
@@ -124,63 +124,11 @@ def _pk_slugs(model: type[models.Model], pks: set[Any]) -> dict[Any, str]:
     return found
 
 
-def proposals(upload: Upload) -> list[parsing.Proposal]:
-    """Every record row of ``upload``, parsed, with the link files' details attached."""
-    found: list[parsing.Proposal] = []
-    citations = upload.link_sheet("citations")
-    cited = parsing.citation_rows(citations) if citations else None
-    for sheet in upload.record_sheets():
-        record_type = sheet.record_type
-        links_sheet = upload.link_sheet(record_type.links.csv_file) if record_type.links else None
-        linked = parsing.link_rows(links_sheet) if links_sheet else None
-        for number, row in sheet.rows:
-            if sheet.format == "json":
-                proposal = parsing.parse_json_item(sheet, number, row)
-            else:
-                proposal = parsing.parse_csv_row(sheet, number, row)
-                _attach_link_files(proposal, linked, cited, links_sheet, citations)
-            found.append(proposal)
-    return found
-
-
-def _attach_link_files(proposal, linked, cited, links_sheet, citations_sheet) -> None:
-    """The package's link files give the links' roles, notes and citations' details."""
-    record_type = proposal.record_type
-    if linked is not None:
-        rows = linked.get(proposal.slug, [])
-        given = {link["actor"] for link in proposal.links or []}
-        if proposal.links is not None and given != {row["actor"] for row in rows}:
-            proposal.errors.append(
-                (
-                    parsing.file_columns(links_sheet.table).links or "links",
-                    f"the actors listed differ from those in {links_sheet.name}.",
-                )
-            )
-        proposal.links = [{k: v for k, v in row.items() if k != "_row"} for row in rows]
-    if cited is not None and record_type.cited:
-        rows = cited.get((record_type.key, proposal.slug), [])
-        for row in rows:
-            if "_error" in row:
-                proposal.errors.append(
-                    (f"{citations_sheet.name} {row['_error'][0]}", row["_error"][1])
-                )
-        if proposal.cited_sources is not None and set(proposal.cited_sources) != {
-            row["source"] for row in rows
-        }:
-            proposal.errors.append(
-                ("sources", f"the sources listed differ from those in {citations_sheet.name}.")
-            )
-        proposal.citations = [
-            {k: v for k, v in row.items() if not k.startswith("_")} for row in rows
-        ]
-        proposal.cited_sources = None
-
-
 def build_plan(upload: Upload, *, user=None) -> Plan:
     """The preview of ``upload``: read, matched by slug, compared and validated; nothing stored."""
     rows = [RowPlan(p) for p in proposals(upload)]
     _Planner(rows).run()
-    return Plan(upload.name, upload.format, _apply_order(rows))
+    return Plan(upload.name, upload.format, apply_order(rows))
 
 
 class _Planner:
@@ -289,7 +237,7 @@ class _Planner:
             for batch in _batches(pks):
                 links = record_type.links
                 if links is not None:
-                    extra = _extra_field(links.model)
+                    extra = differences.extra_field(links.model)
                     for row in (
                         links.model._default_manager.filter(**{f"{links.fk}_id__in": batch})
                         .order_by("pk")
@@ -344,16 +292,18 @@ class _Planner:
         row.instance = instance
         for name, value in p.fields.items():
             model_field = model._meta.get_field(name)
-            old = _plain(getattr(instance, model_field.attname))
-            if stored is not None and old != _plain(value):
-                row.changes.append(f"{name}: {_shown(old)} → {_shown(value)}")
+            old = differences.plain(getattr(instance, model_field.attname))
+            if stored is not None and old != differences.plain(value):
+                row.changes.append(f"{name}: {differences.shown(old)} → {differences.shown(value)}")
             setattr(instance, model_field.attname, value)
         for name, (words, structured) in p.dates.items():
             old = instance.fuzzy(name)
-            new = _pick_date(row, name, old if stored is not None else None, words, structured)
+            new = differences.pick_date(
+                row, name, old if stored is not None else None, words, structured
+            )
             if new is None:
                 continue
-            if stored is not None and _date_key(old) != _date_key(new):
+            if stored is not None and differences.date_key(old) != differences.date_key(new):
                 row.changes.append(f"{name}: {old.display()} → {new.display()}")
             setattr(instance, name, new.value)
             setattr(instance, f"{name}_precision", new.precision)
@@ -362,11 +312,11 @@ class _Planner:
             model_field = model._meta.get_field(name)
             target = model_field.related_model
             if slug is not None and not self._exists(target, slug):
-                row.refuse(name, _missing(target, slug))
+                row.refuse(name, differences.missing(target, slug))
                 continue
             old = self.slug_of.get(target, {}).get(getattr(instance, model_field.attname))
             if stored is not None and old != slug:
-                row.changes.append(f"{name}: {_shown(old)} → {_shown(slug)}")
+                row.changes.append(f"{name}: {differences.shown(old)} → {differences.shown(slug)}")
             # Resolved again when applied: the target may be created by this file.
             setattr(instance, model_field.attname, self.refs.get(target, {}).get(slug))
         self._compare_links(row, stored)
@@ -382,7 +332,7 @@ class _Planner:
         links = p.record_type.links
         if p.links is None or links is None:
             return
-        extra = _extra_field(links.model)
+        extra = differences.extra_field(links.model)
         before = self.stored_links.get((p.record_type.model, stored.pk), []) if stored else []
         by_actor = {link["actor"]: link for link in before}
         column = parsing.file_columns(_table(p)).links or "links"
@@ -390,7 +340,7 @@ class _Planner:
         for given in p.links:
             slug = given.get("actor")
             if not slug or not self._exists(registry.ACTOR.model, slug):
-                row.refuse(column, _missing(registry.ACTOR.model, slug))
+                row.refuse(column, differences.missing(registry.ACTOR.model, slug))
                 continue
             kept = by_actor.get(slug, {})
             link = {
@@ -410,8 +360,8 @@ class _Planner:
             return
         if len(set(link["actor"] for link in after)) != len(after):
             row.refuse(column, "the same actor is listed more than once.")
-        row.changes += _list_changes(column, before, after, "actor")
-        if stored is None or _keys(before) != _keys(after):
+        row.changes += differences.list_changes(column, before, after, "actor")
+        if stored is None or differences.keys(before) != differences.keys(after):
             row.links = after
 
     def _compare_citations(self, row: RowPlan, stored) -> None:
@@ -434,15 +384,16 @@ class _Planner:
         for citation in after:
             slug = citation.get("source")
             if not slug or not self._exists(registry.SOURCE.model, slug):
-                row.refuse("sources", _missing(registry.SOURCE.model, slug))
+                row.refuse("sources", differences.missing(registry.SOURCE.model, slug))
         if record_type.must_cite and not after:
             row.refuse("sources", citation_required_message(record_type.model))
-        if len({_citation_key(c) for c in after}) != len(after):
+        if len({differences.citation_key(c) for c in after}) != len(after):
             row.refuse("sources", "the same citation (source, footnote, page) is given twice.")
-        if Counter(map(_citation_key, before)) != Counter(map(_citation_key, after)) or (
-            Counter(map(_citation_tuple, before)) != Counter(map(_citation_tuple, after))
-        ):
-            row.changes += _list_changes("sources", before, after, "source", key=_citation_label)
+        compared = differences.citation_tuple
+        if Counter(map(compared, before)) != Counter(map(compared, after)):
+            row.changes += differences.list_changes(
+                "sources", before, after, "source", key=differences.citation_label
+            )
             row.citations = after
 
     def _compare_about(self, row: RowPlan, stored) -> None:
@@ -455,12 +406,12 @@ class _Planner:
             target = model._meta.get_field(relation).related_model
             for slug in slugs:
                 if not slug or not self._exists(target, slug):
-                    row.refuse(relation, _missing(target, slug))
+                    row.refuse(relation, differences.missing(target, slug))
             before = self.stored_about.get((relation, stored.pk), []) if stored else []
             if set(before) != set(slugs):
                 added = [s for s in slugs if s not in before]
                 removed = [s for s in before if s not in slugs]
-                row.changes.append(_added_removed(relation, added, removed))
+                row.changes.append(differences.added_removed(relation, added, removed))
             about[relation] = list(dict.fromkeys(slugs))
         row.about = about
 
@@ -493,142 +444,16 @@ def _column_of(proposal: parsing.Proposal, name: str) -> str:
     return name
 
 
-def _pick_date(row, name, old, words, structured) -> FuzzyDate | None:
-    """The date a row gives, in words (``x_display``) or in the date columns (``x``,
-    ``x_precision``, ``x_qualifier``).
+def _table(proposal: parsing.Proposal):
+    from ..exports.files import TABLES
 
-    Either may be left empty (a row typed by hand gives the date in words alone);
-    a date is unknown when both are empty. When both give a date and they differ,
-    the one that differs from the stored date is the cell the editor changed.
-    """
-    if words is None or structured is None or _date_key(words) == _date_key(structured):
-        return words or structured
-    if not words.is_known or not structured.is_known:
-        return words if words.is_known else structured
-    if old is not None and _date_key(words) == _date_key(old):
-        return structured
-    if old is not None and _date_key(structured) == _date_key(old):
-        return words
-    row.refuse(
-        f"{name}_display",
-        f"“{words.display()}” and the date in {name} ({structured.display()}) disagree; "
-        f"change one of them only, or both alike.",
-    )
-    return None
+    return TABLES[proposal.record_type.csv_file]
 
 
-def _date_key(date: FuzzyDate) -> tuple:
-    if date.value is None:
-        return (None, None, "")
-    return (date.value, int(date.precision), date.qualifier or "")
-
-
-def _plain(value: Any) -> Any:
-    code = getattr(value, "code", None)  # a django-countries Country
-    if code is not None or type(value).__name__ == "Country":
-        return code or ""
-    return value
-
-
-def _shown(value: Any) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    if isinstance(value, list):
-        return "|".join(map(str, value)) or "(empty)"
-    text = str(value)
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
-def _missing(model: type[models.Model], slug: Any) -> str:
-    noun = model._meta.verbose_name
-    if not slug:
-        return f"a {noun} identifier is empty."
-    return f"no {noun} has the identifier “{str(slug)[:120]}”."
-
-
-def _extra_field(link_model: type[models.Model]) -> str:
-    names = [f.name for f in link_model._meta.concrete_fields]
-    return names[-1]
-
-
-def _keys(rows: list[dict[str, Any]]) -> list[tuple]:
-    return [tuple(sorted(row.items())) for row in rows]
-
-
-def _citation_key(c: dict[str, Any]) -> tuple:
-    return (c.get("source"), c.get("footnote"), c.get("locator") or "")
-
-
-def _citation_tuple(c: dict[str, Any]) -> tuple:
-    return (*_citation_key(c), c.get("excerpt") or "")
-
-
-def _citation_label(c: dict[str, Any]) -> str:
-    parts = [c.get("source") or "?"]
-    if c.get("footnote"):
-        parts.append(f"note {c['footnote']}")
-    if c.get("locator"):
-        parts.append(c["locator"])
-    return " ".join(parts)
-
-
-def _list_changes(column, before, after, name, key=None) -> list[str]:
-    """``column: added x, removed y`` and the changed details of rows kept."""
-    label = key or (lambda row: row[name])
-    old, new = Counter(map(label, before)), Counter(map(label, after))
-    added = list((new - old).elements())
-    removed = list((old - new).elements())
-    changes = [_added_removed(column, added, removed)] if added or removed else []
-    if key is None:
-        stored = {row[name]: row for row in before}
-        for row in after:
-            was = stored.get(row[name])
-            if was is None:
-                continue
-            for field_name, value in row.items():
-                if was.get(field_name) != value:
-                    changes.append(
-                        f"{column}: {row[name]} {field_name} {_shown(was.get(field_name))} → "
-                        f"{_shown(value)}"
-                    )
-    elif not changes:
-        changes.append(f"{column}: excerpts changed")
-    return changes
-
-
-def _added_removed(column: str, added: list[str], removed: list[str]) -> str:
-    parts = []
-    if added:
-        parts.append("added " + ", ".join(map(str, added)))
-    if removed:
-        parts.append("removed " + ", ".join(map(str, removed)))
-    return f"{column}: {'; '.join(parts) or 'order changed'}"
-
-
-def _apply_order(rows: list[RowPlan]) -> list[RowPlan]:
-    """Rows in registry order, and within a type a record after the one it links to
-    (an actor after its parent, an agreement after the one it replaces)."""
-    order = {rt.key: n for n, rt in enumerate(registry.RECORD_TYPES)}
-    by_type: dict[str, list[RowPlan]] = {}
-    for row in rows:
-        by_type.setdefault(row.proposal.record_type.key, []).append(row)
-    result: list[RowPlan] = []
-    for key in sorted(by_type, key=order.__getitem__):
-        group = by_type[key]
-        by_slug = {row.proposal.slug: row for row in group}
-        placed: set[int] = set()
-        for row in group:
-            _place(row, by_slug, placed, result)
-    return result
-
-
-def _place(row: RowPlan, by_slug: dict[str, RowPlan], placed: set[int], result: list) -> None:
-    """Append ``row`` to ``result`` after the rows of its type it links to."""
-    if id(row) in placed:
-        return
-    placed.add(id(row))
-    model = row.proposal.record_type.model
-    for name, slug in row.proposal.fks.items():
-        if model._meta.get_field(name).related_model is model and slug in by_slug:
-            _place(by_slug[slug], by_slug, placed, result)
-    result.append(row)
+def _column_of(proposal: parsing.Proposal, name: str) -> str:
+    if name == "__all__":
+        return ""
+    for date in proposal.dates:
+        if name in (date, f"{date}_precision", f"{date}_qualifier"):
+            return f"{date}_display" if f"{date}_display" in proposal.columns else date
+    return name
