@@ -248,6 +248,9 @@ API_EXACT_COUNT_LIMIT = env.int("API_EXACT_COUNT_LIMIT", default=10_000)
 API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=True)
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="100/minute") or None
 
+# Four eyes: the editor who publishes a record must not be its last editor (docs/workflow.md).
+REVIEW_REQUIRED = env.bool("REVIEW_REQUIRED", default=False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sino-Russian Military Cooperation Tracker API",
     "DESCRIPTION": "Cited records of agreements, exercises, arms deals and statements.",

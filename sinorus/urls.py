@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from tracker.admin.changes import recent_changes
 from tracker.admin.imports import confirm_import, import_records
+from tracker.admin.publication import review_list
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -20,6 +21,7 @@ urlpatterns = [
         admin.site.admin_view(confirm_import),
         name="tracker-import-confirm",
     ),
+    path("admin/review/", admin.site.admin_view(review_list), name="tracker-review"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
 ]

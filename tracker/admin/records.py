@@ -98,7 +98,7 @@ class AgreementAdmin(TrackedAdmin):
     title_column = clipped_column("title", "title", "wide", lines=2)
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "replaces")}),
-        ("Dates", {"fields": ("concluded", "in_force", "expires")}),
+        ("Dates", {"fields": ("concluded", "in_force", "expires", "date_unknown")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -139,7 +139,10 @@ class ExerciseAdmin(TrackedAdmin):
     location_column = clipped_column("location", "location", "narrow")
     fieldsets = (
         (None, {"fields": ("name", "slug", "series", "domain")}),
-        ("When and where", {"fields": ("start_date", "end_date", "location", "region")}),
+        (
+            "When and where",
+            {"fields": ("start_date", "end_date", "location", "region", "date_unknown")},
+        ),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -202,7 +205,7 @@ class ArmsDealAdmin(TrackedAdmin):
                 )
             },
         ),
-        ("Dates", {"fields": ("contract_date", "period_start", "period_end")}),
+        ("Dates", {"fields": ("contract_date", "period_start", "period_end", "date_unknown")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -252,7 +255,7 @@ class StatementAdmin(TrackedAdmin):
     occasion_column = clipped_column("occasion", "occasion", "narrow")
     fieldsets = (
         (None, {"fields": ("slug", "speaker", "speaker_role", "kind", "text", "language")}),
-        ("When and where", {"fields": ("date", "occasion")}),
+        ("When and where", {"fields": ("date", "occasion", "date_unknown")}),
         (
             "What it concerns",
             {"fields": ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")},

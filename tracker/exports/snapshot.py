@@ -104,12 +104,14 @@ def write_table(
     progress: Progress | None = None,
     on_row: Callable[[list[str]], None] | None = None,
 ) -> int:
-    """Write every row of ``table`` to ``path``; return the number of rows."""
+    """Write every row of ``table`` that the public may see to ``path``; return the number
+    of rows."""
     count = 0
     with open_csv(path, excel) as stream:
         writer = csv_writer(stream)
         writer.writerow(table.header())
-        for row in table.iter_rows():
+        # The data package is public: published records only (tracker.public).
+        for row in table.iter_rows(public=True):
             writer.writerow(row)
             if on_row is not None:
                 on_row(row)

@@ -3,7 +3,7 @@
 from .actors import Actor, ActorKind
 from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatus, PartyRole
 from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
-from .base import DeletedRecord, TrackedModel
+from .base import DeletedRecord, PublicationStatus, TrackedModel
 from .changes import Change, Import
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
 from .sources import CITATION_TARGETS, Citation, Source, SourceKind, normalise_locator
@@ -32,6 +32,7 @@ __all__ = [
     "Import",
     "ParticipantRole",
     "PartyRole",
+    "PublicationStatus",
     "Source",
     "SourceKind",
     "Statement",

@@ -14,8 +14,10 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    date_unknown_field,
     long_text,
     ordering_indexes,
+    publication_constraints,
     slug_constraint,
 )
 
@@ -136,7 +138,10 @@ class ArmsDeal(TrackedModel):
     )
     summary = long_text(blank=True, help_text="What was traded, in our own words.")
 
+    date_unknown = date_unknown_field()
+
     fuzzy_dates = ("contract_date", "period_start", "period_end")
+    publication_dates = ("contract_date", "period_start")
     date_ranges = (("period_start", "period_end"),)
 
     objects = TrackedManager.from_queryset(ArmsDealQuerySet)()
@@ -146,6 +151,7 @@ class ArmsDeal(TrackedModel):
         ordering = ["contract_date", "period_start", "slug"]
         constraints = [
             slug_constraint("arms_deal"),
+            *publication_constraints("arms_deal", ("contract_date", "period_start")),
             *fuzzy_date_constraints("contract_date"),
             *fuzzy_date_constraints("period_start"),
             *fuzzy_date_constraints("period_end"),

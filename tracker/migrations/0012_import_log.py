@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("reversion", "0002_add_index_on_version_for_content_type_and_db"),
-        ("tracker", "0010_change_log"),
+        ("tracker", "0011_publication_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
