@@ -19,7 +19,7 @@ from tests import factories as f
 from tracker import imports, services
 from tracker.dates import Precision, Qualifier
 from tracker.exports.files import TABLES, record_tables
-from tracker.models import Change, Exercise, ExerciseParticipant, Import
+from tracker.models import Actor, Change, Exercise, ExerciseParticipant, Import, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -220,6 +220,7 @@ def test_the_command_previews_without_storing_on_a_dry_run(linked, tmp_path):
     call_command("import_records", str(path), "--dry-run", stdout=out)
     assert out.getvalue().splitlines() == [
         "create    exercise vostok-2016 (exercises.csv row 2)",
+        "          created as a draft.",
         "exercises.csv: 1 created, 0 changed, 0 unchanged, 0 refused.",
         "Dry run: nothing was stored.",
     ]
@@ -273,3 +274,62 @@ def test_a_nul_character_in_json_is_refused_before_any_query(linked):
     assert plan.rows[0].reasons == [
         "exercises.json item 1, column name: contains a NUL character, which no text may hold."
     ]
+
+
+STATUS_HEADER = "slug,name,domain,start_date_display,participants,sources,publication_status\r\n"
+
+
+def with_status(status: str) -> bytes:
+    return (STATUS_HEADER + f"vostok-2016,Vostok,land,2016,china,kashin-2019,{status}\r\n").encode()
+
+
+def test_imported_records_start_as_drafts(linked, editor):
+    imports.apply_file("exercises.csv", csv_file("v-2016,V,land,2016,,kashin-2019"), user=editor)
+    assert Exercise.objects.get(slug="v-2016").publication_status == "draft"
+
+
+def test_an_editor_who_may_publish_imports_published_records(linked, editor):
+    plan, _ = imports.apply_file("exercises.csv", with_status("published"), user=editor)
+    assert plan.rows[0].notes == ["created as published."]
+    assert Exercise.objects.get(slug="vostok-2016").publication_status == "published"
+
+
+def test_with_review_required_the_status_column_is_ignored(linked, editor, settings):
+    settings.REVIEW_REQUIRED = True
+    plan, _ = imports.apply_file("exercises.csv", with_status("published"), user=editor)
+    assert plan.rows[0].notes == [
+        "publication_status “published” ignored: review is required, so another editor "
+        "publishes imported records.",
+        "created as a draft.",
+    ]
+    assert Exercise.objects.get(slug="vostok-2016").publication_status == "draft"
+
+
+def test_an_import_without_an_editor_does_not_publish(linked):
+    plan, _ = imports.apply_file("exercises.csv", with_status("published"))
+    assert Exercise.objects.get(slug="vostok-2016").publication_status == "draft"
+
+
+def test_an_ignored_status_column_leaves_a_stored_status_as_it_is(linked, settings, editor):
+    exercise = f.ExerciseFactory.build(
+        slug="vostok-2016",
+        name="Vostok",
+        domain="land",
+        start_date=dt.date(2016, 1, 1),
+        start_date_precision=Precision.YEAR,
+        publication_status="published",
+    )
+    services.record_save(
+        exercise,
+        links=[{"actor": Actor.objects.get(slug="china")}],
+        citations=[{"source": Source.objects.get(slug="kashin-2019")}],
+    )
+    settings.REVIEW_REQUIRED = True
+    plan = imports.preview("exercises.csv", with_status("draft"), user=editor)
+    assert (plan.rows[0].action, plan.rows[0].notes) == (
+        "unchanged",
+        [
+            "publication_status “draft” ignored: review is required, so another editor "
+            "publishes imported records."
+        ],
+    )

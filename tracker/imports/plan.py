@@ -30,7 +30,7 @@ from ..codes import SLUG, SLUG_PATTERN
 from ..models import Citation, DeletedRecord, TrackedModel
 from ..services import citation_required_message
 from ..versions import record_version
-from . import differences, parsing
+from . import differences, parsing, status
 from .reading import Upload
 from .rows import apply_order, proposals
 
@@ -51,6 +51,8 @@ class RowPlan:
     changes: list[str] = field(default_factory=list)
     #: ``column x: why`` for a refused row.
     reasons: list[str] = field(default_factory=list)
+    #: What the editor should know of a row that is not refused (an ignored column).
+    notes: list[str] = field(default_factory=list)
     #: The stored record's version when previewed (``None`` for a new record).
     version: str | None = None
     #: The record as it would be saved (stored record with the row's values set).
@@ -127,15 +129,16 @@ def _pk_slugs(model: type[models.Model], pks: set[Any]) -> dict[Any, str]:
 def build_plan(upload: Upload, *, user=None) -> Plan:
     """The preview of ``upload``: read, matched by slug, compared and validated; nothing stored."""
     rows = [RowPlan(p) for p in proposals(upload)]
-    _Planner(rows).run()
+    _Planner(rows, user).run()
     return Plan(upload.name, upload.format, apply_order(rows))
 
 
 class _Planner:
     """Bulk lookups for a set of rows, then each row compared and validated."""
 
-    def __init__(self, rows: list[RowPlan]):
+    def __init__(self, rows: list[RowPlan], user=None):
         self.rows = rows
+        self.user = user
         #: Slugs created by this file, per model.
         self.created: dict[type[models.Model], set[str]] = {}
         self.refs: dict[type[models.Model], dict[str, Any]] = {}
@@ -290,6 +293,7 @@ class _Planner:
             row.version = record_version(stored)
             instance = copy.copy(stored)
         row.instance = instance
+        status.settle(row, self.user)
         for name, value in p.fields.items():
             model_field = model._meta.get_field(name)
             old = differences.plain(getattr(instance, model_field.attname))
@@ -324,6 +328,7 @@ class _Planner:
         self._compare_about(row, stored)
         if stored is None:
             row.changes = []  # a new record: every value is new, none is listed
+            row.notes.append(status.created_note(instance))
         elif row.action != REFUSED:
             row.action = CHANGE if row.changes else UNCHANGED
 

@@ -17,6 +17,6 @@ def preview_lines(plan: Plan, *, unchanged: bool = False) -> Iterator[str]:
             continue
         p = row.proposal
         yield f"{VERBS[row.action]:<9} {p.record_type.key} {p.slug or '(no slug)'} ({p.where})"
-        for detail in row.reasons if row.action == REFUSED else row.changes:
+        for detail in row.reasons if row.action == REFUSED else [*row.changes, *row.notes]:
             yield f"          {detail}"
     yield f"{plan.name}: {plan.summary()}."
