@@ -1,4 +1,5 @@
-"""Importing a CSV in a real browser: a preview with a change and a refused row, fixed, imported."""
+"""Importing a CSV in a real browser: a preview with a change and a refused row, fixed,
+imported as drafts, and published by a second editor."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ def upload(page, name: str, text: str) -> None:
     page.wait_for_selector("#import-summary")
 
 
-def test_an_editor_previews_fixes_and_imports_a_csv(new_page):
+def test_an_editor_imports_a_csv_and_a_second_editor_publishes_it(new_page, settings):
+    settings.REVIEW_REQUIRED = True  # four eyes: the importer cannot publish
     create_user_in_role("alice", PASSWORD, "editor")
+    create_user_in_role("bob", PASSWORD, "editor")
     ActorFactory(slug="china", name="China")
     ActorFactory(slug="russia", name="Russia")
     SourceFactory(slug="kashin-2019", title="Kashin on Tsentr 2019")
@@ -54,7 +57,11 @@ def test_an_editor_previews_fixes_and_imports_a_csv(new_page):
         "exercises.csv: 0 created, 1 changed, 0 unchanged, 1 refused"
     )
     change = page.locator("#import-preview tr.import-change")
-    assert change.locator("li").all_inner_texts() == ["location: Tsugol → Tsugol training ground"]
+    assert change.locator("li").all_inner_texts() == [
+        "location: Tsugol → Tsugol training ground",
+        "publication_status “published” ignored: review is required, so another editor "
+        "publishes imported records.",
+    ]
     refused = page.locator("#import-preview tr.import-refused")
     assert refused.locator("li").all_inner_texts() == [
         "exercises.csv row 3, column participants: no actor has the identifier “nobody”."
@@ -65,6 +72,8 @@ def test_an_editor_previews_fixes_and_imports_a_csv(new_page):
     assert page.inner_text("#import-summary") == (
         "exercises.csv: 1 created, 1 changed, 0 unchanged, 0 refused"
     )
+    created = page.locator("#import-preview tr.import-create")
+    assert created.locator("li").all_inner_texts() == ["created as a draft."]
     page.click("#import-confirm input[type=submit]")
     page.wait_for_selector(".messagelist .success")
     assert "Imported exercises.csv: 1 created, 1 changed, 0 unchanged." in page.inner_text(
@@ -79,3 +88,13 @@ def test_an_editor_previews_fixes_and_imports_a_csv(new_page):
     assert list(Import.objects.values_list("user__username", "created", "changed")) == [
         ("alice", 1, 1)
     ]
+    assert tsentr.publication_status == "draft"
+
+    second = new_page()
+    log_in(second, "bob", PASSWORD)
+    second.goto("/admin/tracker/exercise/?publication_status__exact=draft")
+    second.click("text=Tsentr-2019")
+    second.fill("#publication-comment", "Checked against Kashin.")
+    second.click("#publication-published")
+    second.wait_for_selector(".messagelist .success")
+    assert Exercise.objects.get(slug="tsentr-2019").publication_status == "published"

@@ -245,8 +245,11 @@ def parse_csv_row(sheet: Sheet, number: int, row: dict[str, str]) -> Proposal:
         cell = row[column]
         if kinds.get(column) == STRING:
             cell = unneutralise(cell)
+        model_field = model._meta.get_field(name)
+        if not cell.strip() and model_field.choices and model_field.has_default():
+            continue  # an empty publication_status: the stored one, or a new record's default
         try:
-            proposal.fields[name] = parse_value(model._meta.get_field(name), cell)
+            proposal.fields[name] = parse_value(model_field, cell)
         except ValueError as exc:
             proposal.errors.append((column, str(exc)))
     for column, relation in columns.fks.items():
