@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import factories as f
-from tracker import services
+from tracker import imports, services
 from tracker.dates import Precision
 from tracker.exports import csv_stream
 from tracker.models import Exercise, Import
@@ -133,3 +133,14 @@ def test_a_file_over_the_limit_is_refused_with_413(editor_client, settings):
     response = upload(editor_client, "slug,name\r\n" + "x,y\r\n" * 50)
     assert response.status_code == 413
     assert "The file is too big" in response.content.decode()
+
+
+def test_recent_changes_names_twenty_records_of_a_large_import(editor_client, editor):
+    f.ActorFactory(slug="china", name="China")
+    f.SourceFactory(slug="kashin-2019", title="Kashin")
+    rows = "".join(f"x-{i},X {i},land,2016,china,kashin-2019\r\n" for i in range(25))
+    data = ("slug,name,domain,start_date_display,participants,sources\r\n" + rows).encode()
+    imports.apply_file("exercises.csv", data, user=editor)
+    page = editor_client.get("/admin/recent-changes/").content.decode()
+    assert page.count('class="compare-link"') == 20
+    assert "… and 5 more" in page
