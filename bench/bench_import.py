@@ -58,7 +58,7 @@ def setup_django(database_url: str) -> None:
 def prepare(reset: bool) -> None:
     """Empty tables (with ``--reset``), then 50 actors and 20 sources to link to."""
     from django.db import connection
-    from reversion.models import Revision
+    from reversion.models import Revision, Version
 
     from tracker.internals import delete_rows_raw
     from tracker.models import Actor, Change, Import, Source
@@ -72,7 +72,7 @@ def prepare(reset: bool) -> None:
     if any(m.objects.exists() for m in tables):
         if not reset:
             sys.exit("The database holds tracker rows; pass --reset to empty it first.")
-        for model in [Import, Change, *through, *tables, Revision]:
+        for model in [Import, Change, *through, *tables, Version, Revision]:
             delete_rows_raw(model.objects.using(connection.alias).all())
     Actor.objects.bulk_create(
         Actor(slug=f"actor-{i}", name=f"Actor {i}", kind="state") for i in range(50)
