@@ -8,8 +8,8 @@ citations of your own.
 Records are created ``published`` (as the seed is), so that what a test
 reads is what anonymous readers see; ``draft=True`` (or
 ``publication_status="in_review"``) makes one the public must not see.
-Records the sources do not date (deals, statements without a date) are
-marked ``date_unknown``, as publishing requires.
+Records created without a date (``start_date=None``, deals and statements
+by default) are marked ``date_unknown``, as publishing requires.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     status = models.AgreementStatus.SIGNED
     concluded = dt.date(2001, 7, 16)
     concluded_precision = Precision.DAY
+    date_unknown = undated("concluded", "in_force")
     cited = factory.RelatedFactory(
         "tests.factories.CitationFactory", factory_related_name="agreement"
     )
@@ -97,6 +98,7 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
     domain = models.ExerciseDomain.LAND
     start_date = dt.date(2019, 9, 1)
     start_date_precision = Precision.MONTH
+    date_unknown = undated("start_date")
     cited = factory.RelatedFactory(
         "tests.factories.CitationFactory", factory_related_name="exercise"
     )

@@ -13,6 +13,7 @@ from tests.api_factories import if_match
 from tracker import models, services, versions
 from tracker.editors import create_user_in_role
 from tracker.publishing import record_set_publication
+from tracker.restore import read_version
 
 
 @pytest.fixture
@@ -337,3 +338,19 @@ def test_four_eyes_passes_over_a_colleague_s_submission_for_review(editor, secon
     assert refused.value.message_dict["publication_status"][0].startswith(
         "Review required: editor made the last change"
     )
+
+
+def test_reverting_keeps_the_current_publication_status(editor):
+    draft = _edited_draft(editor)
+    first = Version.objects.get_for_object(draft).first()
+    record_set_publication(draft, "published", user=editor)
+
+    assert read_version(first).record.publication_status == "published"
+
+
+def test_a_recovered_record_comes_back_as_a_draft(editor):
+    record = services.record_save(f.ExerciseFactory(), user=editor)
+    version = Version.objects.get_for_object(record).first()
+    services.record_delete(record, user=editor)
+
+    assert read_version(version).record.publication_status == "draft"

@@ -17,11 +17,12 @@ would have none, whichever door it comes in by, and a citation removed or
 moved on its own page may not leave its record without one.
 
 Publishing (see docs/workflow.md) is a change of ``publication_status`` made
-through the same path, :func:`record_set_publication` naming it in the
-history. A record is published only if it passes the rules: dated or marked
-"date unknown" (the model's ``clean``), cited (the rule above), and, with the
-setting ``REVIEW_REQUIRED``, by an editor other than its last editor, without
-other changes in the same save (four eyes).
+through the same path; :func:`tracker.publishing.record_set_publication`
+names the step in the history. A record is published only if it passes the
+rules (:mod:`tracker.publishing`): dated or marked "date unknown" (the
+model's ``clean``), cited (the rule above), and, with the setting
+``REVIEW_REQUIRED``, by an editor other than its last editor, without other
+changes in the same save (four eyes).
 """
 
 from __future__ import annotations

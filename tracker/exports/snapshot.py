@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from ..models import DeletedRecord
@@ -82,13 +82,17 @@ def consistent_read() -> Iterator[None]:
     query sees the database as it was at the first one, so a link file never
     names a record that the main file lacks. SQLite's transactions are
     serializable already. Inside an existing transaction (a caller's, or a
-    test's) the snapshot shares that transaction's view.
+    test's) the snapshot shares that transaction's view. The transaction is
+    opened on the database the reads go to (a read replica when ``export_csv``
+    chose one: tracker.routing), which is ``default`` otherwise.
     """
+    alias = router.db_for_read(DeletedRecord)
+    connection = connections[alias]
     if connection.in_atomic_block:
-        with transaction.atomic():
+        with transaction.atomic(using=alias):
             yield
         return
-    with transaction.atomic():
+    with transaction.atomic(using=alias):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # Must be the transaction's first statement.

@@ -196,6 +196,14 @@ class TrackedModel(models.Model):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self) -> str:
+        """The record's public page in the explorer (the admin's "View on site")."""
+        from django.urls import reverse
+
+        from ..registry import for_model  # the registry imports the models
+
+        return reverse("explorer:record", args=[for_model(type(self)).resource, self.slug])
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
