@@ -425,6 +425,10 @@ class _Planner:
         instance = row.instance
         model = type(instance)
         exclude = [f.name for f in model._meta.concrete_fields if f.is_relation]
+        # TrackedModel.clean's identifier checks (a query per record: no deleted record
+        # held the slug, a stored slug is unchanged) were made above for every row at
+        # once: rows are matched by slug, and retired slugs were looked up in bulk.
+        instance._clean_slug = _checked_in_bulk
         try:
             instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
@@ -432,6 +436,12 @@ class _Planner:
                 column = _column_of(row.proposal, name)
                 for message in messages:
                     row.refuse(column, message)
+        finally:
+            del instance._clean_slug
+
+
+def _checked_in_bulk(errors: dict) -> None:
+    """Stands in for ``TrackedModel._clean_slug`` during a preview (see ``_validate``)."""
 
 
 def _table(proposal: parsing.Proposal):
@@ -447,6 +457,10 @@ def _column_of(proposal: parsing.Proposal, name: str) -> str:
         if name in (date, f"{date}_precision", f"{date}_qualifier"):
             return f"{date}_display" if f"{date}_display" in proposal.columns else date
     return name
+
+
+def _checked_in_bulk(errors: dict) -> None:
+    """Stands in for ``TrackedModel._clean_slug`` during a preview (see ``_validate``)."""
 
 
 def _table(proposal: parsing.Proposal):
