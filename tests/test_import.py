@@ -331,3 +331,12 @@ def test_an_ignored_status_column_leaves_a_stored_status_as_it_is(linked, settin
             "publishes imported records."
         ],
     )
+
+
+def test_the_identifier_of_a_deleted_record_is_refused(linked):
+    services.record_delete(f.ExerciseFactory(slug="vostok-2016"))
+    plan = preview(csv_file("vostok-2016,Vostok,land,2016,china,kashin-2019"))
+    assert plan.rows[0].reasons == [
+        "exercises.csv row 2, column slug: “vostok-2016” belonged to a deleted record; "
+        "identifiers are never reused."
+    ]
