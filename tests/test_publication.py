@@ -47,7 +47,9 @@ def test_publishing_without_a_citation_is_refused(editor):
 
 
 def test_publishing_an_undated_record_is_refused(editor):
-    draft = f.ExerciseFactory(draft=True, start_date=None, start_date_precision=None)
+    draft = f.ExerciseFactory(
+        draft=True, start_date=None, start_date_precision=None, date_unknown=False
+    )
 
     with pytest.raises(ValidationError) as refused:
         record_set_publication(draft, "published", user=editor)

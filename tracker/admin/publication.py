@@ -40,6 +40,8 @@ BUTTONS = {
     ),
     PublicationStatus.PUBLISHED: ((PublicationStatus.DRAFT, "Unpublish"),),
 }
+#: The changelist column's words for records the public does not see.
+SHORT_LABELS = {PublicationStatus.DRAFT: "draft", PublicationStatus.IN_REVIEW: "review"}
 #: Records listed per type on the review page (oldest first).
 REVIEW_LIMIT = 200
 
@@ -55,13 +57,20 @@ class PublicationAdminMixin:
     def get_list_filter(self, request):
         return (*super().get_list_filter(request), "publication_status")
 
-    @admin.display(description="publication", ordering="publication_status")
+    @admin.display(description="public", ordering="publication_status")
     def publication_column(self, obj):
+        """“yes” for a published record; a draft or a record in review marked as such.
+
+        Short, so that a list still fits a laptop's screen with it.
+        """
         status = obj.publication_status
+        if status == PublicationStatus.PUBLISHED:
+            return "yes"
         return format_html(
-            '<span class="publication publication-{}">{}</span>',
+            '<span class="publication publication-{}" title="{}">{}</span>',
             status,
             PublicationStatus(status).label,
+            SHORT_LABELS[status],
         )
 
     def get_urls(self):

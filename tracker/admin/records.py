@@ -271,8 +271,9 @@ class StatementAdmin(TrackedAdmin):
 class DeletedRecordAdmin(ScalableAdmin):
     """Retired identifiers. Read-only: tombstones are written by deletions."""
 
-    list_display = ("record_type", "slug", "deleted_at")
-    list_filter = ("record_type",)
+    # withdrawn: unpublished, a deletion for the public only (docs/workflow.md).
+    list_display = ("record_type", "slug", "deleted_at", "public", "withdrawn")
+    list_filter = ("record_type", "withdrawn")
     search_fields = ("slug",)
 
     def has_add_permission(self, request):
