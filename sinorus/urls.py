@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tracker.admin.changes import recent_changes
+from tracker.admin.imports import confirm_import, import_records
 from tracker.admin.publication import review_list
 from tracker.routing import healthz
 
@@ -12,6 +13,12 @@ urlpatterns = [
         "admin/recent-changes/",
         admin.site.admin_view(recent_changes),
         name="tracker-recent-changes",
+    ),
+    path("admin/import/", admin.site.admin_view(import_records), name="tracker-import"),
+    path(
+        "admin/import/<str:token>/",
+        admin.site.admin_view(confirm_import),
+        name="tracker-import-confirm",
     ),
     path("admin/review/", admin.site.admin_view(review_list), name="tracker-review"),
     path("admin/", admin.site.urls),

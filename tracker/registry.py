@@ -209,8 +209,9 @@ LINK_MODELS: tuple[type[dj.Model], ...] = (
 #: Kept by the tracker but not a record type: deletion tombstones.
 SUPPORT_MODELS: tuple[type[dj.Model], ...] = (models.DeletedRecord,)
 
-#: Kept for the API's change feed (``tracker.changes``); read through the API, not the admin.
-LOG_MODELS: tuple[type[dj.Model], ...] = (models.Change,)
+#: The change log: the API's change feed (``tracker.changes``) and the imports of files
+#: (``tracker.imports``, listed on the admin's import page).
+LOG_MODELS: tuple[type[dj.Model], ...] = (models.Change, models.Import)
 
 _BY_MODEL = {rt.model: rt for rt in RECORD_TYPES}
 _BY_NAME = {rt.name: rt for rt in RECORD_TYPES}

@@ -180,6 +180,8 @@ class TrackedAdmin(
     """
 
     form = TrackedForm
+    # Reversion's list (with "Recover deleted ...") plus a link to Import records.
+    change_list_template = "admin/tracker/change_list.html"
     history_latest_first = True
     # The status changes by the publication buttons (tracker.admin.publication) only.
     readonly_fields: tuple[str, ...] = ("publication_status", "created_at", "updated_at")

@@ -28,6 +28,8 @@ from .. import registry
 from .compare import admin_url
 
 PAGE_SIZE = 50
+#: Records named per revision; the rest are counted.
+RECORDS_SHOWN = 20
 
 
 def _record_models() -> list[type]:
@@ -74,6 +76,8 @@ class Change:
 
     revision: Revision
     records: list[dict]
+    #: Records of the revision not listed (an import saves thousands in one revision).
+    more: int = 0
 
 
 def _revisions(data: dict, models: list[type]):
@@ -144,9 +148,13 @@ def _changes(admin_site: admin.AdminSite, revisions: list[Revision]) -> list[Cha
     changes = []
     for revision in revisions:
         records = []
+        more = 0
         for version in revision.version_set.all():
             model = record_types.get(version.content_type_id)
             if model is None:
+                continue
+            if len(records) >= RECORDS_SHOWN:
+                more += 1
                 continue
             object_id = version.object_id
             records.append(
@@ -160,7 +168,7 @@ def _changes(admin_site: admin.AdminSite, revisions: list[Revision]) -> list[Cha
                     + f"?to={version.pk}",
                 }
             )
-        changes.append(Change(revision, records))
+        changes.append(Change(revision, records, more))
     return changes
 
 

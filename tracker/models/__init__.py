@@ -4,7 +4,7 @@ from .actors import Actor, ActorKind
 from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatus, PartyRole
 from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
 from .base import DeletedRecord, PublicationStatus, TrackedModel
-from .changes import Change
+from .changes import Change, Import
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
 from .sources import CITATION_TARGETS, Citation, Source, SourceKind, normalise_locator
 from .statements import Statement, StatementKind
@@ -29,6 +29,7 @@ __all__ = [
     "Exercise",
     "ExerciseDomain",
     "ExerciseParticipant",
+    "Import",
     "ParticipantRole",
     "PartyRole",
     "PublicationStatus",

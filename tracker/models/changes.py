@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -33,3 +34,35 @@ class Change(models.Model):
     def __str__(self) -> str:
         verb = "deleted" if self.deleted else "saved"
         return f"{self.record_type} {self.slug} {verb} (change {self.pk})"
+
+
+class Import(models.Model):
+    """One applied import of a file (see :mod:`tracker.imports`): who, when, which file, counts.
+
+    The records themselves are saved through the one write path, as one
+    revision of the history (``revision``); this row is the import's entry in
+    the change log, listed on the admin's import page.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    file_name = models.CharField(max_length=255)
+    #: ``csv``, ``zip`` or ``json``.
+    file_format = models.CharField(max_length=10)
+    created = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    revision = models.ForeignKey(
+        "reversion.Revision", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file_name}: {self.created} created, {self.changed} changed, "
+            f"{self.unchanged} unchanged"
+        )
