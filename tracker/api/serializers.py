@@ -21,7 +21,13 @@ from .. import models, registry
 from ..codes import CURRENCY_CHOICES
 from ..services import record_save
 from ..versions import StaleRecord
-from .fields import FuzzyDateField, OptionalURLField, SummaryField
+from .fields import (
+    DisputedField,
+    FuzzyDateField,
+    OptionalURLField,
+    StatusAsOfField,
+    SummaryField,
+)
 
 #: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
 MAX_POSITIVE_INTEGER = 2_147_483_647
@@ -148,6 +154,89 @@ class ContractorSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
+class EvidenceSerializer(serializers.ModelSerializer):
+    """The citation a reported value or status update carries: source, footnote, page."""
+
+    source = SummaryField(SourceSummarySerializer, queryset=models.Source.objects.all())
+    footnote = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_POSITIVE_SMALL_INTEGER,
+        allow_null=True,
+        required=False,
+        help_text="Footnote number in the citing article.",
+    )
+    locator = serializers.CharField(
+        max_length=100,
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        help_text="Page or section, e.g. p. 13. Empty or null for none (stored as empty).",
+    )
+
+    def validate_locator(self, value: str | None) -> str:
+        return models.normalise_locator(value)
+
+
+class ReportedValueSerializer(EvidenceSerializer):
+    """One value a source reports for a date, the value or the quantity, with rank and citation."""
+
+    field = serializers.CharField(
+        max_length=40,
+        help_text="The fact: a date of the record (start_date, concluded, contract_date, date "
+        "...), value (a deal's money value) or quantity.",
+    )
+    date = FuzzyDateField(help_text="For a date: the date the source gives.")
+    amount = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        allow_null=True,
+        required=False,
+        help_text="For value: the amount in the currency's units.",
+    )
+    currency = serializers.ChoiceField(
+        choices=CURRENCY_CHOICES,
+        allow_blank=True,
+        required=False,
+        help_text="For value: ISO 4217 code.",
+    )
+    quantity = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_POSITIVE_INTEGER,
+        allow_null=True,
+        required=False,
+        help_text="For quantity: the number of units.",
+    )
+
+    class Meta:
+        model = models.ReportedValue
+        fields = [
+            "field",
+            "date",
+            "amount",
+            "currency",
+            "quantity",
+            "value_text",
+            "rank",
+            "reason",
+            "source",
+            "footnote",
+            "locator",
+        ]
+        validators: list = []
+
+
+class StatusUpdateSerializer(EvidenceSerializer):
+    """A status the record had reached as of a date, and the source saying so."""
+
+    as_of = FuzzyDateField(help_text="Since when the source has the record in this status.")
+
+    class Meta:
+        model = models.StatusUpdate
+        fields = ["status", "as_of", "note", "source", "footnote", "locator"]
+        validators: list = []
+
+
 class LinkListSerializer(serializers.ListSerializer):
     """A list of link rows in which no linked record appears twice."""
 
@@ -156,6 +245,8 @@ class LinkListSerializer(serializers.ListSerializer):
         super().__init__(*args, **kwargs)
 
     def validate(self, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.unique_on:
+            return attrs
         keys = Counter(
             tuple(getattr(row.get(k), "pk", row.get(k)) for k in self.unique_on) for row in attrs
         )
@@ -170,6 +261,16 @@ def link_list(child: serializers.Serializer, source: str | None = None, unique_o
     """A writable list of link rows; omitted on update means "keep as stored"."""
     extra = {"source": source} if source else {}
     return LinkListSerializer(child=child, required=False, unique_on=unique_on, **extra)
+
+
+def reported_values_list():
+    """A record's reported values (written as a whole list, like citations)."""
+    return link_list(ReportedValueSerializer(), unique_on=())
+
+
+def status_updates_list():
+    """An agreement's or deal's status updates, oldest first."""
+    return link_list(StatusUpdateSerializer(), unique_on=())
 
 
 def citation_list():
@@ -378,9 +479,18 @@ class AgreementSerializer(RecordSerializer):
         allow_null=True,
         required=False,
     )
+    reported_values = reported_values_list()
+    disputed = DisputedField("reported_values")
+    status_updates = status_updates_list()
+    status_as_of = StatusAsOfField("status_updates")
     citations = citation_list()
 
-    link_fields = {"parties": "links", "citations": "citations"}
+    link_fields = {
+        "parties": "links",
+        "citations": "citations",
+        "reported_values": "reported_values",
+        "status_updates": "status_updates",
+    }
     Meta = _record_meta(
         models.Agreement,
         [
@@ -394,6 +504,10 @@ class AgreementSerializer(RecordSerializer):
             "summary",
             "replaces",
             "citations",
+            "reported_values",
+            "disputed",
+            "status_updates",
+            "status_as_of",
         ],
     )
 
@@ -407,9 +521,15 @@ class ExerciseSerializer(RecordSerializer):
     start_date = FuzzyDateField()
     end_date = FuzzyDateField()
     participants = link_list(ParticipantSerializer(), source="participations")
+    reported_values = reported_values_list()
+    disputed = DisputedField("reported_values")
     citations = citation_list()
 
-    link_fields = {"participants": "links", "citations": "citations"}
+    link_fields = {
+        "participants": "links",
+        "citations": "citations",
+        "reported_values": "reported_values",
+    }
     Meta = _record_meta(
         models.Exercise,
         [
@@ -423,6 +543,8 @@ class ExerciseSerializer(RecordSerializer):
             "participants",
             "summary",
             "citations",
+            "reported_values",
+            "disputed",
         ],
     )
 
@@ -452,9 +574,18 @@ class ArmsDealSerializer(RecordSerializer):
     contract_date = FuzzyDateField()
     period_start = FuzzyDateField()
     period_end = FuzzyDateField()
+    reported_values = reported_values_list()
+    disputed = DisputedField("reported_values")
+    status_updates = status_updates_list()
+    status_as_of = StatusAsOfField("status_updates")
     citations = citation_list()
 
-    link_fields = {"contractors": "links", "citations": "citations"}
+    link_fields = {
+        "contractors": "links",
+        "citations": "citations",
+        "reported_values": "reported_values",
+        "status_updates": "status_updates",
+    }
     error_field_names = {
         "value_amount": "value",
         "value_currency": "value",
@@ -482,6 +613,10 @@ class ArmsDealSerializer(RecordSerializer):
             "status",
             "summary",
             "citations",
+            "reported_values",
+            "disputed",
+            "status_updates",
+            "status_as_of",
         ],
     )
 
@@ -502,9 +637,11 @@ class StatementSerializer(RecordSerializer):
     about_exercises = _about(ExerciseSummarySerializer, models.Exercise)
     about_arms_deals = _about(ArmsDealSummarySerializer, models.ArmsDeal)
     about_actors = _about(ActorSummarySerializer, models.Actor)
+    reported_values = reported_values_list()
+    disputed = DisputedField("reported_values")
     citations = citation_list()
 
-    link_fields = {"citations": "citations"}
+    link_fields = {"citations": "citations", "reported_values": "reported_values"}
     about_fields = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")
     Meta = _record_meta(
         models.Statement,
@@ -521,6 +658,8 @@ class StatementSerializer(RecordSerializer):
             "about_arms_deals",
             "about_actors",
             "citations",
+            "reported_values",
+            "disputed",
         ],
     )
 

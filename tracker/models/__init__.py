@@ -5,12 +5,15 @@ from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatu
 from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
 from .base import DeletedRecord, TrackedModel
 from .changes import Change
+from .claims import CLAIM_TARGETS, STATUS_TARGETS, Rank, ReportedValue, StatusUpdate
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
 from .sources import CITATION_TARGETS, Citation, Source, SourceKind, normalise_locator
 from .statements import Statement, StatementKind
 
 __all__ = [
     "CITATION_TARGETS",
+    "CLAIM_TARGETS",
+    "STATUS_TARGETS",
     "Actor",
     "ActorKind",
     "Agreement",
@@ -31,10 +34,13 @@ __all__ = [
     "ExerciseParticipant",
     "ParticipantRole",
     "PartyRole",
+    "Rank",
+    "ReportedValue",
     "Source",
     "SourceKind",
     "Statement",
     "StatementKind",
+    "StatusUpdate",
     "TrackedModel",
     "normalise_locator",
 ]

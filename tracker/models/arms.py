@@ -14,6 +14,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    cited_rows,
     long_text,
     ordering_indexes,
     slug_constraint,
@@ -65,6 +66,7 @@ class ArmsDealQuerySet(TrackedQuerySet):
         return self.select_related("supplier", "recipient").prefetch_related(
             models.Prefetch("contractor_links", ArmsDealContractor.objects.select_related("actor")),
             models.Prefetch("citations", Citation.objects.select_related("source")),
+            *cited_rows("reported_values", "status_updates"),
         )
 
 
@@ -138,6 +140,7 @@ class ArmsDeal(TrackedModel):
 
     fuzzy_dates = ("contract_date", "period_start", "period_end")
     date_ranges = (("period_start", "period_end"),)
+    disputable = ("contract_date", "period_start", "period_end", "value", "quantity")
 
     objects = TrackedManager.from_queryset(ArmsDealQuerySet)()
 

@@ -9,6 +9,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    cited_rows,
     long_text,
     ordering_indexes,
     slug_constraint,
@@ -40,6 +41,7 @@ class ExerciseQuerySet(TrackedQuerySet):
         return self.prefetch_related(
             models.Prefetch("participations", ExerciseParticipant.objects.select_related("actor")),
             models.Prefetch("citations", Citation.objects.select_related("source")),
+            *cited_rows("reported_values"),
         )
 
 
@@ -69,6 +71,7 @@ class Exercise(TrackedModel):
 
     fuzzy_dates = ("start_date", "end_date")
     date_ranges = (("start_date", "end_date"),)
+    disputable = ("start_date", "end_date")
     vocabulary_fields = ("series", "region")
 
     objects = TrackedManager.from_queryset(ExerciseQuerySet)()

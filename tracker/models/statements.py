@@ -10,6 +10,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    cited_rows,
     long_text,
     ordering_indexes,
     slug_constraint,
@@ -33,6 +34,7 @@ class StatementQuerySet(TrackedQuerySet):
             "about_arms_deals",
             "about_actors",
             models.Prefetch("citations", Citation.objects.select_related("source")),
+            *cited_rows("reported_values"),
         )
 
 
@@ -75,6 +77,7 @@ class Statement(TrackedModel):
     about_actors = models.ManyToManyField("Actor", related_name="statements_about", blank=True)
 
     fuzzy_dates = ("date",)
+    disputable = ("date",)
 
     objects = TrackedManager.from_queryset(StatementQuerySet)()
 
