@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from tests.admin_forms import change_form_data
 from tests.api_factories import MONTH, if_match
 from tests.factories import ArmsDealFactory, ExerciseFactory, SourceFactory
 from tracker import services
@@ -363,3 +364,56 @@ def test_reported_values_keep_decimal_amounts_exactly(sources):
     )
 
     assert rows_of("reported_values")[0]["amount"] == "60000000.00"
+
+
+# --- admin ---------------------------------------------------------------------------
+
+
+def test_an_editor_adds_a_reported_value_in_the_admin_inline(editor_client, sources):
+    tass, _ = sources
+    exercise = ExerciseFactory(slug="vostok", start_date=dt.date(2018, 9, 1))
+    url = f"/admin/tracker/exercise/{exercise.pk}/change/"
+    data = change_form_data(editor_client.get(url))
+    data.update(
+        {
+            "reported_values-TOTAL_FORMS": "1",
+            "reported_values-0-field": "start_date",
+            "reported_values-0-date": "August 2018",
+            "reported_values-0-rank": "normal",
+            "reported_values-0-source": str(tass.pk),
+            "reported_values-0-footnote": "12",
+        }
+    )
+
+    response = editor_client.post(url, data)
+
+    assert (response.status_code, [str(v) for v in exercise.reported_values.all()]) == (
+        302,
+        ["start_date: August 2018 (normal)"],
+    )
+
+
+def test_the_admin_shows_a_refused_deprecated_value_on_its_row(editor_client, sources):
+    tass, _ = sources
+    exercise = ExerciseFactory(slug="vostok")
+    url = f"/admin/tracker/exercise/{exercise.pk}/change/"
+    data = change_form_data(editor_client.get(url))
+    data.update(
+        {
+            "reported_values-TOTAL_FORMS": "1",
+            "reported_values-0-field": "start_date",
+            "reported_values-0-date": "August 2018",
+            "reported_values-0-rank": "deprecated",
+            "reported_values-0-source": str(tass.pk),
+        }
+    )
+
+    response = editor_client.post(url, data)
+
+    formsets = [inline.formset for inline in response.context["inline_admin_formsets"]]
+    row = next(f for f in formsets if f.model is ReportedValue).forms[0]
+    assert (response.status_code, row.errors, ReportedValue.objects.count()) == (
+        200,
+        {"reason": ["A deprecated value needs the reason it is held wrong."]},
+        0,
+    )

@@ -126,8 +126,9 @@ def _follow_latest_status(record, updates: list[StatusUpdate], stored, errors) -
     if not dated:
         return
     latest = max(dated, key=lambda item: (item[0], item[1]))[2]
-    if record.status == latest.status:
-        return
+    allowed = {value for value, _ in type(record)._meta.get_field("status").choices}
+    if record.status == latest.status or latest.status not in allowed:
+        return  # a status of another record type: the row's own validation refuses it
     if record.status == stored.get("status"):
         record.status = latest.status
         return
