@@ -270,3 +270,45 @@ def test_an_editor_adds_an_update_in_the_admin_inline(editor_client, source):
         "signed",
         "signed as of 21 February 2017",
     )
+
+
+# --- the seed --------------------------------------------------------------------------
+
+
+def test_the_seeds_s_400_sale_is_signed_as_of_the_article(seeded, api):
+    shown = api.get("/api/v1/arms-deals/s-400-sale-to-china/").json()
+
+    assert (
+        shown["status"],
+        shown["status_as_of"]["display"],
+        [
+            (u["as_of"]["display"], u["source"]["slug"], u["footnote"])
+            for u in shown["status_updates"]
+        ],
+    ) == (
+        "signed",
+        "1 July 2020",
+        [
+            ("21 February 2017", "tvzvezda-2017-02-21-s-400-su-35", 16),
+            ("1 July 2020", "icds-diplomaatia-2020-07-01-alliance-without-agreement", None),
+        ],
+    )
+
+
+def test_the_seeds_border_agreement_was_signed_then_ratified(seeded):
+    from tracker.models import Agreement
+
+    agreement = Agreement.objects.get(slug="sino-soviet-border-agreement-1991")
+
+    assert [str(u) for u in agreement.status_updates.all()] == [
+        "signed as of 1991",
+        "ratified as of February 1992",
+    ]
+
+
+def test_every_seeded_record_has_its_latest_updates_status(seeded):
+    from tracker.models import Agreement
+
+    for model in (Agreement, ArmsDeal):
+        for record in model.objects.filter(status_updates__isnull=False).distinct():
+            assert record.status == list(record.status_updates.all())[-1].status, record.slug
