@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from . import changes, models, registry
+from . import changes, models, registry, synthetic_rows
 from .dates import Precision, normalise
 
 #: Rows per INSERT; large enough to amortise round trips, small enough for SQLite's limits.
@@ -244,6 +244,10 @@ class Generator:
         ]
         self.write(models.AgreementParty, parties)
         self.write(models.Citation, self.citations("agreement", self.ids["agreement"], 1, 2))
+        self.write(
+            models.StatusUpdate,
+            synthetic_rows.status_updates(self, "agreement", rows, "concluded"),
+        )
 
     def exercises(self) -> None:
         rng = self.rng
@@ -270,7 +274,8 @@ class Generator:
                         summary=self.text(10, 30),
                     )
                 )
-            ids = [obj.pk for obj in self.write(models.Exercise, rows)]
+            saved = self.write(models.Exercise, rows)
+            ids = [obj.pk for obj in saved]
             self.ids.setdefault("exercise", []).extend(ids)
             participants = [
                 models.ExerciseParticipant(
@@ -284,6 +289,10 @@ class Generator:
             ]
             self.write(models.ExerciseParticipant, participants)
             self.write(models.Citation, self.citations("exercise", ids, 1, 2))
+            self.write(
+                models.ReportedValue,
+                synthetic_rows.disputed_dates(self, "exercise", "start_date", saved),
+            )
 
     def arms_deals(self) -> None:
         rng = self.rng
@@ -312,7 +321,8 @@ class Generator:
                         summary=self.text(10, 25),
                     )
                 )
-            ids = [obj.pk for obj in self.write(models.ArmsDeal, rows)]
+            saved = self.write(models.ArmsDeal, rows)
+            ids = [obj.pk for obj in saved]
             self.ids.setdefault("arms_deal", []).extend(ids)
             contractors = [
                 models.ArmsDealContractor(
@@ -323,6 +333,11 @@ class Generator:
             ]
             self.write(models.ArmsDealContractor, contractors)
             self.write(models.Citation, self.citations("arms_deal", ids, 1, 1))
+            self.write(models.ReportedValue, synthetic_rows.disputed_values(self, saved))
+            self.write(
+                models.StatusUpdate,
+                synthetic_rows.status_updates(self, "arms_deal", saved, "contract_date"),
+            )
 
     def statements(self) -> None:
         rng = self.rng
