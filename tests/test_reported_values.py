@@ -417,3 +417,18 @@ def test_the_admin_shows_a_refused_deprecated_value_on_its_row(editor_client, so
         {"reason": ["A deprecated value needs the reason it is held wrong."]},
         0,
     )
+
+
+def test_renaming_a_source_marks_the_records_reporting_from_it_as_changed(sources):
+    _, kommersant = sources
+    exercise = ExerciseFactory(slug="vostok", start_date=dt.date(2018, 9, 1))
+    services.record_save(
+        exercise,
+        reported_values=[{**start_date("2018-08"), "rank": "normal", "source": kommersant}],
+    )
+    before = type(exercise).objects.get().updated_at
+    kommersant.title = "Kommersant, 2019"
+
+    services.record_save(kommersant)
+
+    assert type(exercise).objects.get().updated_at > before

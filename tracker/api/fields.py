@@ -21,6 +21,10 @@ from rest_framework import serializers
 
 from ..dates import ACCEPTED_FORMS, FuzzyDate, Precision, Qualifier, normalise
 
+#: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
+MAX_POSITIVE_INTEGER = 2_147_483_647
+MAX_POSITIVE_SMALL_INTEGER = 32_767
+
 #: What a public identifier looks like; anything else is refused before any query.
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
 

@@ -22,71 +22,23 @@ from ..codes import CURRENCY_CHOICES
 from ..services import record_save
 from ..versions import StaleRecord
 from .fields import (
+    MAX_POSITIVE_INTEGER,
+    MAX_POSITIVE_SMALL_INTEGER,
     DisputedField,
     FuzzyDateField,
     OptionalURLField,
     StatusAsOfField,
     SummaryField,
 )
-
-#: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
-MAX_POSITIVE_INTEGER = 2_147_483_647
-MAX_POSITIVE_SMALL_INTEGER = 32_767
-
-
-# ----------------------------------------------------------------------------
-# Summaries of linked records
-# ----------------------------------------------------------------------------
-class ActorSummarySerializer(serializers.ModelSerializer):
-    """An actor as other records show it."""
-
-    class Meta:
-        model = models.Actor
-        fields = ["slug", "name"]
-        read_only_fields = fields
-
-
-class SourceSummarySerializer(serializers.ModelSerializer):
-    """A source as a citation shows it."""
-
-    url = OptionalURLField(read_only=True)
-
-    class Meta:
-        model = models.Source
-        fields = ["slug", "title", "url"]
-        read_only_fields = fields
-
-
-class AgreementSummarySerializer(serializers.ModelSerializer):
-    """An agreement as other records show it."""
-
-    class Meta:
-        model = models.Agreement
-        fields = ["slug", "title"]
-        read_only_fields = fields
-
-
-class ExerciseSummarySerializer(serializers.ModelSerializer):
-    """An exercise as other records show it."""
-
-    class Meta:
-        model = models.Exercise
-        fields = ["slug", "name"]
-        read_only_fields = fields
-
-
-class ArmsDealSummarySerializer(serializers.ModelSerializer):
-    """An arms deal as other records show it."""
-
-    class Meta:
-        model = models.ArmsDeal
-        fields = ["slug", "title"]
-        read_only_fields = fields
-
-
-def actor_field(**kwargs: Any) -> SummaryField:
-    """A link to an actor: written as its slug, read as ``{slug, name}``."""
-    return SummaryField(ActorSummarySerializer, queryset=models.Actor.objects.all(), **kwargs)
+from .rows import ReportedValueSerializer, StatusUpdateSerializer
+from .summaries import (
+    ActorSummarySerializer,
+    AgreementSummarySerializer,
+    ArmsDealSummarySerializer,
+    ExerciseSummarySerializer,
+    SourceSummarySerializer,
+    actor_field,
+)
 
 
 # ----------------------------------------------------------------------------
@@ -151,89 +103,6 @@ class ContractorSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.ArmsDealContractor
         fields = ["actor", "role", "note"]
-        validators: list = []
-
-
-class EvidenceSerializer(serializers.ModelSerializer):
-    """The citation a reported value or status update carries: source, footnote, page."""
-
-    source = SummaryField(SourceSummarySerializer, queryset=models.Source.objects.all())
-    footnote = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_POSITIVE_SMALL_INTEGER,
-        allow_null=True,
-        required=False,
-        help_text="Footnote number in the citing article.",
-    )
-    locator = serializers.CharField(
-        max_length=100,
-        allow_blank=True,
-        allow_null=True,
-        required=False,
-        help_text="Page or section, e.g. p. 13. Empty or null for none (stored as empty).",
-    )
-
-    def validate_locator(self, value: str | None) -> str:
-        return models.normalise_locator(value)
-
-
-class ReportedValueSerializer(EvidenceSerializer):
-    """One value a source reports for a date, the value or the quantity, with rank and citation."""
-
-    field = serializers.CharField(
-        max_length=40,
-        help_text="The fact: a date of the record (start_date, concluded, contract_date, date "
-        "...), value (a deal's money value) or quantity.",
-    )
-    date = FuzzyDateField(help_text="For a date: the date the source gives.")
-    amount = serializers.DecimalField(
-        max_digits=16,
-        decimal_places=2,
-        min_value=0,
-        allow_null=True,
-        required=False,
-        help_text="For value: the amount in the currency's units.",
-    )
-    currency = serializers.ChoiceField(
-        choices=CURRENCY_CHOICES,
-        allow_blank=True,
-        required=False,
-        help_text="For value: ISO 4217 code.",
-    )
-    quantity = serializers.IntegerField(
-        min_value=0,
-        max_value=MAX_POSITIVE_INTEGER,
-        allow_null=True,
-        required=False,
-        help_text="For quantity: the number of units.",
-    )
-
-    class Meta:
-        model = models.ReportedValue
-        fields = [
-            "field",
-            "date",
-            "amount",
-            "currency",
-            "quantity",
-            "value_text",
-            "rank",
-            "reason",
-            "source",
-            "footnote",
-            "locator",
-        ]
-        validators: list = []
-
-
-class StatusUpdateSerializer(EvidenceSerializer):
-    """A status the record had reached as of a date, and the source saying so."""
-
-    as_of = FuzzyDateField(help_text="Since when the source has the record in this status.")
-
-    class Meta:
-        model = models.StatusUpdate
-        fields = ["status", "as_of", "note", "source", "footnote", "locator"]
         validators: list = []
 
 
