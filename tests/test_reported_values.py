@@ -432,3 +432,44 @@ def test_renaming_a_source_marks_the_records_reporting_from_it_as_changed(source
     services.record_save(kommersant)
 
     assert type(exercise).objects.get().updated_at > before
+
+
+def test_reverting_brings_back_the_versions_reported_values(editor_client, sources):
+    from django.urls import reverse
+    from reversion.models import Version
+
+    tass, kommersant = sources
+    exercise = ExerciseFactory(slug="vostok", start_date=dt.date(2018, 9, 1))
+    services.record_save(
+        exercise,
+        reported_values=[
+            {**start_date("2018-09"), "rank": "preferred", "source": tass},
+            {**start_date("2018-08"), "rank": "normal", "source": kommersant},
+        ],
+    )
+    version = Version.objects.get_for_object(exercise).order_by("-pk").first()
+    services.record_save(exercise, reported_values=[])
+    url = reverse("admin:tracker_exercise_revision", args=[exercise.pk, version.pk])
+
+    response = editor_client.post(url, change_form_data(editor_client.get(url)))
+
+    assert (response.status_code, sorted(str(v) for v in exercise.reported_values.all())) == (
+        302,
+        ["start_date: August 2018 (normal)", "start_date: September 2018 (preferred)"],
+    )
+
+
+def test_saving_the_change_form_unchanged_keeps_the_values_precision(editor_client, sources):
+    tass, _ = sources
+    exercise = ExerciseFactory(slug="vostok", start_date=dt.date(2018, 9, 1))
+    services.record_save(
+        exercise, reported_values=[{**start_date("2018-08"), "rank": "normal", "source": tass}]
+    )
+    url = f"/admin/tracker/exercise/{exercise.pk}/change/"
+
+    response = editor_client.post(url, change_form_data(editor_client.get(url)))
+
+    assert (response.status_code, [str(v) for v in exercise.reported_values.all()]) == (
+        302,
+        ["start_date: August 2018 (normal)"],
+    )

@@ -40,11 +40,14 @@ class RowForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        given = kwargs.get("initial") or {}
         for name in self._meta.model.fuzzy_dates:
             if name in self.fields:
                 label = self.fields[name].label
                 self.fields[name] = FuzzyDateFormField(label=label)
-                self.initial.setdefault(name, self.instance.fuzzy(name))
+                if name not in given:
+                    # The stored date with its precision, not the bare first day.
+                    self.initial[name] = self.instance.fuzzy(name)
 
     def clean(self):
         cleaned = super().clean()
