@@ -96,6 +96,9 @@ class Generator:
     def __init__(self, scale: int, seed: int, progress: Callable[[str], None] | None = None):
         self.scale = scale
         self.rng = random.Random(seed)
+        # Reported values and status updates draw from their own sequence, so adding
+        # them left every other generated row as it was (and the measured figures valid).
+        self.rows_rng = random.Random(f"{seed}-rows")
         self.progress = progress or (lambda message: None)
         self.plan = planned(scale)
         self.counts = Counts()

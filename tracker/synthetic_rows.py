@@ -5,7 +5,9 @@ writes. The rows obey the rules the write path keeps (:mod:`tracker.claims`):
 a preferred value equals the record's own field, a deprecated value has a
 reason, and a record's status is its latest update's. About a tenth of the
 exercises and valued deals are disputed, and about a third of the deals and
-agreements have a history of status updates.
+agreements have a history of status updates. They draw from their own random
+sequence (``Generator.rows_rng``), so the records themselves are the same as
+without them for a given seed.
 """
 
 from __future__ import annotations
@@ -31,16 +33,16 @@ UPDATED_SHARE = 0.3
 
 def _evidence(gen: Generator) -> dict:
     return {
-        "source_id": gen.pick("source"),
-        "footnote": gen.rng.randint(1, 60) if gen.rng.random() < 0.5 else None,
-        "locator": f"p. {gen.rng.randint(1, 300)}",
+        "source_id": gen.rows_rng.choice(gen.ids["source"]),
+        "footnote": gen.rows_rng.randint(1, 60) if gen.rows_rng.random() < 0.5 else None,
+        "locator": f"p. {gen.rows_rng.randint(1, 300)}",
     }
 
 
 def disputed_dates(gen: Generator, key: str, field: str, records: list) -> list:
     """For a share of ``records``: their own ``field`` as the preferred value and another
     date, a month or a year off, as a normal or deprecated one."""
-    rng, rows = gen.rng, []
+    rng, rows = gen.rows_rng, []
     for record in records:
         value = getattr(record, field)
         if value is None or rng.random() >= DISPUTED_SHARE:
@@ -73,7 +75,7 @@ def disputed_dates(gen: Generator, key: str, field: str, records: list) -> list:
 
 def disputed_values(gen: Generator, deals: list) -> list:
     """For a share of valued ``deals``: their value as preferred and another as normal."""
-    rng, rows = gen.rng, []
+    rng, rows = gen.rows_rng, []
     for deal in deals:
         if deal.value_amount is None or rng.random() >= DISPUTED_SHARE:
             continue
@@ -104,7 +106,7 @@ def _steps(status: str, steps: tuple[str, ...]) -> list[str]:
 def status_updates(gen: Generator, key: str, records: list, date_field: str) -> list:
     """For a share of ``records``: one dated update per step up to the record's status,
     a year apart, from the year of the record's ``date_field`` (or 2000)."""
-    rng, rows = gen.rng, []
+    rng, rows = gen.rows_rng, []
     steps = DEAL_STEPS if key == "arms_deal" else AGREEMENT_STEPS
     for record in records:
         if rng.random() >= UPDATED_SHARE:
