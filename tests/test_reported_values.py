@@ -473,3 +473,9 @@ def test_saving_the_change_form_unchanged_keeps_the_values_precision(editor_clie
         302,
         ["start_date: August 2018 (normal)"],
     )
+
+
+def test_a_disputed_filter_value_that_is_no_boolean_is_400(api):
+    response = api.get("/api/v1/exercises/?disputed=maybe")
+
+    assert (response.status_code, response.json()) == (400, {"disputed": ["Give true or false."]})

@@ -411,6 +411,26 @@ def about_filters() -> dict[str, AllOfFilter]:
     return filters
 
 
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (``1``, ``0``); anything else is refused, never ignored."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        word = str(value).strip().lower()
+        if word in ("true", "1"):
+            return True
+        if word in ("false", "0"):
+            return False
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter that answers 400 to a value it cannot read (Django's reads it as unset)."""
+
+    field_class = StrictBooleanField
+
+
 def disputed_filter(model) -> django_filters.BooleanFilter:
     """``disputed``: records with (true) or without (false) a value some source reports
     other than the one shown (``tracker.claims.disputed``)."""
@@ -421,7 +441,7 @@ def disputed_filter(model) -> django_filters.BooleanFilter:
         condition = claims.disputed(model)
         return queryset.filter(condition if value else ~condition)
 
-    return django_filters.BooleanFilter(
+    return StrictBooleanFilter(
         method=method,
         help_text="true: records some source reports another value for (a reported value "
         "ranked normal or deprecated); false: the others.",
