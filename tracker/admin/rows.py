@@ -32,6 +32,16 @@ VALUE_FIELDS = (
     "footnote",
     "locator",
 )
+#: The reported values' lines in their (stacked) inline.
+VALUE_LAYOUT = (
+    ("field", "rank"),
+    "date",
+    ("amount", "currency"),
+    "quantity",
+    "value_text",
+    "reason",
+    ("source", "footnote", "locator"),
+)
 UPDATE_FIELDS = ("status", "as_of", "note", "source", "footnote", "locator")
 
 
@@ -84,7 +94,7 @@ def _field_choices(model: type[TrackedModel]) -> list[tuple[str, str]]:
     ]
 
 
-def reported_values_inline(model: type[TrackedModel]) -> type[admin.TabularInline]:
+def reported_values_inline(model: type[TrackedModel]) -> type[admin.StackedInline]:
     """The inline of ``model``'s reported values: one row per value a source gives."""
     field_choices = _field_choices(model)
 
@@ -97,12 +107,13 @@ def reported_values_inline(model: type[TrackedModel]) -> type[admin.TabularInlin
 
     return type(
         f"{model.__name__}ReportedValueInline",
-        (admin.TabularInline,),
+        # Stacked: eleven columns side by side would not fit a laptop's screen.
+        (admin.StackedInline,),
         {
             "model": ReportedValue,
             "form": Form,
             "fk_name": registry.for_model(model).key,
-            "fields": VALUE_FIELDS,
+            "fields": VALUE_LAYOUT,
             "autocomplete_fields": ("source",),
             "extra": 0,
             "verbose_name": "reported value",
@@ -140,7 +151,7 @@ def status_updates_inline(model: type[TrackedModel]) -> type[admin.TabularInline
     )
 
 
-def row_inlines(model: type[TrackedModel]) -> tuple[type[admin.TabularInline], ...]:
+def row_inlines(model: type[TrackedModel]) -> tuple[type[admin.InlineModelAdmin], ...]:
     """The inlines of the cited rows ``model``'s records keep (``registry.RecordRows``)."""
     makers = {
         registry.REPORTED_VALUES.related_name: reported_values_inline,
