@@ -43,6 +43,7 @@ VALUE_LAYOUT = (
     ("source", "footnote", "locator"),
 )
 UPDATE_FIELDS = ("status", "as_of", "note", "source", "footnote", "locator")
+UPDATE_LAYOUT = (("status", "as_of"), "note", ("source", "footnote", "locator"))
 
 
 class RowForm(forms.ModelForm):
@@ -123,7 +124,7 @@ def reported_values_inline(model: type[TrackedModel]) -> type[admin.StackedInlin
     )
 
 
-def status_updates_inline(model: type[TrackedModel]) -> type[admin.TabularInline]:
+def status_updates_inline(model: type[TrackedModel]) -> type[admin.StackedInline]:
     """The inline of an agreement's or deal's status updates, each dated and cited."""
     status_choices = list(model._meta.get_field("status").choices)
 
@@ -136,12 +137,12 @@ def status_updates_inline(model: type[TrackedModel]) -> type[admin.TabularInline
 
     return type(
         f"{model.__name__}StatusUpdateInline",
-        (admin.TabularInline,),
+        (admin.StackedInline,),
         {
             "model": StatusUpdate,
             "form": Form,
             "fk_name": registry.for_model(model).key,
-            "fields": UPDATE_FIELDS,
+            "fields": UPDATE_LAYOUT,
             "autocomplete_fields": ("source",),
             "extra": 0,
             "verbose_name": "status update",
