@@ -95,14 +95,6 @@ class EvidenceFields(models.Model):
         super().clean()
         self.locator = (self.locator or "").strip()
 
-    def cited(self) -> str:
-        """``Source title (n. 16, p. 3)``, for comments and the admin."""
-        where = ", ".join(
-            part for part in (f"n. {self.footnote}" if self.footnote else "", self.locator) if part
-        )
-        title = self.source.title if self.source_id else ""
-        return f"{title} ({where})" if where else title
-
     def fuzzy(self, field: str) -> FuzzyDate:
         """The fuzzy date stored in the three columns named ``field``."""
         return FuzzyDate(
