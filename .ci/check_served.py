@@ -2,11 +2,12 @@
 
 Usage: ``python .ci/check_served.py http://127.0.0.1:PORT --screenshot PATH [--wait S]``
 
-Fetches the admin login page and the API docs page, then every script, style sheet
-and icon each references (and the docs' start-up script): each must answer 200, the
-pages must carry a Content-Security-Policy, and none may load anything from another
-site. Then Chromium opens both pages: no Content-Security-Policy violation may reach
-its console, and the styled login page is saved as a screenshot. The server is
+Fetches the explorer's home and timeline, the API docs page and the admin login
+page, then every script, style sheet and icon each references (and the docs'
+start-up script): each must answer 200, the pages must carry a
+Content-Security-Policy, and none may load anything from another site. Then
+Chromium opens them all: no Content-Security-Policy violation may reach its
+console, and the styled login page is saved as a screenshot. The server is
 assumed to sit behind a TLS proxy (BEHIND_TLS_PROXY=true), so every request says
 ``X-Forwarded-Proto: https`` as the proxy would.
 """
@@ -22,7 +23,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 
-PAGES = ["/admin/login/", "/api/v1/docs/"]  # Chromium opens both, the login page last
+# The explorer's home and timeline, the admin login and the API docs; Chromium opens
+# them all, the login page last (its screenshot).
+PAGES = ["/", "/timeline/", "/api/v1/docs/", "/admin/login/"]
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -112,6 +115,8 @@ def check_in_chromium(base: str, screenshot: Path) -> list[str]:
                 else None
             ),
         )
+        for explorer_page in ("/", "/timeline/"):
+            page.goto(explorer_page, wait_until="networkidle")
         page.goto("/api/v1/docs/")
         # Swagger UI has read the schema and drawn the operations.
         page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)

@@ -7,6 +7,11 @@ by ``manage.py generate_synthetic``)::
         --small postgres://postgres@localhost:54342/scale_10k \\
         --large postgres://postgres@localhost:54342/scale_1m
 
+Or only the API read cases on a primary and on its streaming standby (docs/replicas.md)::
+
+    python bench/bench_scale.py --primary postgres://...:5432/scale_10k \\
+        --replica postgres://...:5433/scale_10k
+
 Each measurement runs in a child process per database (so that Django talks to
 one database and the export's peak memory is its own) and is repeated
 ``--repeat`` times after one warm-up, in two rounds alternating the databases; the
@@ -14,6 +19,9 @@ table shows, per case, the lower of the two rounds' medians, in milliseconds:
 
 * API list pages of 100 (with and without filters, search and ordering) and
   detail pages, through Django's test client (no HTTP server: the code path);
+* the public explorer's pages (home, timeline with and without filters, an
+  actor's page, an exercise's page, search, charts), anonymous, each rendered
+  afresh (its page cache off);
 * admin changelists, with and without a search, and the change forms'
   autocomplete pickers, as a logged-in editor (the benchmark creates a staff
   user ``bench-editor`` in each database if missing);
@@ -67,6 +75,17 @@ API_CASES = [
     ("API arms-deals country", "/api/v1/arms-deals/?page_size=100&country=RU"),
     ("API statement detail", "/api/v1/statements/{statement}/"),
     ("API exercise detail", "/api/v1/exercises/{exercise}/"),
+]
+#: The public explorer's pages (rendered each time: its page cache is off while measuring).
+EXPLORER_CASES = [
+    ("explorer home", "/"),
+    ("explorer timeline", "/timeline/"),
+    ("explorer timeline actor+type", "/timeline/?actor={actor}&type=exercises"),
+    ("explorer timeline date range", "/timeline/?date_from=2015-01-01&date_to=2015-12-31"),
+    ("explorer actor page", "/actors/{actor}/"),
+    ("explorer exercise page", "/exercises/{exercise}/"),
+    ("explorer search", "/search/?q=naval"),
+    ("explorer charts", "/charts/"),
 ]
 PICKER = "/admin/autocomplete/?app_label=tracker&"
 ADMIN_CASES = [
@@ -163,6 +182,43 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
+def case_names() -> dict:
+    """The records each case's URL names, picked from the middle of the data."""
+    from tracker.models import Exercise, Statement
+
+    statement_count = Statement.objects.count()
+    return {
+        "statement": f"syn-statement-{statement_count // 2}",
+        "exercise": f"syn-exercise-{Exercise.objects.count() // 2}",
+        "deep_page": max(1, min(50, statement_count // 100)),
+        "actor": "syn-actor-7",
+    }
+
+
+def measure_api(client, repeat: int) -> tuple[int, dict[str, float]]:
+    """The statements' count and the API read cases' medians, read-only."""
+    from tracker.models import Statement
+
+    statement_count = Statement.objects.count()
+    names = case_names()
+    results: dict[str, float] = {}
+    for label, url in API_CASES:
+        url = url.format(**names)
+        assert client.get(url).status_code == 200, url
+        results[label] = timed(lambda url=url: client.get(url), repeat)
+    return statement_count, results
+
+
+def child_reads(database_url: str, repeat: int) -> dict:
+    """The API read cases against one database: a primary or a streaming standby
+    (which Django then reads as its only database; nothing here writes)."""
+    setup_django(database_url)
+    from django.test import Client
+
+    statement_count, results = measure_api(Client(), repeat)
+    return {"statements": statement_count, "results": results}
+
+
 def child_measure(database_url: str, repeat: int) -> dict:
     """Every request case and the psycopg2 floor against one database."""
     setup_django(database_url)
@@ -170,17 +226,15 @@ def child_measure(database_url: str, repeat: int) -> dict:
     from django.test import Client
 
     from tracker.editors import create_editor
-    from tracker.models import Exercise, Statement
 
-    statement_count = Statement.objects.count()
-    names = {
-        "statement": f"syn-statement-{statement_count // 2}",
-        "exercise": f"syn-exercise-{Exercise.objects.count() // 2}",
-        "deep_page": max(1, min(50, statement_count // 100)),
-    }
     client = Client()
-    results: dict[str, float] = {}
-    for label, url in API_CASES:
+    statement_count, results = measure_api(client, repeat)
+
+    from explorer import cache as explorer_cache
+
+    explorer_cache.TIMEOUT = 0  # measure rendering, not the page cache
+    names = case_names()
+    for label, url in EXPLORER_CASES:
         url = url.format(**names)
         assert client.get(url).status_code == 200, url
         results[label] = timed(lambda url=url: client.get(url), repeat)
@@ -259,7 +313,7 @@ def print_table(small: dict, large: dict) -> None:
     print(f"{'median ms':36} {head:>12} {tail:>12} {'large/small':>11} {'x floor':>8}")
     floor_small = small["measure"]["results"][FLOOR_LABEL]
     floor_large = large["measure"]["results"][FLOOR_LABEL]
-    labels = [label for label, _ in API_CASES + ADMIN_CASES] + [FLOOR_LABEL]
+    labels = [label for label, _ in API_CASES + EXPLORER_CASES + ADMIN_CASES] + [FLOOR_LABEL]
     for label in labels:
         a = small["measure"]["results"][label]
         b = large["measure"]["results"][label]
@@ -286,22 +340,53 @@ def print_table(small: dict, large: dict) -> None:
         )
 
 
+def compare_replica(primary: str, replica: str, repeat: int) -> None:
+    """The API read cases on the primary and on its standby, side by side (docs/replicas.md)."""
+    data = {"primary": {}, "replica": {}}
+    for _round in range(2):  # alternating, the lower median of two rounds counts
+        for name, url in (("primary", primary), ("replica", replica)):
+            measured = run_child("reads", url, repeat)
+            data[name]["statements"] = measured["statements"]
+            for label, value in measured["results"].items():
+                data[name][label] = min(data[name].get(label, value), value)
+    rows = data["primary"]["statements"]
+    print(
+        f"{'median ms, ' + format(rows, ',') + ' statements':36} {'primary':>9} {'replica':>9}"
+        f" {'replica/primary':>16}"
+    )
+    for label, _ in API_CASES:
+        a, b = data["primary"][label], data["replica"][label]
+        print(f"{label:36} {a:9.1f} {b:9.1f} {ratio(b, a):>16}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", help="DATABASE_URL of the small database.")
     parser.add_argument("--large", help="DATABASE_URL of the large database.")
     parser.add_argument("--repeat", type=int, default=7, help="Timed runs per case.")
     parser.add_argument("--no-export", action="store_true", help="Skip the CSV export.")
-    parser.add_argument("--child", choices=["measure", "export", "copy"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--primary", help="With --replica: only the API read cases, on the primary ..."
+    )
+    parser.add_argument("--replica", help="... and on its streaming standby, side by side.")
+    parser.add_argument(
+        "--child", choices=["measure", "reads", "export", "copy"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         work = {
             "measure": lambda: child_measure(args.db, args.repeat),
+            "reads": lambda: child_reads(args.db, args.repeat),
             "export": lambda: child_export(args.db),
             "copy": lambda: child_copy(args.db),
         }[args.child]
         print(json.dumps(work()))
+        return
+    if args.primary or args.replica:
+        if not (args.primary and args.replica):
+            parser.error("give --primary and --replica database URLs")
+        compare_replica(args.primary, args.replica, args.repeat)
         return
     if not (args.small and args.large):
         parser.error("give --small and --large database URLs")

@@ -8,6 +8,8 @@ environment (or a git-ignored ``.env`` file beside ``manage.py``):
 ``ALLOWED_HOSTS``  comma-separated host names.
 ``DATABASE_URL``   e.g. ``postgres://user:pass@host:5432/sinorus``;
                    defaults to a SQLite file in the project folder.
+``DATABASE_REPLICA_URLS``  comma-separated PostgreSQL streaming standbys of
+                   that database, for reads (docs/replicas.md); none by default.
 ``ENV_FILE``       the settings file read at start-up (default ``.env`` beside
                    ``manage.py``); empty to read none.
 """
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_countries",
     "django_filters",
     "rest_framework",
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "tracker",
+    "explorer",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +123,45 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# Read replicas (docs/replicas.md): PostgreSQL streaming standbys of DATABASE_URL, as
+# aliases replica_1, replica_2, ... Anonymous and read-only requests read from one of
+# them; writes, the admin and a client that wrote in the last
+# DATABASE_READ_YOUR_WRITES_SECONDS use the primary. A replica more than
+# DATABASE_REPLICA_MAX_LAG seconds behind, or unreachable, is skipped; its state is
+# measured at most every DATABASE_REPLICA_CHECK_SECONDS per process. Keep the lag bound
+# below the read-your-writes window, so that a writer's own change has reached every
+# replica used once the window ends. With no replica nothing below is installed.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=2.0)
+DATABASE_READ_YOUR_WRITES_SECONDS = env.int("DATABASE_READ_YOUR_WRITES_SECONDS", default=15)
+if DATABASE_REPLICA_URLS:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs PostgreSQL: DATABASE_URL must name the primary."
+        )
+    for number, url in enumerate(DATABASE_REPLICA_URLS, start=1):
+        replica = dj_database_url.parse(
+            url,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        )
+        # A replica that does not answer within this many seconds is skipped.
+        replica.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+        )
+        # The test database lives on the primary and replicates; tests/test_replicas.py
+        # points the alias at the standby's copy.
+        replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica_{number}"] = replica
+    DATABASE_ROUTERS = ["tracker.routing.ReplicaRouter"]
+    # Right after the static files (which read no database), before sessions and
+    # authentication, so that every read of the request follows its choice.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+        "tracker.routing.ReadReplicaMiddleware",
+    )
 
 # ------------------------------------------------------------------------------
 # FIXTURES
@@ -208,6 +251,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The explorer's pages are cached this many seconds for anonymous readers (any write
+# to the tracker empties the cache at once; see docs/explorer.md).
+EXPLORER_CACHE_SECONDS = env.int("EXPLORER_CACHE_SECONDS", default=600)
+
 # ------------------------------------------------------------------------------
 # LOGGING
 # ------------------------------------------------------------------------------
@@ -247,6 +294,9 @@ API_EXACT_COUNT_LIMIT = env.int("API_EXACT_COUNT_LIMIT", default=10_000)
 # empty for no limit).
 API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=True)
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="100/minute") or None
+
+# Four eyes: the editor who publishes a record must not be its last editor (docs/workflow.md).
+REVIEW_REQUIRED = env.bool("REVIEW_REQUIRED", default=False)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sino-Russian Military Cooperation Tracker API",

@@ -1,20 +1,25 @@
-"""URL configuration: the admin for editors, the API for everyone else."""
+"""URL configuration: the admin for editors, the API for programs, the explorer for readers."""
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from tracker.admin.changes import recent_changes
+from tracker.admin.publication import review_list
+from tracker.routing import healthz
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path(
         "admin/recent-changes/",
         admin.site.admin_view(recent_changes),
         name="tracker-recent-changes",
     ),
+    path("admin/review/", admin.site.admin_view(review_list), name="tracker-review"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api.urls")),
+    # The primary answers, and each read replica's lag (docs/replicas.md).
+    path("healthz/", healthz, name="healthz"),
+    # Last: its record pages (/<resource>/<slug>/) take what the others leave.
+    path("", include("explorer.urls")),
 ]
 
 #: A server error on an API path is answered in JSON (tracker.http).

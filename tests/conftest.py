@@ -67,6 +67,22 @@ def pytest_collection_modifyitems(config, items):
             f"the test instead: {', '.join(transactional)}"
         )
     items.sort(key=lambda item: not wants_seed(item))
+    deselect_standby_tests(config, items)
+
+
+def deselect_standby_tests(config, items) -> None:
+    """Leave out the tests marked ``standby`` unless a read replica is configured.
+
+    They need a streaming standby of the test server, which only .ci/replicas
+    makes (and there a missing standby fails them); elsewhere they are
+    deselected, not skipped, so no run reports a skip for a missing server.
+    """
+    if "replica_1" in django_settings.DATABASES:
+        return
+    standby = [item for item in items if item.get_closest_marker("standby")]
+    if standby:
+        config.hook.pytest_deselected(items=standby)
+        items[:] = [item for item in items if not item.get_closest_marker("standby")]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -4,6 +4,12 @@ Agreements, exercises, arms deals and statements are created with one
 citation (every fact cites its source, and the write path refuses a record
 without one); pass ``cited=None`` to create one without it, e.g. to add
 citations of your own.
+
+Records are created ``published`` (as the seed is), so that what a test
+reads is what anonymous readers see; ``draft=True`` (or
+``publication_status="in_review"``) makes one the public must not see.
+Records created without a date (``start_date=None``, deals and statements
+by default) are marked ``date_unknown``, as publishing requires.
 """
 
 from __future__ import annotations
@@ -15,11 +21,28 @@ import factory
 from tracker import models
 from tracker.dates import Precision
 
+PUBLISHED = models.PublicationStatus.PUBLISHED
+DRAFT = models.PublicationStatus.DRAFT
+
+
+class Params:
+    """``draft=True``: the record is a draft (every record factory takes it)."""
+
+    draft = factory.Trait(publication_status=DRAFT)
+
+
+def undated(*fields: str):
+    """``date_unknown`` when none of ``fields`` is given (publishing needs one or the other)."""
+    return factory.LazyAttribute(lambda o: all(getattr(o, f, None) is None for f in fields))
+
 
 class ActorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Actor
         django_get_or_create = ("slug",)
+
+    Params = Params
+    publication_status = PUBLISHED
 
     slug = factory.Sequence(lambda n: f"actor-{n}")
     name = factory.Sequence(lambda n: f"Actor {n}")
@@ -29,6 +52,9 @@ class ActorFactory(factory.django.DjangoModelFactory):
 class SourceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Source
+
+    Params = Params
+    publication_status = PUBLISHED
 
     slug = factory.Sequence(lambda n: f"source-{n}")
     title = factory.Sequence(lambda n: f"Source title {n}")
@@ -43,12 +69,16 @@ class AgreementFactory(factory.django.DjangoModelFactory):
         # The citation is created after the record and changes nothing on it.
         skip_postgeneration_save = True
 
+    Params = Params
+    publication_status = PUBLISHED
+
     slug = factory.Sequence(lambda n: f"agreement-{n}")
     title = factory.Sequence(lambda n: f"Agreement {n}")
     kind = models.AgreementKind.AGREEMENT
     status = models.AgreementStatus.SIGNED
     concluded = dt.date(2001, 7, 16)
     concluded_precision = Precision.DAY
+    date_unknown = undated("concluded", "in_force")
     cited = factory.RelatedFactory(
         "tests.factories.CitationFactory", factory_related_name="agreement"
     )
@@ -60,11 +90,15 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
         # The citation is created after the record and changes nothing on it.
         skip_postgeneration_save = True
 
+    Params = Params
+    publication_status = PUBLISHED
+
     slug = factory.Sequence(lambda n: f"exercise-{n}")
     name = factory.Sequence(lambda n: f"Exercise {n}")
     domain = models.ExerciseDomain.LAND
     start_date = dt.date(2019, 9, 1)
     start_date_precision = Precision.MONTH
+    date_unknown = undated("start_date")
     cited = factory.RelatedFactory(
         "tests.factories.CitationFactory", factory_related_name="exercise"
     )
@@ -75,6 +109,12 @@ class ArmsDealFactory(factory.django.DjangoModelFactory):
         model = models.ArmsDeal
         # The citation is created after the record and changes nothing on it.
         skip_postgeneration_save = True
+
+    Params = Params
+    publication_status = PUBLISHED
+    contract_date = None
+    period_start = None
+    date_unknown = undated("contract_date", "period_start")
 
     slug = factory.Sequence(lambda n: f"deal-{n}")
     title = factory.Sequence(lambda n: f"Deal {n}")
@@ -91,6 +131,11 @@ class StatementFactory(factory.django.DjangoModelFactory):
         model = models.Statement
         # The citation is created after the record and changes nothing on it.
         skip_postgeneration_save = True
+
+    Params = Params
+    publication_status = PUBLISHED
+    date = None
+    date_unknown = undated("date")
 
     slug = factory.Sequence(lambda n: f"statement-{n}")
     speaker = factory.SubFactory(ActorFactory, kind=models.ActorKind.PERSON)

@@ -174,7 +174,13 @@ def test_cursor_without_updated_since_is_400(api):
 
 
 def test_deletions_feed_lists_deleted_identifiers_with_their_resource(api, database):
-    models.ArmsDeal.objects.create(slug="su-35", title="Su-35", category="aircraft").delete()
+    models.ArmsDeal.objects.create(
+        slug="su-35",
+        title="Su-35",
+        category="aircraft",
+        publication_status="published",
+        date_unknown=True,
+    ).delete()
 
     body = api.get("/api/v1/deletions/").json()
 

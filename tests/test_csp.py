@@ -95,16 +95,26 @@ def test_the_api_docs_page_loads_its_start_up_script_and_style_as_files(client, 
     ]
 
 
+#: Every app's templates: the tracker's (admin, API docs) and the explorer's public pages.
+TEMPLATE_DIRS = [
+    Path(__file__).resolve().parent.parent / app / "templates" for app in ("tracker", "explorer")
+]
+
+
 def test_no_template_of_the_tracker_holds_inline_style_or_script():
-    templates = Path(__file__).resolve().parent.parent / "tracker" / "templates"
     found = {}
-    for template in sorted(templates.rglob("*.html")):
-        page = InlineCode()
-        page.feed(template.read_text())
-        if page.inline:
-            found[str(template.relative_to(templates))] = page.inline
+    for templates in TEMPLATE_DIRS:
+        for template in sorted(templates.rglob("*.html")):
+            page = InlineCode()
+            page.feed(template.read_text())
+            if page.inline:
+                found[str(template.relative_to(templates.parent.parent))] = page.inline
 
     assert found == {}
+
+
+def test_the_explorer_templates_are_scanned():
+    assert len(list(TEMPLATE_DIRS[1].rglob("*.html"))) == 9
 
 
 # ---------------------------------------------------------------------------

@@ -336,9 +336,20 @@ def test_recovered_record_is_live_and_not_listed_as_deleted(recovered, editor_ap
     assert (
         response.status_code,
         model.objects.filter(slug=slug).exists(),
-        models.DeletedRecord.objects.filter(slug=slug).exists(),
+        models.DeletedRecord.objects.filter(slug=slug, withdrawn=False).exists(),
         [row["slug"] for row in feed],
     ) == (302, True, False, [])
+
+
+def test_a_recovered_record_is_a_draft_still_deleted_for_the_public(recovered, api):
+    # Recovering brings a record back to the editors' desk; publishing it is a step of its own.
+    _, model, slug = recovered
+    feed = api.get("/api/v1/deletions/?page_size=500").json()["results"]
+
+    assert (model.objects.get(slug=slug).publication_status, [row["slug"] for row in feed]) == (
+        "draft",
+        [slug],
+    )
 
 
 def test_recovered_record_keeps_its_creation_time(source):

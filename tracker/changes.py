@@ -19,6 +19,14 @@ log below the horizon never changes once read. A long-running write delays the
 feed (its own and later rows wait until it ends); it never makes a consumer
 miss anything.
 
+What the public reads. Each row also says whether anonymous readers see the
+change (``public``): the record is published after it, or the change took a
+published record out of publication (unpublished, or deleted while
+published). The public feed lists those rows only, and reads each record
+through the gate (:mod:`tracker.public`): a record taken back from
+publication is handed out as ``deleted``, so mirrors drop it, and a record that
+was never published never appears, not even its slug.
+
 On SQLite a write transaction holds the database's only write lock from its
 first write to its commit, so ``id`` order is commit order; ``txid`` is 0 and
 there is no horizon.
@@ -37,7 +45,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Change, TrackedModel
+from .models import Change, PublicationStatus, TrackedModel
 
 #: The oldest transaction still in progress, in the same snapshot as the query reading the log.
 HORIZON_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
@@ -58,15 +66,26 @@ def current_txid() -> int:
         return cursor.fetchone()[0]
 
 
-def log(model: type[TrackedModel], slugs: Iterable[str], *, deleted: bool = False) -> None:
-    """Add one change row per slug of ``model``, in the caller's transaction (one INSERT)."""
+def log(
+    model: type[TrackedModel],
+    slugs: Iterable[str],
+    *,
+    deleted: bool = False,
+    public: bool | Iterable[bool] = True,
+) -> None:
+    """Add one change row per slug of ``model``, in the caller's transaction (one INSERT).
+
+    ``public``: whether anonymous readers see the change, for all slugs or one per slug.
+    """
     slugs = list(slugs)
     if not slugs:
         return
+    flags = [public] * len(slugs) if isinstance(public, bool) else list(public)
     txid = current_txid()
     record_type = model.record_type()
     Change.objects.bulk_create(
-        Change(txid=txid, record_type=record_type, slug=slug, deleted=deleted) for slug in slugs
+        Change(txid=txid, record_type=record_type, slug=slug, deleted=deleted, public=flag)
+        for slug, flag in zip(slugs, flags, strict=True)
     )
 
 
@@ -78,23 +97,42 @@ def touch(queryset: models.QuerySet, now) -> None:
     INSERT per call.
     """
     model = queryset.model
-    slugs = list(model._default_manager.filter(pk__in=queryset.values("pk")).values_list("slug"))
+    rows = list(
+        model._default_manager.filter(pk__in=queryset.values("pk")).values_list(
+            "slug", "publication_status"
+        )
+    )
     model._default_manager.filter(pk__in=queryset.values("pk")).update(updated_at=now)
-    log(model, (slug for (slug,) in slugs))
+    # The public sees a touched record's change only if it sees the record.
+    log(
+        model,
+        (slug for slug, _ in rows),
+        public=(status == PublicationStatus.PUBLISHED for _, status in rows),
+    )
+
+
+def was_published(instance: TrackedModel) -> bool:
+    """Whether ``instance`` was published as last read from or written to the database."""
+    return getattr(instance, "_stored_publication_status", None) == PublicationStatus.PUBLISHED
 
 
 @receiver(post_save)
 def log_save(sender, instance, **kwargs) -> None:
-    """Every saved public record is a change (admin, API, imports and fixtures alike)."""
+    """Every saved public record is a change (admin, API, imports and fixtures alike).
+
+    Public if the record is published now or was before this save (it left publication).
+    """
     if isinstance(instance, TrackedModel):
-        log(sender, [instance.slug])
+        log(sender, [instance.slug], public=instance.is_published or was_published(instance))
+        instance._stored_publication_status = instance.publication_status
 
 
 @receiver(post_delete)
 def log_delete(sender, instance, **kwargs) -> None:
-    """Every deleted public record is a change too (``deleted``)."""
+    """Every deleted public record is a change too (``deleted``); public if it was published."""
     if isinstance(instance, TrackedModel):
-        log(sender, [instance.slug], deleted=True)
+        public = instance.is_published or was_published(instance)
+        log(sender, [instance.slug], deleted=True, public=public)
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -129,9 +167,14 @@ class Position:
         return cls(int(txid), int(change_id))
 
 
-def settled(after: Position) -> models.QuerySet:
-    """Change rows after ``after`` that no open transaction can still precede, in feed order."""
+def settled(after: Position, *, public: bool = False) -> models.QuerySet:
+    """Change rows after ``after`` that no open transaction can still precede, in feed order.
+
+    ``public``: only the changes anonymous readers see (see the module doc).
+    """
     rows = Change.objects.filter(Q(txid__gt=after.txid) | Q(txid=after.txid, id__gt=after.id))
+    if public:
+        rows = rows.filter(public=True)
     if _on_postgresql():
         # Both expressions are evaluated in the statement's own snapshot, the one
         # that decides which rows the statement sees. A reader that has itself

@@ -89,6 +89,9 @@ class RecordType:
     synthetic_ratio: float = 1.0
     #: Fewest records of this type in synthetic data, so that small scales still link.
     synthetic_minimum: int = 1
+    #: Where a record sits on the explorer's timeline: (start, end) fuzzy-date pairs, the
+    #: first pair whose start is known places it (a deal's contract date, else its period).
+    timeline_dates: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def rows(self) -> tuple[RecordRows, ...]:
@@ -109,6 +112,10 @@ class RecordType:
     def api_basename(self) -> str:
         """The API's URL names for one record (``api:arms-deal-detail``)."""
         return self.resource.removesuffix("s")
+
+    @property
+    def verbose_name(self) -> str:
+        return str(self.model._meta.verbose_name)
 
     @property
     def verbose_name_plural(self) -> str:
@@ -153,6 +160,7 @@ AGREEMENT = RecordType(
     must_cite=True,
     admin="tracker.admin.records.AgreementAdmin",
     about="about_agreements",
+    timeline_dates=(("concluded", None),),
     links=LinkTable(models.AgreementParty, "party_links", "agreement", "agreement_parties"),
     synthetic_ratio=0.05,
     synthetic_minimum=2,
@@ -168,6 +176,7 @@ EXERCISE = RecordType(
     must_cite=True,
     admin="tracker.admin.records.ExerciseAdmin",
     about="about_exercises",
+    timeline_dates=(("start_date", "end_date"),),
     links=LinkTable(
         models.ExerciseParticipant, "participations", "exercise", "exercise_participants"
     ),
@@ -185,6 +194,7 @@ ARMS_DEAL = RecordType(
     must_cite=True,
     admin="tracker.admin.records.ArmsDealAdmin",
     about="about_arms_deals",
+    timeline_dates=(("contract_date", None), ("period_start", "period_end")),
     links=LinkTable(models.ArmsDealContractor, "contractor_links", "deal", "arms_deal_contractors"),
     synthetic_ratio=0.15,
     synthetic_minimum=3,
@@ -209,6 +219,7 @@ STATEMENT = RecordType(
     title_field="text",
     must_cite=True,
     admin="tracker.admin.records.StatementAdmin",
+    timeline_dates=(("date", None),),
 )
 
 #: Every kind of public record, in the order consumers see them.
@@ -251,6 +262,11 @@ def for_model(model: type[dj.Model]) -> RecordType:
 def for_name(name: str) -> RecordType:
     """The record type named ``name`` as ``DeletedRecord.record_type`` stores it."""
     return _BY_NAME[name]
+
+
+def on_timeline() -> tuple[RecordType, ...]:
+    """Record types on the explorer's timeline: events, not actors or the sources citing them."""
+    return tuple(rt for rt in RECORD_TYPES if rt.timeline_dates)
 
 
 def for_resource(resource: str) -> RecordType:

@@ -20,7 +20,7 @@ from django.db import models
 from reversion.models import Version
 
 from .compare import Names, link_sets, version_state
-from .models import TrackedModel, normalise_locator
+from .models import PublicationStatus, TrackedModel, normalise_locator
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,18 @@ def read_version(version: Version) -> Restoration:
     Citations are normalised as the write path stores them, each once. One
     query per kind of linked record, whatever the number of links. Raises
     :class:`tracker.compare.UnreadableVersion` for a version that no longer
-    fits its model.
+    fits its model. The publication status is not restored: the current one is
+    kept (a recovered record is a draft).
     """
     stored = version_state(version, list(version.revision.version_set.all()))
     model = stored.model
     record = model(**stored.values)
+    # Publication has steps of its own (tracker.publishing): a revert keeps the
+    # record's current status, and a recovered record comes back as a draft.
+    current = model._default_manager.filter(pk=record.pk).values_list(
+        "publication_status", flat=True
+    )
+    record.publication_status = current.first() or PublicationStatus.DRAFT
     links: dict[str, list[dict[str, Any]]] = {}
     about: dict[str, list[Any]] = {}
     for link_set in link_sets(model):

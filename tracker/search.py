@@ -47,6 +47,7 @@ from django.db.models.lookups import Exact
 
 from . import registry
 from .internals import annotation_of, ordering_of
+from .public import PUBLISHED, is_record_model
 
 
 class AnyOf(Expression):
@@ -78,21 +79,31 @@ class AnyOf(Expression):
         return f"{column_sql} IN {subquery_sql}", params
 
 
-def field_condition(model: type[Model], path: str, lookup: str, value) -> Q:
+def field_condition(model: type[Model], path: str, lookup: str, value, public: bool = False) -> Q:
     """Rows of ``model`` whose ``path__lookup`` matches ``value``, on its own columns.
 
     A column of the table stays a plain condition; a path through a foreign
     key becomes ``key = ANY(ids of the matching linked rows)``; a to-many path
     becomes ``id = ANY(ids of the matching rows of this table)``. The rows are
     the same as Django's join would give, without the join or its duplicates.
+
+    ``public``: a path through a linked record matches only published ones
+    (:mod:`tracker.public`), so that a public search never answers to a draft's name.
     """
     first, _, rest = path.partition(LOOKUP_SEP)
     field = model._meta.get_field(first)
+    gated = public and field.is_relation and is_record_model(field.related_model)
     if field.many_to_many or field.one_to_many:
-        matching = model._default_manager.filter(**{f"{path}__{lookup}": value})
+        condition = {f"{path}__{lookup}": value}
+        if gated:
+            # In the same filter() call: the same join, the same linked row.
+            condition[f"{first}__publication_status"] = PUBLISHED
+        matching = model._default_manager.filter(**condition)
         return Q(AnyOf("pk", matching.values("pk")))
     if rest and (field.many_to_one or field.one_to_one):
         related = field.related_model._default_manager.filter(**{f"{rest}__{lookup}": value})
+        if gated:
+            related = related.filter(publication_status=PUBLISHED)
         return Q(AnyOf(field.attname, related.values("pk")))
     return Q(**{f"{path}__{lookup}": value})
 
@@ -110,13 +121,14 @@ def json_text_forms(text: str) -> list[str]:
     return list(dict.fromkeys([json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(text)[1:-1]]))
 
 
-def contains_any(model: type[Model], paths, term: str) -> Q:
-    """Rows in which at least one of ``paths`` contains ``term`` (case-insensitively)."""
+def contains_any(model: type[Model], paths, term: str, public: bool = False) -> Q:
+    """Rows in which at least one of ``paths`` contains ``term`` (case-insensitively);
+    ``public``: in linked records that are published (see :func:`field_condition`)."""
     condition = Q()
     for path in paths:
         is_json = isinstance(final_field(model, path), JSONField)
         for form in json_text_forms(term) if is_json else [term]:
-            condition |= field_condition(model, path, "icontains", form)
+            condition |= field_condition(model, path, "icontains", form, public)
     return condition
 
 

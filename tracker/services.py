@@ -15,6 +15,14 @@ Every record that states a fact (agreements, exercises, arms deals,
 statements) cites at least one source; ``record_save`` refuses one that
 would have none, whichever door it comes in by, and a citation removed or
 moved on its own page may not leave its record without one.
+
+Publishing (see docs/workflow.md) is a change of ``publication_status`` made
+through the same path; :func:`tracker.publishing.record_set_publication`
+names the step in the history. A record is published only if it passes the
+rules (:mod:`tracker.publishing`): dated or marked "date unknown" (the
+model's ``clean``), cited (the rule above), and, with the setting
+``REVIEW_REQUIRED``, by an editor other than its last editor, without other
+changes in the same save (four eyes).
 """
 
 from __future__ import annotations
@@ -31,10 +39,16 @@ from . import changes, claims, history, registry
 from .compare import current_state
 from .models import (
     Citation,
-    DeletedRecord,
     Statement,
     TrackedModel,
     normalise_locator,
+)
+from .publishing import (
+    PUBLISHED,
+    check_four_eyes,
+    publication_verb,
+    publishes,
+    update_tombstone,
 )
 from .references import referring_querysets
 from .versions import check_version
@@ -130,6 +144,7 @@ def record_save(
     status_updates: Iterable[Mapping[str, Any]] | None = None,
     user=None,
     expected_version: str | None = None,
+    comment: str | None = None,
 ) -> TrackedModel:
     """Validate and save ``record``, replacing whichever of its link sets are given.
 
@@ -143,6 +158,7 @@ def record_save(
     ``user``       who saves, for the history.
     ``expected_version``  the version token (:func:`tracker.versions.version_token`)
                    the editor started from; a record saved since is refused.
+    ``comment``    the revision's comment (default: what changed, in words).
 
     A set left as ``None`` is kept as it is. Raises ``ValidationError`` (or its
     subclass ``StaleRecord``) and writes nothing if any part is invalid; a
@@ -170,10 +186,18 @@ def record_save(
         link_sets = tuple(_given_link_sets(record, links, citations, about, rows))
         before = current_state(record, link_sets)
         claims.align(record, rows)
-        _validate(record, citations)
+        stored_status = before.values["publication_status"] if before is not None else None
+        # What the database holds decides whether this save leaves publication.
+        record._stored_publication_status = stored_status
+        _validate(record, citations, publishing=publishes(record, stored_status))
+        if publishes(record, stored_status):
+            check_four_eyes(record, before, user, link_sets)
         recovering = record.pk is not None and before is None
         recovered_created_at = record.created_at if recovering else None
-        summary_changed = _summary_changed(record)
+        # The public's view of records showing this one changes with its visibility.
+        summary_changed = _summary_changed(record) or (
+            before is not None and (stored_status == PUBLISHED) != record.is_published
+        )
         record.save()
         if recovered_created_at is not None:
             type(record)._default_manager.filter(pk=record.pk).update(
@@ -201,14 +225,24 @@ def record_save(
                 if name not in registry.about_relations():
                     raise ValidationError(f"Unknown link “{name}”.")
                 getattr(record, name).set(list(targets))
-        # A live record is never listed as deleted: consumers syncing the
-        # deletions feed would drop it (a recovered record is the same again).
-        DeletedRecord.objects.filter(record_type=record.record_type(), slug=record.slug).delete()
+        update_tombstone(record, stored_status)
+        if comment:
+            reversion.set_comment(comment)
+        elif stored_status is not None and stored_status != record.publication_status:
+            # A change of status made with other changes (an API PATCH, a form) is named too.
+            description = history.describe_change(
+                before, current_state(record, link_sets, from_instance=True)
+            )
+            reversion.set_comment(
+                f"{publication_verb(stored_status, record.publication_status)}. {description}"
+            )
         _describe_revision(record, before, link_sets, user)
     return record
 
 
-def _validate(record: TrackedModel, citations: list[Mapping[str, Any]] | None) -> None:
+def _validate(
+    record: TrackedModel, citations: list[Mapping[str, Any]] | None, publishing: bool = False
+) -> None:
     """``full_clean`` plus the citation rule, their errors raised together."""
     errors: dict[str, list] = {}
     try:
@@ -216,9 +250,10 @@ def _validate(record: TrackedModel, citations: list[Mapping[str, Any]] | None) -
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
     if not _is_cited(record, citations):
-        errors.setdefault("citations", []).append(
-            ValidationError(citation_required_message(type(record)), code="required")
-        )
+        message = citation_required_message(type(record))
+        if publishing:
+            message = "Publishing needs at least one citation. " + message
+        errors.setdefault("citations", []).append(ValidationError(message, code="required"))
     if errors:
         raise ValidationError(errors)
 

@@ -133,6 +133,15 @@ class Generator:
     def write(self, model, rows: list, name: str | None = None) -> list:
         """Insert ``rows`` in batches and count them; returns the saved objects."""
         saved = []
+        if issubclass(model, models.TrackedModel):
+            # Synthetic data stands for the public record: published, and marked
+            # undated where it has no date (the publishing rule, docs/workflow.md).
+            for row in rows:
+                row.publication_status = models.PublicationStatus.PUBLISHED
+                if model.publication_dates and all(
+                    getattr(row, field) is None for field in model.publication_dates
+                ):
+                    row.date_unknown = True
         for start in range(0, len(rows), BATCH):
             batch = model.objects.bulk_create(rows[start : start + BATCH])
             if issubclass(model, models.TrackedModel):

@@ -22,6 +22,7 @@ from .compare import HistoryCompareMixin
 from .dates import FuzzyDateFormField, read_only_words
 from .duplicates import DuplicateWarningForm
 from .pickers import PickerLabels
+from .publication import PublicationAdminMixin
 from .references import ReferencesAdminMixin
 from .revert import RevertAdmin
 from .saving import SavedThroughWritePath
@@ -105,7 +106,7 @@ class ScalableAdmin(PickerLabels, admin.ModelAdmin):
 
     class Media:
         # Lists and forms that fit a laptop's screen (columns cut, inline fields narrower).
-        css = {"all": ("tracker/admin.css",)}
+        css = {"all": ("tracker/admin.css", "tracker/publication.css")}
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return ScalableChangeList
@@ -162,6 +163,7 @@ class TrackedForm(DuplicateWarningForm):
 
 
 class TrackedAdmin(
+    PublicationAdminMixin,
     RevertAdmin,
     SavedThroughWritePath,
     ReferencesAdminMixin,
@@ -179,7 +181,8 @@ class TrackedAdmin(
 
     form = TrackedForm
     history_latest_first = True
-    readonly_fields: tuple[str, ...] = ("created_at", "updated_at")
+    # The status changes by the publication buttons (tracker.admin.publication) only.
+    readonly_fields: tuple[str, ...] = ("publication_status", "created_at", "updated_at")
     list_per_page = 50
     actions = (export_selected_as_csv,)
     # Sources' URLs are typed without a scheme at times; https is the safe guess.
@@ -240,5 +243,14 @@ class TrackedAdmin(
 
 RECORD_FIELDSET = (
     "Record",
-    {"fields": ("editorial_note", "created_at", "updated_at", "version", "save_anyway")},
+    {
+        "fields": (
+            "publication_status",
+            "editorial_note",
+            "created_at",
+            "updated_at",
+            "version",
+            "save_anyway",
+        )
+    },
 )

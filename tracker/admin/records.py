@@ -100,7 +100,7 @@ class AgreementAdmin(TrackedAdmin):
     title_column = clipped_column("title", "title", "wide", lines=2)
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "replaces")}),
-        ("Dates", {"fields": ("concluded", "in_force", "expires")}),
+        ("Dates", {"fields": ("concluded", "in_force", "expires", "date_unknown")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -141,7 +141,10 @@ class ExerciseAdmin(TrackedAdmin):
     location_column = clipped_column("location", "location", "narrow")
     fieldsets = (
         (None, {"fields": ("name", "slug", "series", "domain")}),
-        ("When and where", {"fields": ("start_date", "end_date", "location", "region")}),
+        (
+            "When and where",
+            {"fields": ("start_date", "end_date", "location", "region", "date_unknown")},
+        ),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -204,7 +207,7 @@ class ArmsDealAdmin(TrackedAdmin):
                 )
             },
         ),
-        ("Dates", {"fields": ("contract_date", "period_start", "period_end")}),
+        ("Dates", {"fields": ("contract_date", "period_start", "period_end", "date_unknown")}),
         ("Summary", {"fields": ("summary",)}),
         RECORD_FIELDSET,
     )
@@ -254,7 +257,7 @@ class StatementAdmin(TrackedAdmin):
     occasion_column = clipped_column("occasion", "occasion", "narrow")
     fieldsets = (
         (None, {"fields": ("slug", "speaker", "speaker_role", "kind", "text", "language")}),
-        ("When and where", {"fields": ("date", "occasion")}),
+        ("When and where", {"fields": ("date", "occasion", "date_unknown")}),
         (
             "What it concerns",
             {"fields": ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")},
@@ -270,8 +273,9 @@ class StatementAdmin(TrackedAdmin):
 class DeletedRecordAdmin(ScalableAdmin):
     """Retired identifiers. Read-only: tombstones are written by deletions."""
 
-    list_display = ("record_type", "slug", "deleted_at")
-    list_filter = ("record_type",)
+    # withdrawn: unpublished, a deletion for the public only (docs/workflow.md).
+    list_display = ("record_type", "slug", "deleted_at", "public", "withdrawn")
+    list_filter = ("record_type", "withdrawn")
     search_fields = ("slug",)
 
     def has_add_permission(self, request):

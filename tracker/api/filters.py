@@ -29,6 +29,7 @@ from .. import claims, models, registry
 from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
 from ..internals import ChoiceIteratorBase
+from ..public import published, sees_drafts
 from ..search import AnyOf, contains_any, field_condition, rank_by_name
 from ..services import citation_target_field
 
@@ -89,7 +90,9 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
     """Records linked to every one of the given records, one subquery per value.
 
     An identifier no record has matches nothing: the list is empty (200), as
-    for any other value no record is linked to.
+    for any other value no record is linked to. For the public, a draft's
+    identifier is one no record has (:mod:`tracker.public`): filtering by it
+    tells nothing about the draft.
     """
 
     field_class = SlugListField
@@ -111,7 +114,11 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
         wanted = set(value or ())
         if not wanted:
             return qs
-        found = list(self.records.filter(slug__in=wanted))
+        request = getattr(getattr(self, "parent", None), "request", None)
+        records = self.records
+        if not sees_drafts(getattr(request, "user", None)):
+            records = published(records)
+        found = list(records.filter(slug__in=wanted))
         if len(found) < len(wanted):
             return qs.none()
         for item in found:
@@ -263,6 +270,12 @@ class RecordFilterSet(django_filters.FilterSet):
         "text (or, for actors, with that alias) comes first, then names starting with it, then "
         "names with a word starting with it, then the rest.",
     )
+    publication_status = django_filters.MultipleChoiceFilter(
+        choices=models.PublicationStatus.choices,
+        distinct=False,
+        help_text="draft, in_review or published. Editors read every record and may select "
+        "by status; everyone else reads published records only. Repeat for any of several.",
+    )
     updated_since = UTCDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
@@ -286,8 +299,12 @@ class RecordFilterSet(django_filters.FilterSet):
         Without an ``ordering`` (or ``updated_since``), ranked by name (``rank_by_name``).
         """
         terms = value.split()[:MAX_SEARCH_TERMS]
+        # The public's search looks in the names of published linked records only.
+        public = not sees_drafts(getattr(self.request, "user", None))
         for term in terms:
-            queryset = queryset.filter(contains_any(queryset.model, self.search_fields, term))
+            queryset = queryset.filter(
+                contains_any(queryset.model, self.search_fields, term, public)
+            )
         data = self.form.cleaned_data
         if not data.get("ordering") and not data.get("updated_since"):
             queryset = rank_by_name(queryset, " ".join(terms))

@@ -17,6 +17,12 @@ values are fetched:
   ``to_representation`` (dates, decimals, timestamps), and fuzzy dates by
   :func:`tracker.api.fields.fuzzy_date_representation`.
 
+For a reader who does not see drafts (``public``), every linked record is read
+through the gate (:mod:`tracker.public`): a link to a record that is not
+published is left out of lists (a participant, a citation, what a statement
+concerns) and reads ``null`` as a single link (a speaker, a supplier), so no
+draft's slug or name reaches the public. The same queries, one condition more.
+
 ``tests/test_api_readers.py`` checks that every resource's page equals the
 serializer's output for the same records. A field type the reader does not
 know is refused when the reader is compiled, not silently skipped.
@@ -35,6 +41,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import relations, serializers
 
+from .. import public as gate
 from ..dates import FuzzyDate
 from ..internals import (
     CompiledValues,
@@ -48,6 +55,8 @@ from .fields import FuzzyDateField, LinkDerivedField, SummaryField, fuzzy_date_r
 Row = dict[str, Any]
 #: Builds one output value from a row of values and the page's loaded links.
 Render = Callable[[Row, dict[str, dict[int, list[Any]]]], Any]
+#: Loads one link of a page: (page rows, public) -> {key: representation}.
+Loader = Callable[[list[Row], bool], dict[int, Any]]
 
 #: Stands in for a slug while the detail URL pattern is reversed once per page.
 SLUG_MARK = "readerslugmark"
@@ -62,7 +71,7 @@ class PageReader:
         self.columns: list[str] = ["pk"]
         #: Links by output name: from a page's rows, ``{key: representation}``, where the
         #: key is the record's pk (lists of links) or the linked record's pk (one link).
-        self.loaders: dict[str, Callable[[list[Row]], dict[int, Any]]] = {}
+        self.loaders: dict[str, Loader] = {}
         self.url_field: relations.HyperlinkedIdentityField | None = None
         self.renders: list[tuple[str, Render]] = []
         for name, field in serializer.fields.items():
@@ -79,10 +88,18 @@ class PageReader:
         """``queryset`` (filtered and ordered) as the values a page needs, without prefetching."""
         return queryset.select_related(None).prefetch_related(None).values(*self.columns)
 
-    def represent(self, rows: Iterable[Row], request, format: str | None = None) -> list[dict]:
-        """The page's records as the serializer would show them (``format``: a URL suffix)."""
+    def represent(
+        self, rows: Iterable[Row], request, format: str | None = None, public: bool | None = None
+    ) -> list[dict]:
+        """The page's records as the serializer would show them (``format``: a URL suffix).
+
+        ``public``: links only to published records (default: unless the
+        request's user sees drafts, :func:`tracker.public.sees_drafts`).
+        """
         rows = list(rows)
-        loaded = {name: load(rows) for name, load in self.loaders.items()} if rows else {}
+        if public is None:
+            public = not gate.sees_drafts(getattr(request, "user", None))
+        loaded = {name: load(rows, public) for name, load in self.loaders.items()} if rows else {}
         url = self._url_template(request, format)
         renders = self.renders
         out = []
@@ -145,8 +162,9 @@ class PageReader:
         """
         lookup = SummaryLookup(self.model, field)
         column = self._column(lookup.column)
-        self.loaders[name] = lambda page: lookup.load(row[column] for row in page)
-        return lambda row, loaded: None if row[column] is None else loaded[name][row[column]]
+        self.loaders[name] = lambda page, public: lookup.load((row[column] for row in page), public)
+        # A linked record the reader may not see reads as no link.
+        return lambda row, loaded: loaded[name].get(row[column])
 
     def _many_to_many_loader(self, field: relations.ManyRelatedField):
         """A statement's ``about_*`` list: the targets, ordered as their model orders them."""
@@ -157,18 +175,20 @@ class PageReader:
         columns = [sub.source for _, sub in summary]
         parts = [(name, sub.source, sub.to_representation) for name, sub in summary]
 
-        def load(page: list[Row]) -> dict[int, list[Any]]:
+        def load(page: list[Row], public: bool) -> dict[int, list[Any]]:
             found: dict[int, list[Any]] = defaultdict(list)
-            for row in query.rows([row["pk"] for row in page]):
+            for row in queries[public].rows([row["pk"] for row in page]):
                 found[row[owner]].append(_summary(row, parts))
             return found
 
-        query = IdQuery(
-            target,
-            lambda ids: target._default_manager.filter(**{f"{owner}__in": ids}).values(
-                owner, *columns
-            ),
-        )
+        def build(public: bool):
+            def targets(ids):
+                rows = target._default_manager.filter(**{f"{owner}__in": ids})
+                return (gate.published(rows) if public else rows).values(owner, *columns)
+
+            return IdQuery(target, targets)
+
+        queries = {False: build(False), True: build(True)}
         return load
 
     def _link_rows_loader(self, field: serializers.ListSerializer):
@@ -200,18 +220,22 @@ class PageReader:
             plain.append((name, _plain_render(sub, sub.source)))
         names = [name for name, _ in field.child.fields.items()]
 
-        def load(page: list[Row]) -> dict[int, list[Any]]:
+        def load(page: list[Row], public: bool) -> dict[int, list[Any]]:
             rows = query.rows([row["pk"] for row in page])
             summaries = [
-                (name, column, lookup.load(row[column] for row in rows))
+                (name, column, lookup.load((row[column] for row in rows), public))
                 for name, column, lookup in linked
             ]
             found: dict[int, list[Any]] = defaultdict(list)
             for row in rows:
                 item = {name: render(row, {}) for name, render in plain}
+                hidden = False
                 for name, column, by_key in summaries:
-                    item[name] = None if row[column] is None else by_key[row[column]]
-                found[row[owner]].append({name: item[name] for name in names})
+                    item[name] = None if row[column] is None else by_key.get(row[column])
+                    # A link row to a record the reader may not see is left out whole.
+                    hidden = hidden or (row[column] is not None and item[name] is None)
+                if not hidden:
+                    found[row[owner]].append({name: item[name] for name in names})
             return found
 
         query = IdQuery(
@@ -232,13 +256,23 @@ class SummaryLookup:
         target = relation.related_model
         self.parts = [(n, sub.source, sub.to_representation) for n, sub in summary_fields(field)]
         columns = [c for _, c, _ in self.parts]
-        self.query = IdQuery(
-            target, lambda ids: target._default_manager.filter(pk__in=ids).values("pk", *columns)
-        )
+        self.queries = {
+            False: IdQuery(
+                target,
+                lambda ids: target._default_manager.filter(pk__in=ids).values("pk", *columns),
+            ),
+            True: IdQuery(
+                target,
+                lambda ids: gate.published(target._default_manager.filter(pk__in=ids)).values(
+                    "pk", *columns
+                ),
+            ),
+        }
 
-    def load(self, keys: Iterable[Any]) -> dict[Any, dict[str, Any]]:
-        """``{key: summary}`` for the given keys (None skipped), in one query."""
-        rows = self.query.rows(sorted(set(keys) - {None}))
+    def load(self, keys: Iterable[Any], public: bool = False) -> dict[Any, dict[str, Any]]:
+        """``{key: summary}`` for the given keys (None skipped), in one query;
+        ``public``: only of published records (the others are missing)."""
+        rows = self.queries[public].rows(sorted(set(keys) - {None}))
         return {row["pk"]: _summary(row, self.parts) for row in rows}
 
 
@@ -250,12 +284,13 @@ class IdQuery:
     writes for ``n`` ids differs from page to page only in its parameters, so
     it is kept (per database and ``n``) and run with the next page's ids; the
     columns' converters are applied as Django's values() applies them. A query
-    whose parameters are not exactly the ids is never reused.
+    whose parameters are not the ids followed by constants of its own (the
+    gate's ``published``) is never reused.
     """
 
     def __init__(self, model: type[models.Model], build: Callable[[list[int]], QuerySet]):
         self.model, self.build = model, build
-        self.compiled: dict[tuple[str, int], CompiledValues | None] = {}
+        self.compiled: dict[tuple[str, int], tuple[CompiledValues, list] | None] = {}
 
     def rows(self, ids: list[int]) -> list[Row]:
         """The rows for ``ids``, as dicts keyed like values()."""
@@ -265,13 +300,17 @@ class IdQuery:
         key = (alias, len(ids))
         if key not in self.compiled:
             compiled = compile_values(self.build(ids).using(alias))
-            self.compiled[key] = compiled if list(compiled.params) == list(ids) else None
-        compiled = self.compiled[key]
-        if compiled is None:
+            params = list(compiled.params)
+            # The ids first, then constants that do not depend on them.
+            reusable = params[: len(ids)] == list(ids)
+            self.compiled[key] = (compiled, params[len(ids) :]) if reusable else None
+        entry = self.compiled[key]
+        if entry is None:
             return list(self.build(ids).using(alias))
+        compiled, tail = entry
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, ids)
+            cursor.execute(compiled.sql, [*ids, *tail])
             rows = cursor.fetchall()
         if compiled.converters:
             # With this thread's connection, as Django's own values() would.

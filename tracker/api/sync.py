@@ -19,6 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from .. import changes, models, registry
+from .. import public as gate
 from ..internals import url_with_param, url_without_param
 from .pagination import RecordPagination
 from .readers import reader_for
@@ -100,8 +101,11 @@ class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
     def list(self, request, *args, **kwargs):
         after = self._position(request)
         size = RecordPagination().get_page_size(request)
+        public = not gate.sees_drafts(request.user)
         rows = list(
-            changes.settled(after).values_list("txid", "id", "record_type", "slug")[: size + 1]
+            changes.settled(after, public=public).values_list("txid", "id", "record_type", "slug")[
+                : size + 1
+            ]
         )
         more = len(rows) > size
         rows = rows[:size]
@@ -114,7 +118,7 @@ class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
                 ("next", url if more else None),
                 (TOKEN_PARAMETER, None if more else token),
                 ("next_sync", None if more else url),
-                ("results", self._entries(rows, request)),
+                ("results", self._entries(rows, request, public)),
             ]
         )
         return Response(body)
@@ -130,11 +134,12 @@ class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
                 {TOKEN_PARAMETER: ["Not a token from this API: use `next` or `sync_token`."]}
             ) from exc
 
-    def _entries(self, rows, request) -> list[dict]:
+    def _entries(self, rows, request, public: bool) -> list[dict]:
         """One entry per changed record (the page's changes of one record merged), in log order.
 
         Each record is read as it is now, one list read per resource on the page:
-        a state newer than the change is fine, its own change comes later.
+        a state newer than the change is fine, its own change comes later. For
+        the public, through the gate: a record no longer published reads as deleted.
         """
         order: dict[tuple[str, str], None] = {}
         for _txid, _id, record_type, slug in rows:
@@ -146,8 +151,9 @@ class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
         for record_type, slugs in slugs_by_type.items():
             viewset = VIEWSETS[registry.for_name(record_type)]
             reader = reader_for(viewset.serializer_class)
-            page = reader.rows(viewset.queryset.filter(slug__in=slugs).order_by("pk"))
-            for item in reader.represent(page, request, self.format_kwarg):
+            queryset = viewset.queryset.filter(slug__in=slugs).order_by("pk")
+            page = reader.rows(gate.published(queryset) if public else queryset)
+            for item in reader.represent(page, request, self.format_kwarg, public=public):
                 current[(record_type, item["slug"])] = item
         entries = []
         for record_type, slug in order:

@@ -19,6 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import models, registry, versions
+from .. import public as gate
 from ..exports import csv_name, csv_stream
 from ..services import record_delete
 from . import filters, serializers
@@ -57,7 +58,10 @@ READ_ERRORS = {
 WRITE_ERRORS = {
     **READ_ERRORS,
     400: OpenApiResponse(
-        OpenApiTypes.OBJECT, description="Invalid record: {field: [messages]}; nothing stored."
+        OpenApiTypes.OBJECT,
+        description="Invalid record, or a publishing rule refused the change of "
+        "publication_status (no date, no citation, four eyes: the message names the rule): "
+        "{field: [messages]}; nothing stored.",
     ),
     413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body over the size limit."),
     415: ERROR,
@@ -294,6 +298,15 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     csv_enabled = True
 
+    def get_queryset(self):
+        """Every record for editors; published ones only for everyone else (the gate)."""
+        return gate.for_user(super().get_queryset(), getattr(self.request, "user", None))
+
+    @property
+    def public(self) -> bool:
+        """Whether this request reads as the public does (no drafts, no links to them)."""
+        return not gate.sees_drafts(getattr(self.request, "user", None))
+
     def list(self, request, *args, **kwargs):
         # Rows are read as plain values (``readers``), shaped as the serializer.
         if request.accepted_renderer.format == "csv":
@@ -313,7 +326,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         model = self.get_queryset().model
         queryset = self.filter_queryset(model._default_manager.all())
         response = StreamingHttpResponse(
-            csv_stream(model, queryset), content_type="text/csv; charset=utf-8"
+            csv_stream(model, queryset, public=self.public), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{csv_name(model)}.csv"'
         return response
@@ -325,8 +338,12 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         return context
 
     def retrieve(self, request, *args, **kwargs):
+        # Read as a list reads it, so that links to drafts are gated the same way.
         instance = self.get_object()
-        response = Response(self.get_serializer(instance).data)
+        reader = reader_for(self.get_serializer_class())
+        rows = reader.rows(type(instance)._default_manager.filter(pk=instance.pk))
+        [data] = reader.represent(rows, request, self.format_kwarg, public=self.public)
+        response = Response(data)
         response["ETag"] = versions.etag(instance)
         return response
 
@@ -416,8 +433,19 @@ class StatementViewSet(RecordViewSet):
     )
 )
 class DeletionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The deletions feed: which identifiers were deleted, and when."""
+    """The deletions feed: which identifiers were deleted, and when.
+
+    The public reads the deletions of records it knew (published when deleted)
+    and the records taken back from publication (``withdrawn``), which its
+    copies must drop as well; editors read the records really deleted.
+    """
 
     queryset = models.DeletedRecord.objects.order_by("deleted_at", "record_type", "slug")
     serializer_class = serializers.DeletedRecordSerializer
     filterset_class = filters.DeletedRecordFilterSet
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if gate.sees_drafts(self.request.user):
+            return queryset.filter(withdrawn=False)
+        return queryset.filter(public=True)

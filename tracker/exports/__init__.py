@@ -34,7 +34,11 @@ def csv_name(model: type[models.Model]) -> str:
 
 
 def csv_stream(
-    model: type[models.Model], queryset: QuerySet | None = None, *, bom: bool = False
+    model: type[models.Model],
+    queryset: QuerySet | None = None,
+    *,
+    bom: bool = False,
+    public: bool = False,
 ) -> Iterator[str]:
     """The CSV text of ``queryset`` (default: every row of ``model``), line by line.
 
@@ -43,5 +47,6 @@ def csv_stream(
     for Excel. ``queryset`` may be filtered or sliced; its own ordering, joins
     and prefetches are not used (rows come in primary-key order, read in
     chunks). Raises ``LookupError`` at once for a model that has no CSV file.
+    ``public``: only what anonymous readers may see (:mod:`tracker.public`).
     """
-    return csv_lines(table_for_model(model), queryset, bom=bom)
+    return csv_lines(table_for_model(model), queryset, bom=bom, public=public)

@@ -36,6 +36,7 @@ from typing import Any
 from django.db import models
 
 from ..dates import FuzzyDate, Precision, Qualifier
+from ..models.base import PublicationStatus
 from .cells import DATE, DATETIME, DELIMITER, STRING
 from .links import CITED_SOURCES, Row
 
@@ -200,6 +201,14 @@ def record_tail_columns(with_citations: bool = True) -> list[Column]:
             )
         )
     columns += [
+        col(
+            "publication_status",
+            STRING,
+            "draft, in_review or published. The data package holds published records only; "
+            "editors' downloads hold every record. (Not `status`: agreements and arms deals "
+            "have a status of their own.)",
+            enum=list(PublicationStatus.values),
+        ),
         col("created_at", DATETIME, "When the record was created (UTC)."),
         col("updated_at", DATETIME, "When the record was last changed (UTC)."),
     ]

@@ -89,6 +89,9 @@ _ABOUT = tuple(registry.for_model(model) for model in (Agreement, Exercise, Arms
 
 # --- The record files -------------------------------------------------------------
 
+#: The records the sources do not date say so (publishing needs a date or this).
+_DATE_UNKNOWN = col("date_unknown", BOOLEAN, "The sources give no date for it.")
+
 
 def _country_code(row: Row) -> str | None:
     # As the model's Country object reads a stored code: alpha-2 where it is one.
@@ -168,6 +171,7 @@ AGREEMENTS = Table(
         *fuzzy_columns("concluded", "When it was signed or issued"),
         *fuzzy_columns("in_force", "When it entered into force"),
         *fuzzy_columns("expires", "When it expires or expired"),
+        _DATE_UNKNOWN,
         fk_slug_column("replaces", "Slug of the earlier agreement this one replaces."),
         joined_column(
             "parties",
@@ -196,6 +200,7 @@ EXERCISES = Table(
         *choice_columns("domain", ExerciseDomain, "Domain"),
         *fuzzy_columns("start_date", "When it started"),
         *fuzzy_columns("end_date", "When it ended"),
+        _DATE_UNKNOWN,
         col("location", STRING, "Where it was held, as the source says."),
         col("region", STRING, "Broad region."),
         joined_column(
@@ -238,6 +243,7 @@ ARMS_DEALS = Table(
         *fuzzy_columns("contract_date", "When the contract was signed"),
         *fuzzy_columns("period_start", "Start of the period covered"),
         *fuzzy_columns("period_end", "End of the period covered"),
+        _DATE_UNKNOWN,
         *choice_columns("status", DealStatus, "Status"),
         joined_column(
             "contractors",
@@ -270,6 +276,7 @@ STATEMENTS = Table(
         fk_name_column("speaker_name", "Name of the actor who said it.", "speaker"),
         col("speaker_role", STRING, "The speaker's role at the time."),
         *fuzzy_columns("date", "When it was said"),
+        _DATE_UNKNOWN,
         col("occasion", STRING, "Where or how it was said."),
         *choice_columns("kind", StatementKind, "Kind of statement"),
         col(

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import models
 
+from .. import public as gate
 from ..models import Citation, Statement
 
 #: A chunk of rows as the tables read them: field path -> value.
@@ -33,21 +34,31 @@ class SlugCache:
     chunk's 250 ms); reading the chunk's source ids, then the slugs of the
     few not seen yet by primary key, costs a few milliseconds. One cache per
     export run: slugs never change, but a long-lived process must not keep them.
+
+    A ``public`` cache knows only published records (:mod:`tracker.public`):
+    links to the others are left out of the run's files.
     """
 
     #: Ids per query (SQLite allows 32,766 parameters).
     BATCH = 2_000
 
-    def __init__(self) -> None:
+    def __init__(self, public: bool = False) -> None:
+        self.public = public
         self.known: dict[type[models.Model], dict[Any, str]] = {}
+        self.asked: dict[type[models.Model], set[Any]] = {}
 
     def slugs(self, model: type[models.Model], ids: Iterable[Any]) -> dict[Any, str]:
-        """``{id: slug}`` for every id of ``ids`` (None ignored)."""
+        """``{id: slug}`` for every id of ``ids`` (None ignored; in a public cache,
+        ids of records that are not published are missing)."""
         known = self.known.setdefault(model, {})
-        missing = sorted({i for i in ids if i is not None and i not in known})
+        asked = self.asked.setdefault(model, set())
+        missing = sorted({i for i in ids if i is not None and i not in asked})
+        asked.update(missing)
         for start in range(0, len(missing), self.BATCH):
-            batch = missing[start : start + self.BATCH]
-            known.update(model._default_manager.filter(pk__in=batch).values_list("pk", "slug"))
+            batch = model._default_manager.filter(pk__in=missing[start : start + self.BATCH])
+            if self.public:
+                batch = gate.published(batch)
+            known.update(batch.values_list("pk", "slug"))
         return known
 
 
@@ -87,6 +98,9 @@ def linked_values(
         if slug_of is not None:
             slugs = cache.slugs(slug_of, (value for _, value in pairs))
             pairs = [(owner, slugs.get(value)) for owner, value in pairs]
+            if cache.public:
+                # A link to a record the public may not see is left out.
+                pairs = [(owner, slug) for owner, slug in pairs if slug is not None]
         for owner, value in pairs:
             values = found.get(owner)
             if values is not None:  # a range may hold rows outside the chunk

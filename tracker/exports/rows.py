@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import models
 
+from .. import public as gate
 from .. import registry
 from ..claims import DISPUTING_RANKS
 from ..models import AgreementStatus, DealStatus, Rank, ReportedValue
@@ -35,12 +36,11 @@ def disputed_flags(model: type[models.Model]) -> Attach:
         if not chunk:
             return
         ids = [row[pk_name] for row in chunk]
-        found = set(
-            ReportedValue.objects.filter(**{f"{fk}_id__in": ids}, rank__in=DISPUTING_RANKS)
-            .order_by()
-            .values_list(f"{fk}_id", flat=True)
-            .distinct()
-        )
+        values = ReportedValue.objects.filter(**{f"{fk}_id__in": ids}, rank__in=DISPUTING_RANKS)
+        if cache.public:
+            # As reported_values.csv shows them: only values citing a published source.
+            values = gate.published(values)
+        found = set(values.order_by().values_list(f"{fk}_id", flat=True).distinct())
         for row in chunk:
             row[DISPUTED] = row[pk_name] in found
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from ..models import DeletedRecord
@@ -82,13 +82,17 @@ def consistent_read() -> Iterator[None]:
     query sees the database as it was at the first one, so a link file never
     names a record that the main file lacks. SQLite's transactions are
     serializable already. Inside an existing transaction (a caller's, or a
-    test's) the snapshot shares that transaction's view.
+    test's) the snapshot shares that transaction's view. The transaction is
+    opened on the database the reads go to (a read replica when ``export_csv``
+    chose one: tracker.routing), which is ``default`` otherwise.
     """
+    alias = router.db_for_read(DeletedRecord)
+    connection = connections[alias]
     if connection.in_atomic_block:
-        with transaction.atomic():
+        with transaction.atomic(using=alias):
             yield
         return
-    with transaction.atomic():
+    with transaction.atomic(using=alias):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # Must be the transaction's first statement.
@@ -104,12 +108,14 @@ def write_table(
     progress: Progress | None = None,
     on_row: Callable[[list[str]], None] | None = None,
 ) -> int:
-    """Write every row of ``table`` to ``path``; return the number of rows."""
+    """Write every row of ``table`` that the public may see to ``path``; return the number
+    of rows."""
     count = 0
     with open_csv(path, excel) as stream:
         writer = csv_writer(stream)
         writer.writerow(table.header())
-        for row in table.iter_rows():
+        # The data package is public: published records only (tracker.public).
+        for row in table.iter_rows(public=True):
             writer.writerow(row)
             if on_row is not None:
                 on_row(row)

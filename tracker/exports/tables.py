@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models
 from django.db.models import QuerySet
 
+from .. import public as gate
 from ..internals import is_filtered, is_reshaped
 from .cells import EMPTY, cell_formatter, csv_writer
 from .columns import Column, ForeignKey
@@ -67,6 +68,21 @@ class Table:
         return tuple(dict.fromkeys(paths))
 
     @functools.cached_property
+    def gated_relations(self) -> dict[str, tuple[str, ...]]:
+        """Foreign keys to records whose fields a row reads (``supplier`` ->
+        ``supplier__slug``, ``supplier__name``): blanked in public rows when the
+        linked record is not published."""
+        relations: dict[str, list[str]] = {}
+        for path in self.paths:
+            name, sep, _ = path.partition("__")
+            if not sep:
+                continue
+            field = self.model._meta.get_field(name)
+            if field.is_relation and gate.is_record_model(field.related_model):
+                relations.setdefault(name, []).append(path)
+        return {name: tuple(paths) for name, paths in relations.items()}
+
+    @functools.cached_property
     def _cells(self) -> tuple[tuple[Callable[[Row], Any], Callable[[Any], str]], ...]:
         # (getter, formatter) of each column, resolved once per table.
         return tuple((column.get, cell_formatter(column.type)) for column in self.columns)
@@ -75,29 +91,42 @@ class Table:
         """One row of formatted cells for ``row`` (a model row or an expanded link)."""
         return [write(get(row)) for get, write in self._cells]
 
-    def iter_chunks(self, queryset: QuerySet, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Row]]:
+    def iter_chunks(
+        self, queryset: QuerySet, chunk_size: int = CHUNK_SIZE, public: bool = False
+    ) -> Iterator[list[Row]]:
         """Rows of ``queryset`` in primary-key order, ``chunk_size`` at a time, links attached.
 
         Keyset pagination on the primary key keeps memory flat however large
         the table, and the links are loaded per chunk, so the number of
         queries is a fixed number per chunk, never one per row. The link
         loaders share one :class:`SlugCache` for the run.
+
+        ``public``: the caller gated the rows (:func:`tracker.public.published`);
+        here the fields of linked records that are not published are blanked,
+        and the link loaders leave such links out.
         """
         paths = self.paths
         key = paths[0]
+        gated = self.gated_relations if public else {}
+        status_paths = tuple(f"{name}__publication_status" for name in gated)
+        read = paths + status_paths
         # Plain rows of exactly ``paths``: whatever the caller's queryset selects,
         # joins or prefetches is not read.
         queryset = queryset.order_by("pk").prefetch_related(None)
-        cache = SlugCache()
+        cache = SlugCache(public=public)
         last_key = None
         while True:
             chunk_qs = queryset if last_key is None else queryset.filter(pk__gt=last_key)
             chunk = [
-                dict(zip(paths, values, strict=True))
-                for values in chunk_qs.values_list(*paths)[:chunk_size]
+                dict(zip(read, values, strict=True))
+                for values in chunk_qs.values_list(*read)[:chunk_size]
             ]
             if not chunk:
                 return
+            for linked, status in zip(gated.values(), status_paths, strict=True):
+                for row in chunk:
+                    if row[status] not in (None, gate.PUBLISHED):
+                        row.update(dict.fromkeys(linked))
             for attach in self.attach:
                 attach(chunk, cache)
             yield chunk
@@ -106,12 +135,14 @@ class Table:
             last_key = chunk[-1][key]
 
     def iter_rows(
-        self, queryset: QuerySet | None = None, chunk_size: int = CHUNK_SIZE
+        self, queryset: QuerySet | None = None, chunk_size: int = CHUNK_SIZE, public: bool = False
     ) -> Iterator[list[str]]:
         """Formatted rows (lists of strings) for ``queryset`` (default: every row).
 
         ``queryset`` may be filtered (an admin selection, an API filter); it
-        must be of this table's model.
+        must be of this table's model. ``public``: only what anonymous readers
+        may see (:mod:`tracker.public`): published records, link rows between
+        published records, no field or slug of a linked draft.
         """
         if queryset is None:
             queryset = self.model._default_manager.all()
@@ -122,8 +153,10 @@ class Table:
             # cannot be paged, an annotation may group: select the keys once, page
             # through those.
             queryset = self.model._default_manager.filter(pk__in=queryset.values("pk"))
+        if public:
+            queryset = gate.published(queryset)
         cells, expand = self._cells, self.expand
-        for chunk in self.iter_chunks(queryset, chunk_size):
+        for chunk in self.iter_chunks(queryset, chunk_size, public):
             if expand is None:
                 for row in chunk:
                     yield [write(get(row)) for get, write in cells]
@@ -158,7 +191,7 @@ class _Echo:
 
 
 def csv_lines(
-    table: Table, queryset: QuerySet | None = None, *, bom: bool = False
+    table: Table, queryset: QuerySet | None = None, *, bom: bool = False, public: bool = False
 ) -> Iterator[str]:
     """The CSV text of ``table`` for ``queryset``, line by line, for streaming responses.
 
@@ -170,5 +203,5 @@ def csv_lines(
     if bom:
         yield "\ufeff"
     yield writer.writerow(table.header())
-    for row in table.iter_rows(queryset):
+    for row in table.iter_rows(queryset, public=public):
         yield writer.writerow(row)

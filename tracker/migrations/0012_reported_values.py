@@ -31,7 +31,7 @@ def grant_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0010_change_log'),
+        ('tracker', '0011_publication_status'),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -3,7 +3,7 @@
 from .actors import Actor, ActorKind
 from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatus, PartyRole
 from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
-from .base import DeletedRecord, TrackedModel
+from .base import DeletedRecord, PublicationStatus, TrackedModel
 from .changes import Change
 from .claims import CLAIM_TARGETS, STATUS_TARGETS, Rank, ReportedValue, StatusUpdate
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
@@ -36,6 +36,7 @@ __all__ = [
     "PartyRole",
     "Rank",
     "ReportedValue",
+    "PublicationStatus",
     "Source",
     "SourceKind",
     "Statement",

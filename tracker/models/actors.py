@@ -13,6 +13,7 @@ from .base import (
     TrackedQuerySet,
     long_text,
     ordering_indexes,
+    publication_constraints,
     slug_constraint,
 )
 
@@ -72,7 +73,7 @@ class Actor(TrackedModel):
 
     class Meta:
         ordering = ["name", "slug"]
-        constraints = [slug_constraint("actor")]
+        constraints = [slug_constraint("actor"), *publication_constraints("actor", ())]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="actor_sync_idx"),
             *ordering_indexes(

@@ -16,8 +16,10 @@ from .base import (
     TrackedModel,
     TrackedQuerySet,
     cited_rows,
+    date_unknown_field,
     long_text,
     ordering_indexes,
+    publication_constraints,
     slug_constraint,
 )
 
@@ -90,7 +92,10 @@ class Agreement(TrackedModel):
         help_text="The earlier agreement this one replaces or is meant to replace.",
     )
 
+    date_unknown = date_unknown_field()
+
     fuzzy_dates = ("concluded", "in_force", "expires")
+    publication_dates = ("concluded", "in_force")
     date_ranges = (("concluded", "in_force"), ("concluded", "expires"), ("in_force", "expires"))
     disputable = ("concluded", "in_force", "expires")
 
@@ -100,6 +105,7 @@ class Agreement(TrackedModel):
         ordering = ["concluded", "concluded_precision", "slug"]
         constraints = [
             slug_constraint("agreement"),
+            *publication_constraints("agreement", ("concluded", "in_force")),
             *fuzzy_date_constraints("concluded"),
             *fuzzy_date_constraints("in_force"),
             *fuzzy_date_constraints("expires"),

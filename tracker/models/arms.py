@@ -15,8 +15,10 @@ from .base import (
     TrackedModel,
     TrackedQuerySet,
     cited_rows,
+    date_unknown_field,
     long_text,
     ordering_indexes,
+    publication_constraints,
     slug_constraint,
 )
 
@@ -138,7 +140,10 @@ class ArmsDeal(TrackedModel):
     )
     summary = long_text(blank=True, help_text="What was traded, in our own words.")
 
+    date_unknown = date_unknown_field()
+
     fuzzy_dates = ("contract_date", "period_start", "period_end")
+    publication_dates = ("contract_date", "period_start")
     date_ranges = (("period_start", "period_end"),)
     disputable = ("contract_date", "period_start", "period_end", "value", "quantity")
 
@@ -149,6 +154,7 @@ class ArmsDeal(TrackedModel):
         ordering = ["contract_date", "period_start", "slug"]
         constraints = [
             slug_constraint("arms_deal"),
+            *publication_constraints("arms_deal", ("contract_date", "period_start")),
             *fuzzy_date_constraints("contract_date"),
             *fuzzy_date_constraints("period_start"),
             *fuzzy_date_constraints("period_end"),

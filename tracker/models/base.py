@@ -103,6 +103,58 @@ def cited_rows(*related_names: str) -> list[models.Prefetch]:
     ]
 
 
+class PublicationStatus(models.TextChoices):
+    """Where a record is on the editors' desk; only ``published`` records leave it.
+
+    Named ``publication_status`` everywhere (model, API, CSV) because agreements
+    and arms deals already have a ``status``: their own lifecycle (signed, in
+    force, delivered ...), which API consumers filter on.
+    """
+
+    DRAFT = "draft", "draft"
+    IN_REVIEW = "in_review", "in review"
+    PUBLISHED = "published", "published"
+
+
+def date_unknown_field() -> models.BooleanField:
+    """The explicit "the sources give no date" of a record that is published undated."""
+    return models.BooleanField(
+        "date unknown",
+        default=False,
+        help_text="Tick when the sources give no date: a record is published only with a date "
+        "or with this ticked.",
+    )
+
+
+def publication_constraints(prefix: str, dates: tuple[str, ...]) -> list[models.CheckConstraint]:
+    """The database's side of the publishing rules: a known status, and for records
+    with ``dates`` (the fields that date it), published only dated or marked undated.
+
+    ``clean`` checks the same with messages per field; these keep a bulk write or a
+    manual SQL update from storing a record the forms would refuse.
+    """
+    constraints = [
+        models.CheckConstraint(
+            condition=models.Q(publication_status__in=PublicationStatus.values),
+            name=f"{prefix}_publication_status_known",
+            violation_error_message="Unknown publication status.",
+        )
+    ]
+    if dates:
+        dated = models.Q(date_unknown=True)
+        for field in dates:
+            dated |= models.Q(**{f"{field}__isnull": False})
+        constraints.append(
+            models.CheckConstraint(
+                condition=~models.Q(publication_status=PublicationStatus.PUBLISHED) | dated,
+                name=f"{prefix}_published_dated",
+                violation_error_message="A published record has a date or is marked "
+                "“date unknown”.",
+            )
+        )
+    return constraints
+
+
 class TrackedManager(models.Manager.from_queryset(TrackedQuerySet)):
     """Looks records up by slug so fixtures and exports refer to them stably."""
 
@@ -129,9 +181,20 @@ class TrackedModel(models.Model):
     editorial_note = long_text(
         blank=True, help_text="For editors: doubts, sources still to check, decisions taken."
     )
+    publication_status = models.CharField(
+        "publication status",
+        max_length=12,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        db_index=True,
+        help_text="Only published records are shown to the public (API, exports, feeds).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    #: Fields that date a record for the publishing rule (any one known, or
+    #: ``date_unknown`` ticked); empty for records published undated (actors, sources).
+    publication_dates: tuple[str, ...] = ()
     #: Names of the fuzzy dates (see ``tracker.dates``) this model has.
     fuzzy_dates: tuple[str, ...] = ()
     #: (start, end) pairs of fuzzy dates where end may not precede start.
@@ -147,6 +210,22 @@ class TrackedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def get_absolute_url(self) -> str:
+        """The record's public page in the explorer (the admin's "View on site")."""
+        from django.urls import reverse
+
+        from ..registry import for_model  # the registry imports the models
+
+        return reverse("explorer:record", args=[for_model(type(self)).resource, self.slug])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the database holds, so that a save knows whether it takes the
+        # record out of publication (tracker.changes, tracker.services).
+        instance._stored_publication_status = instance.__dict__.get("publication_status")
+        return instance
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
@@ -172,8 +251,33 @@ class TrackedModel(models.Model):
                 )
         self._clean_slug(errors)
         self._clean_vocabulary(errors)
+        self._clean_publication(errors)
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_published(self) -> bool:
+        """Whether anonymous readers see this record."""
+        return self.publication_status == PublicationStatus.PUBLISHED
+
+    def _clean_publication(self, errors: dict[str, list[str]]) -> None:
+        """A published record is dated, or says the sources give no date.
+
+        (The citation rule is the write path's: ``tracker.services``.)
+        """
+        if not self.is_published or not self.publication_dates:
+            return
+        if getattr(self, "date_unknown", False):
+            return
+        if any(getattr(self, field) is not None for field in self.publication_dates):
+            return
+        names = " or ".join(
+            str(type(self)._meta.get_field(field).verbose_name) for field in self.publication_dates
+        )
+        errors.setdefault("publication_status", []).append(
+            f"Publishing needs a date: give the {names}, or tick “date unknown” if the "
+            "sources give none."
+        )
 
     def fuzzy(self, field: str) -> FuzzyDate:
         """The fuzzy date stored in the three columns named ``field``."""
@@ -233,6 +337,12 @@ class DeletedRecord(models.Model):
     record_type = models.CharField(max_length=40)
     slug = models.SlugField(max_length=120)
     deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    #: Anonymous readers knew the record: it was published when it was deleted or
+    #: withdrawn. Only these reach the public deletions feed (a draft's slug never does).
+    public = models.BooleanField(default=True)
+    #: The record lives on, taken back from publication: a deletion for anonymous
+    #: readers only (their copies must drop it); editors still see the record.
+    withdrawn = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["deleted_at", "record_type", "slug"]

@@ -21,6 +21,9 @@ class Change(models.Model):
     record_type = models.CharField(max_length=40)
     slug = models.SlugField(max_length=120, db_index=False)
     deleted = models.BooleanField(default=False)
+    #: Anonymous readers see this change: the record is published after it, or
+    #: the change took it out of publication (unpublished or deleted while published).
+    public = models.BooleanField(default=True)
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

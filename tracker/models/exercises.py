@@ -10,8 +10,10 @@ from .base import (
     TrackedModel,
     TrackedQuerySet,
     cited_rows,
+    date_unknown_field,
     long_text,
     ordering_indexes,
+    publication_constraints,
     slug_constraint,
 )
 
@@ -69,7 +71,10 @@ class Exercise(TrackedModel):
     )
     summary = long_text(blank=True, help_text="What happened, in our own words.")
 
+    date_unknown = date_unknown_field()
+
     fuzzy_dates = ("start_date", "end_date")
+    publication_dates = ("start_date",)
     date_ranges = (("start_date", "end_date"),)
     disputable = ("start_date", "end_date")
     vocabulary_fields = ("series", "region")
@@ -80,6 +85,7 @@ class Exercise(TrackedModel):
         ordering = ["start_date", "start_date_precision", "slug"]
         constraints = [
             slug_constraint("exercise"),
+            *publication_constraints("exercise", ("start_date",)),
             *fuzzy_date_constraints("start_date"),
             *fuzzy_date_constraints("end_date"),
             date_order_constraint("start_date", "end_date"),

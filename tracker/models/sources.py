@@ -13,6 +13,7 @@ from .base import (
     TrackedQuerySet,
     long_text,
     ordering_indexes,
+    publication_constraints,
     slug_constraint,
 )
 
@@ -56,7 +57,11 @@ class Source(TrackedModel):
 
     class Meta:
         ordering = ["title", "slug"]
-        constraints = [slug_constraint("source"), *fuzzy_date_constraints("published")]
+        constraints = [
+            slug_constraint("source"),
+            *publication_constraints("source", ()),
+            *fuzzy_date_constraints("published"),
+        ]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="source_sync_idx"),
             precision_index("source", "published"),

@@ -11,8 +11,10 @@ from .base import (
     TrackedModel,
     TrackedQuerySet,
     cited_rows,
+    date_unknown_field,
     long_text,
     ordering_indexes,
+    publication_constraints,
     slug_constraint,
 )
 
@@ -76,8 +78,11 @@ class Statement(TrackedModel):
     about_arms_deals = models.ManyToManyField("ArmsDeal", related_name="statements", blank=True)
     about_actors = models.ManyToManyField("Actor", related_name="statements_about", blank=True)
 
+    date_unknown = date_unknown_field()
+
     fuzzy_dates = ("date",)
     disputable = ("date",)
+    publication_dates = ("date",)
 
     objects = TrackedManager.from_queryset(StatementQuerySet)()
 
@@ -85,6 +90,7 @@ class Statement(TrackedModel):
         ordering = ["date", "date_precision", "slug"]
         constraints = [
             slug_constraint("statement"),
+            *publication_constraints("statement", ("date",)),
             *fuzzy_date_constraints("date"),
             models.CheckConstraint(
                 condition=~models.Q(text=""),

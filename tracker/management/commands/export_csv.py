@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+import functools
 
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
+
+from tracker import routing
 from tracker.exports.snapshot import ExportError, export_snapshot
 
 
@@ -29,6 +33,12 @@ class Command(BaseCommand):
             help="Start each CSV file with a UTF-8 byte-order mark so Excel detects UTF-8.",
         )
         parser.add_argument(
+            "--primary",
+            action="store_true",
+            help="Read from the primary database even when read replicas are configured "
+            "(by default a replica within DATABASE_REPLICA_MAX_LAG is read, if any).",
+        )
+        parser.add_argument(
             "--quiet",
             action="store_true",
             help="Print nothing unless something fails (the default when not on a terminal).",
@@ -39,13 +49,27 @@ class Command(BaseCommand):
         if keep is not None and keep < 1:
             raise CommandError("--keep must be at least 1.")
         quiet = options["quiet"] or not self.stdout.isatty()
+        # With read replicas (docs/replicas.md) the snapshot is read from one of them:
+        # one REPEATABLE READ transaction there, as on the primary.
+        alias = DEFAULT_DB_ALIAS if options["primary"] else routing.pick_replica()
+        export = functools.partial(
+            export_snapshot,
+            options["outdir"],
+            keep=keep,
+            excel=options["excel"],
+            progress=None if quiet else self._progress,
+        )
         try:
-            result = export_snapshot(
-                options["outdir"],
-                keep=keep,
-                excel=options["excel"],
-                progress=None if quiet else self._progress,
-            )
+            try:
+                with routing.reading_from(alias):
+                    result = export()
+            except DatabaseError:
+                if alias == DEFAULT_DB_ALIAS:
+                    raise
+                # The replica went away mid-export: the primary writes the snapshot.
+                routing.mark_unusable(alias)
+                alias = DEFAULT_DB_ALIAS
+                result = export()
         except (ExportError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         except Exception as exc:
@@ -59,7 +83,8 @@ class Command(BaseCommand):
             return
         total = sum(result.row_counts.values())
         changes = ", ".join(f"{count} {kind}" for kind, count in result.changes.items())
-        self.stdout.write(f"Wrote {total:,} rows to {result.path} ({changes}).")
+        source = "" if alias == DEFAULT_DB_ALIAS else f" from read replica {alias}"
+        self.stdout.write(f"Wrote {total:,} rows{source} to {result.path} ({changes}).")
         for name in result.pruned:
             self.stdout.write(f"Removed old snapshot {name}.")
 

@@ -1,0 +1,1 @@
+"""The public explorer: the tracker's records as web pages for readers."""

@@ -1,0 +1,215 @@
+"""The timeline: every dated record on one axis, filtered, read a window at a time.
+
+Each record type on the timeline (``RecordType.timeline_dates``) is read by
+its own query ordered by its date, from a cursor (the last item of the
+previous window), at most one window long: the date's index gives the rows
+in order, so a window costs the same at ten thousand records as at a
+million. The windows of the types are merged in Python. Counts per decade
+(the overview) are bounded counts in the database, one per decade.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+
+from tracker import registry
+from tracker.api.filters import RangeDateField
+from tracker.counting import count_rows
+from tracker.dates import FuzzyDate, Precision, earliest_match, overlap_q
+from tracker.models import Actor
+from tracker.public import published
+from tracker.references import references_to
+from tracker.search import field_condition
+
+from .records import gate_keys, with_keys
+
+#: Items per window.
+WINDOW = 50
+
+
+def type_choices() -> list[tuple[str, str]]:
+    return [(rt.resource, rt.verbose_name_plural.capitalize()) for rt in registry.on_timeline()]
+
+
+class TimelineForm(forms.Form):
+    """The timeline's filters, as the URL carries them (a GET form)."""
+
+    type = forms.MultipleChoiceField(required=False, choices=type_choices)
+    actor = forms.SlugField(required=False, max_length=120)
+    country = forms.CharField(required=False, max_length=2, min_length=2)
+    # As the API's: from the year 10 on (earlier dates have no decade to overlap with).
+    date_from = RangeDateField(required=False, label="From")
+    date_to = RangeDateField(required=False, label="To")
+    after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].upper()
+
+    def clean_after(self):
+        """The cursor ``date~resource~slug``: where the previous window ended."""
+        text = self.cleaned_data["after"]
+        if not text:
+            return None
+        try:
+            day, resource, slug = text.split("~")
+            registry.for_resource(resource)
+            return dt.date.fromisoformat(day), resource, slug
+        except (ValueError, KeyError) as exc:
+            raise forms.ValidationError("Not a position on the timeline.") from exc
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "The end comes before the start.")
+        return data
+
+
+@dataclass
+class Item:
+    """One record on the timeline: where it starts, how precise that is, where it ends."""
+
+    record_type: registry.RecordType
+    record: object
+    start: FuzzyDate
+    end: FuzzyDate | None
+
+    @property
+    def key(self) -> tuple:
+        order = registry.RECORD_TYPES.index(self.record_type)
+        return (self.start.value, order, self.record.slug)
+
+    @property
+    def cursor(self) -> str:
+        return f"{self.start.value.isoformat()}~{self.record_type.resource}~{self.record.slug}"
+
+    @property
+    def span(self) -> str:
+        """How wide the date is: a day, a month, a year, a decade (a CSS class)."""
+        return Precision(self.start.precision).label if self.start.precision else "day"
+
+    @property
+    def bucket(self) -> str:
+        """The heading it falls under: its year, or its decade when only that is known."""
+        if self.start.precision == Precision.DECADE:
+            return f"{self.start.value.year}s"
+        return str(self.start.value.year)
+
+
+def actor_condition(model, actor=None, country: str = "") -> Q | None:
+    """Rows of ``model`` linked to ``actor`` (or to any actor of ``country``) in any role."""
+    condition = None
+    for reference in references_to(Actor):
+        if reference.model is not model:
+            continue
+        if actor is not None:
+            part = reference.condition(actor)
+        else:
+            part = field_condition(model, f"{reference.path}__country", "exact", country)
+        condition = part if condition is None else condition | part
+    return condition
+
+
+def filtered(rt: registry.RecordType, data: dict, actor=None):
+    """Each (start, end, queryset) placing records of ``rt``, the filters applied."""
+    queryset = with_keys(published(rt.model._default_manager.all()))
+    if actor is not None or data.get("country"):
+        for condition in (
+            actor_condition(rt.model, actor) if actor is not None else None,
+            actor_condition(rt.model, country=data["country"]) if data.get("country") else None,
+        ):
+            if condition is not None:
+                queryset = queryset.filter(condition)
+    parts, earlier = [], Q()
+    for start, end in rt.timeline_dates:
+        rows = queryset.filter(earlier, **{f"{start}__isnull": False})
+        if data.get("date_from") or data.get("date_to"):
+            rows = rows.filter(overlap_q(start, end, data.get("date_from"), data.get("date_to")))
+        if data.get("date_from") and end is None:
+            # Same rows; lets the date's index start its scan at the first match.
+            first = earliest_match(rows, start, data["date_from"])
+            rows = rows.filter(**{f"{start}__gte": first}) if first else rows.none()
+        parts.append((start, end, rows))
+        earlier &= Q(**{f"{start}__isnull": True})
+    return parts
+
+
+def chosen_types(data: dict) -> list[registry.RecordType]:
+    wanted = data.get("type") or []
+    return [rt for rt in registry.on_timeline() if not wanted or rt.resource in wanted]
+
+
+def _after(rows, start: str, rt, cursor):
+    """Rows of ``rows`` that come after ``cursor`` in (date, type, slug) order."""
+    if cursor is None:
+        return rows
+    day, resource, slug = cursor
+    mine = registry.RECORD_TYPES.index(rt)
+    theirs = registry.RECORD_TYPES.index(registry.for_resource(resource))
+    later = Q(**{f"{start}__gt": day})
+    if mine > theirs:
+        later |= Q(**{start: day})
+    elif mine == theirs:
+        later |= Q(**{start: day, "slug__gt": slug})
+    return rows.filter(later)
+
+
+def window(data: dict, actor=None) -> tuple[list[Item], bool]:
+    """The next :data:`WINDOW` items after the cursor in ``data``, and whether more follow.
+
+    One query per record type and date pair, each at most a window long.
+    """
+    items = []
+    for rt in chosen_types(data):
+        for start, end, rows in filtered(rt, data, actor):
+            rows = _after(rows, start, rt, data.get("after")).order_by(start, "slug")
+            for record in rows[: WINDOW + 1]:
+                items.append(
+                    Item(rt, record, record.fuzzy(start), record.fuzzy(end) if end else None)
+                )
+    items.sort(key=lambda item: item.key)
+    gate_keys([item.record for item in items[:WINDOW]])
+    return items[:WINDOW], len(items) > WINDOW
+
+
+def decade_counts(data: dict, actor=None) -> list[dict]:
+    """Records per decade and type (the overview), counted in the database.
+
+    Per type: its first and last date (two index probes), then one bounded
+    count per decade (:func:`tracker.counting.count_rows`: exact up to the
+    API's limit, the planner's estimate above it on PostgreSQL), so the
+    overview costs about the same at a million records as at ten thousand.
+    """
+    types = chosen_types(data)
+    counts: dict[int, dict[str, int]] = {}
+    exact = True
+    for rt in types:
+        for start, _end, rows in filtered(rt, data, actor):
+            rows = rows.order_by()
+            dates = rows.values_list(start, flat=True)
+            first, last = dates.order_by(start).first(), dates.order_by(f"-{start}").first()
+            if first is None:
+                continue
+            for decade in range(first.year // 10 * 10, last.year // 10 * 10 + 1, 10):
+                within = rows.filter(
+                    **{f"{start}__gte": dt.date(decade, 1, 1)},
+                    **({f"{start}__lt": dt.date(decade + 10, 1, 1)} if decade < 9990 else {}),
+                )
+                number, is_exact = count_rows(within, settings.API_EXACT_COUNT_LIMIT)
+                exact = exact and is_exact
+                if number:
+                    counts.setdefault(decade, {t.resource: 0 for t in types})
+                    counts[decade][rt.resource] += number
+    return [
+        {
+            "decade": decade,
+            "counts": [counts[decade][t.resource] for t in types],
+            "total": sum(counts[decade].values()),
+            "exact": exact,
+        }
+        for decade in sorted(counts)
+    ]

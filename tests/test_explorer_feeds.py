@@ -1,0 +1,196 @@
+"""The explorer's feeds, citations, sitemap, robots.txt and page cache."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import feedparser
+import pytest
+from django.utils import timezone
+
+from explorer import records
+from tests.factories import ActorFactory, ExerciseFactory
+from tracker import models
+from tracker.services import record_save
+
+
+def parsed(client, path):
+    return feedparser.parse(client.get(path).content)
+
+
+def test_the_feed_is_valid_atom(client, seeded):
+    feed = parsed(client, "/feeds/")
+
+    assert (feed.version, feed.bozo, len(feed.entries)) == ("atom10", False, 50)
+
+
+def test_a_changed_record_comes_first_in_the_feed(client, seeded):
+    exercise = models.Exercise.objects.get(slug="tsentr-2019")
+    exercise.summary += " Updated."
+    record_save(exercise)
+
+    entry = parsed(client, "/feeds/").entries[0]
+
+    assert (entry.title, entry.link) == (
+        "Exercise: Tsentr-2019",
+        "http://testserver/exercises/tsentr-2019/",
+    )
+
+
+def test_a_new_record_appears_in_its_types_feed(client, db):
+    ExerciseFactory(slug="mosi-2019", name="Mosi-2019")
+
+    feed = parsed(client, "/feeds/exercises/")
+
+    assert [entry.title for entry in feed.entries] == ["Exercise: Mosi-2019"]
+
+
+def test_a_record_the_gate_holds_back_is_not_in_the_feed(client, db, monkeypatch):
+    ExerciseFactory(slug="mosi-2019", name="Mosi-2019")
+    ExerciseFactory(slug="draft-2020", name="Draft-2020")
+    monkeypatch.setattr(records, "published", lambda rows: rows.exclude(slug="draft-2020"))
+
+    feed = parsed(client, "/feeds/exercises/")
+
+    assert [entry.title for entry in feed.entries] == ["Exercise: Mosi-2019"]
+
+
+def test_an_actors_feed_lists_what_it_took_part_in(client, seeded):
+    feed = parsed(client, "/feeds/actors/pakistan/")
+
+    assert [entry.title for entry in feed.entries] == ["Exercise: Tsentr-2019"]
+
+
+def test_pages_announce_their_feeds(client, seeded):
+    html = client.get("/actors/russia/").content.decode()
+
+    assert re.findall(
+        r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', html
+    ) == [
+        "/feeds/",
+        "/feeds/actors/russia/",
+    ]
+
+
+@pytest.mark.parametrize("path", ["/feeds/ships/", "/feeds/actors/nobody/"])
+def test_an_unknown_feed_is_not_found(client, db, path):
+    assert client.get(path).status_code == 404
+
+
+# -- citing a record -------------------------------------------------------------------
+
+
+def test_a_record_page_gives_a_plain_text_citation(client, seeded):
+    html = client.get("/exercises/tsentr-2019/").content.decode()
+    today = timezone.localdate()
+
+    assert (
+        '<p class="citation-text">“Tsentr-2019” (exercise). Sino-Russian Military Cooperation '
+        "Tracker, last updated 1 July 2020. http://testserver/exercises/tsentr-2019/ "
+        f"(accessed {today.day} {today:%B %Y}).</p>"
+    ) in html
+
+
+def test_the_bibtex_citation_has_the_permanent_url_and_access_date(client, seeded):
+    response = client.get("/exercises/tsentr-2019/cite.bib")
+
+    assert response.content.decode() == (
+        "@misc{sinorus-exercise-tsentr-2019,\n"
+        "  title = {Tsentr-2019},\n"
+        "  howpublished = {Sino-Russian Military Cooperation Tracker},\n"
+        "  year = {2020},\n"
+        "  url = {http://testserver/exercises/tsentr-2019/},\n"
+        f"  urldate = {{{timezone.localdate().isoformat()}}},\n"
+        f"  note = {{Exercise record; accessed {timezone.localdate().isoformat()}}}\n"
+        "}\n"
+    )
+
+
+def test_the_csl_json_citation_has_the_permanent_url_and_access_date(client, seeded):
+    item = json.loads(client.get("/arms-deals/su-35-sale-to-china/cite.json").content)[0]
+    today = timezone.localdate()
+
+    assert (item["URL"], item["accessed"], item["type"]) == (
+        "http://testserver/arms-deals/su-35-sale-to-china/",
+        {"date-parts": [[today.year, today.month, today.day]]},
+        "dataset",
+    )
+
+
+def test_an_unknown_citation_format_is_not_found(client, seeded):
+    assert client.get("/exercises/tsentr-2019/cite.doc").status_code == 404
+
+
+# -- crawlers --------------------------------------------------------------------------
+
+
+def test_the_sitemap_index_has_a_section_per_record_type(client, db):
+    xml = client.get("/sitemap.xml").content.decode()
+
+    assert re.findall(r"<loc>http://testserver/sitemap-([a-z-]+)\.xml</loc>", xml) == [
+        "actors",
+        "sources",
+        "agreements",
+        "exercises",
+        "arms-deals",
+        "statements",
+    ]
+
+
+def test_the_sitemap_lists_every_record_page(client, seeded):
+    xml = client.get("/sitemap-exercises.xml").content.decode()
+    locations = re.findall(r"<loc>(.*?)</loc>", xml)
+
+    assert (len(locations), "http://testserver/exercises/tsentr-2019/" in locations) == (17, True)
+
+
+def test_robots_keep_crawlers_off_filtered_urls_and_search(client, db):
+    text = client.get("/robots.txt").content.decode()
+
+    assert text.splitlines() == [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Disallow: /search/",
+        "Disallow: /*?",
+        "Sitemap: http://testserver/sitemap.xml",
+    ]
+
+
+def test_facet_links_on_the_timeline_are_nofollow(client, seeded):
+    html = client.get("/timeline/").content.decode()
+    decade_links = re.findall(r'<a (rel="[^"]*") href="/timeline/\?date_from=', html)
+
+    assert set(decade_links) == {'rel="nofollow"'}
+
+
+# -- the page cache --------------------------------------------------------------------
+
+
+def test_a_page_is_answered_from_the_cache_the_second_time(client, db):
+    ActorFactory(slug="russia", name="Russia")
+    client.get("/actors/russia/")
+
+    assert client.get("/actors/russia/")["X-Explorer-Cache"] == "hit"
+
+
+def test_saving_a_record_empties_the_cache(client, db):
+    actor = ActorFactory(slug="russia", name="Russia")
+    client.get("/actors/russia/")
+    actor.description = "The Russian Federation."
+    record_save(actor)
+
+    response = client.get("/actors/russia/")
+
+    assert (
+        response.has_header("X-Explorer-Cache"),
+        "The Russian Federation." in response.content.decode(),
+    ) == (False, True)
+
+
+def test_editors_are_never_answered_from_the_cache(editor_client, db):
+    ActorFactory(slug="russia", name="Russia")
+    editor_client.get("/actors/russia/")
+
+    assert editor_client.get("/actors/russia/").has_header("X-Explorer-Cache") is False
