@@ -479,3 +479,19 @@ def test_a_disputed_filter_value_that_is_no_boolean_is_400(api):
     response = api.get("/api/v1/exercises/?disputed=maybe")
 
     assert (response.status_code, response.json()) == (400, {"disputed": ["Give true or false."]})
+
+
+def test_anonymous_readers_get_no_reported_value_citing_a_draft_source(api, sources):
+    _, kommersant = sources
+    kommersant.publication_status = "draft"
+    kommersant.save()
+    exercise = ExerciseFactory(slug="vostok", start_date=dt.date(2018, 9, 1))
+    services.record_save(
+        exercise,
+        reported_values=[{**start_date("2018-08"), "rank": "normal", "source": kommersant}],
+    )
+
+    listed = api.get("/api/v1/exercises/").json()["results"][0]
+    detail = api.get("/api/v1/exercises/vostok/").json()
+
+    assert (listed["reported_values"], detail["reported_values"]) == ([], [])
