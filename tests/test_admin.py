@@ -117,6 +117,9 @@ def _exercise_form(**overrides):
         "participations-INITIAL_FORMS": "0",
         "citations-TOTAL_FORMS": "1",
         "citations-INITIAL_FORMS": "0",
+        # The reported values inline, left empty.
+        "reported_values-TOTAL_FORMS": "0",
+        "reported_values-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

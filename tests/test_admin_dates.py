@@ -38,6 +38,9 @@ def add_exercise(client: Client, **dates: str):
         # Every exercise cites its source.
         "citations-TOTAL_FORMS": "1",
         "citations-INITIAL_FORMS": "0",
+        # The reported values inline, left empty.
+        "reported_values-TOTAL_FORMS": "0",
+        "reported_values-INITIAL_FORMS": "0",
         "citations-0-source": str(SourceFactory().pk),
         **dates,
     }

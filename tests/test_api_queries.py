@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +16,7 @@ from tests.api_factories import (
     linked_statement,
 )
 from tests.factories import ActorFactory, SourceFactory
+from tracker import services
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +36,48 @@ def make_deal(n, china, russia):
 def make_statement(n, china, russia):
     exercise = linked_exercise(f"subject-{n}")
     linked_statement(f"statement-{n}", russia, about_actors=[china], about_exercises=[exercise])
+
+
+def make_disputed_deal(n, china, russia):
+    """A deal with two reported values and two status updates, each citing a source of its own."""
+    deal = linked_deal(f"deal-{n}", russia, china)
+    services.record_save(
+        deal,
+        reported_values=[
+            {"field": "quantity", "quantity": 24, "rank": "preferred", "source": SourceFactory()},
+            {"field": "quantity", "quantity": 20, "rank": "normal", "source": SourceFactory()},
+        ],
+        status_updates=[
+            {
+                "status": "signed",
+                "as_of": dt.date(2015, 1, 1),
+                "as_of_precision": 9,
+                "source": SourceFactory(),
+            },
+            {
+                "status": "in_delivery",
+                "as_of": dt.date(2018, 1, 1),
+                "as_of_precision": 9,
+                "source": SourceFactory(),
+            },
+        ],
+    )
+
+
+def make_disputed_exercise(n, china, russia):
+    """An exercise with a reported start date other than the one it shows."""
+    exercise = linked_exercise(f"exercise-{n}", china, russia)
+    services.record_save(
+        exercise,
+        reported_values=[
+            {
+                "field": "start_date",
+                "date": dt.date(2019, 8, 1),
+                "date_precision": 10,
+                "source": SourceFactory(),
+            },
+        ],
+    )
 
 
 def make_actor(n, china, russia):
@@ -58,6 +103,8 @@ def queries_for(api, url: str, expected_rows: int) -> int:
         ("agreements", make_agreement),
         ("arms-deals", make_deal),
         ("statements", make_statement),
+        ("arms-deals", make_disputed_deal),
+        ("exercises", make_disputed_exercise),
         ("actors", make_actor),
         ("sources", make_source),
     ],

@@ -59,6 +59,9 @@ def exercise_form(source, **citations) -> dict[str, str]:
         "participations-INITIAL_FORMS": "0",
         "citations-TOTAL_FORMS": str(len(rows)),
         "citations-INITIAL_FORMS": "0",
+        # The reported values inline, left empty.
+        "reported_values-TOTAL_FORMS": "0",
+        "reported_values-INITIAL_FORMS": "0",
     }
     data.update({f"citations-{n}-source": str(source.pk) for n in rows})
     data.update({f"citations-{key}": value for key, value in citations.items()})

@@ -230,8 +230,8 @@ def test_queries_per_chunk_do_not_grow_with_rows(records):
     with CaptureQueriesContext(connection) as queries:
         produced = list(TABLES["exercises"].iter_rows())
     # Exercises; participations, then the slugs of actors not seen yet; citations,
-    # then the slugs of sources not seen yet.
-    assert (len(produced), len(queries)) == (11, 5)
+    # then the slugs of sources not seen yet; the disputed flags.
+    assert (len(produced), len(queries)) == (11, 6)
 
 
 def test_linked_slugs_are_read_once_per_export_not_once_per_chunk(records):
@@ -247,7 +247,7 @@ def test_chunks_are_plain_rows_of_the_columns_fields_and_the_links(records):
     table = TABLES["exercises"]
     chunk = next(table.iter_chunks(Exercise.objects.all()))
     assert [(type(row), list(row)) for row in chunk] == [
-        (dict, [*table.paths, "+actors", "+sources"])
+        (dict, [*table.paths, "+actors", "+sources", "+disputed"])
     ]
 
 
@@ -757,6 +757,35 @@ def every_kind_of_value(records):
         ),
         links=[{"actor": sco, "role": "developer", "note": "=1"}],
         citations=[{"source": source, "footnote": 13, "locator": "p. 2, fig. 1"}],
+        reported_values=[
+            {
+                "field": "period_start",
+                "date": dt.date(2015, 1, 1),
+                "date_precision": Precision.YEAR,
+                "rank": "deprecated",
+                "reason": "=counts 2015 twice",
+                "source": records["source"],
+                "locator": "p. 4",
+            },
+            {
+                "field": "value",
+                "amount": Decimal("2500000000"),
+                "currency": "USD",
+                "value_text": "$2.5 billion",
+                "source": source,
+                "footnote": 13,
+            },
+        ],
+        status_updates=[
+            {
+                "status": "delivered",
+                "as_of": dt.date(2021, 3, 1),
+                "as_of_precision": Precision.MONTH,
+                "note": "Deliveries completed",
+                "source": source,
+                "footnote": 13,
+            }
+        ],
     )
     unattributed = services.record_save(
         f.StatementFactory.build(
@@ -801,7 +830,7 @@ def _golden_files(folder: Path) -> dict[str, str]:
     files = {}
     for path in sorted(folder.iterdir()):
         text = path.read_bytes().decode("utf-8")
-        if path.name == "citations.csv":
+        if path.name in ("citations.csv", "reported_values.csv", "status_updates.csv"):
             text = _numbered_citations(text)
         if path.name == "datapackage.json":
             # The two time-stamped fields: the snapshot's name and its creation time.

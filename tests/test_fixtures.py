@@ -27,9 +27,11 @@ from tracker.models import (
     Citation,
     Exercise,
     ExerciseParticipant,
+    ReportedValue,
     Source,
     Statement,
     StatementKind,
+    StatusUpdate,
 )
 from tracker.registry import RECORD_TYPES
 
@@ -47,6 +49,8 @@ FIXTURE_MODELS = (
     ExerciseParticipant,
     ArmsDealContractor,
     Citation,
+    StatusUpdate,
+    ReportedValue,
 )
 
 #: How many rows of each model the fixture holds (docs/fixtures.md has the same table).
@@ -61,6 +65,8 @@ EXPECTED_COUNTS = {
     "exerciseparticipant": 42,
     "armsdealcontractor": 3,
     "citation": 119,
+    "statusupdate": 12,
+    "reportedvalue": 0,
 }
 
 
@@ -471,6 +477,7 @@ COPY_RUN = 8
 VERBATIM_FIELDS = {
     "tracker.source": {"title", "authors", "outlet", "details", "url"},
     "tracker.citation": {"locator"},
+    "tracker.statusupdate": {"locator"},
     "tracker.actor": {"name", "aliases"},
 }
 

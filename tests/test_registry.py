@@ -104,6 +104,7 @@ def test_history_follows_the_types_link_rows(record_type):
     expected = (
         *((record_type.links.related_name,) if record_type.links else ()),
         *(("citations",) if record_type.cited else ()),
+        *(rows.related_name for rows in registry.RECORD_ROWS if record_type.key in rows.targets),
     )
     assert follow[record_type.model] == expected
     if record_type.links:
@@ -133,6 +134,19 @@ def test_synthetic_data_plans_the_type(record_type):
         else max(record_type.synthetic_minimum, round(10_000 * record_type.synthetic_ratio))
     )
     assert plan[record_type.key] == expected
+
+
+def test_record_rows_point_at_their_types():
+    for rows in registry.RECORD_ROWS:
+        for key in rows.targets:
+            record_type = next(rt for rt in RECORD_TYPES if rt.key == key)
+            fk = rows.model._meta.get_field(key)
+            assert (fk.related_model, fk.remote_field.related_name) == (
+                record_type.model,
+                rows.related_name,
+            )
+            assert rows in record_type.rows
+        assert table_for_model(rows.model).name == rows.csv_file
 
 
 def test_lookups_find_each_type():

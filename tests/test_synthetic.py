@@ -116,3 +116,31 @@ def test_command_writes_once_and_refuses_a_second_run(capsys):
     assert models.Statement.objects.count() == 20
     with pytest.raises(CommandError):
         call_command("generate_synthetic", "--scale", "20")
+
+
+def test_reported_values_and_status_updates_follow_their_records():
+    from tracker.models.claims import MONEY_FIELD
+
+    counts = synthetic.generate(400, seed=4)
+    values = list(models.ReportedValue.objects.order_by("pk"))
+    updates = list(models.StatusUpdate.objects.order_by("as_of", "pk"))
+    latest = {}
+    for update in updates:
+        latest[update.target] = update.status
+    preferred_match = all(
+        getattr(v.target, "value_amount" if v.field == MONEY_FIELD else v.field)
+        == (v.amount if v.field == MONEY_FIELD else v.date)
+        for v in values
+        if v.rank == "preferred"
+    )
+    for obj in [*values[:15], *updates[:15]]:
+        obj.full_clean()
+
+    assert (
+        counts.rows["reportedvalue"] == len(values) > 0,
+        counts.rows["statusupdate"] == len(updates) > 0,
+        preferred_match,
+        all(record.status == status for record, status in latest.items()),
+        models.Exercise.objects.filter(reported_values__rank="normal").exists()
+        or models.Exercise.objects.filter(reported_values__rank="deprecated").exists(),
+    ) == (True, True, True, True, True)

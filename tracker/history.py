@@ -40,10 +40,13 @@ def follow_relations() -> dict[type[models.Model], tuple[str, ...]]:
     follow: dict[type[models.Model], tuple[str, ...]] = {}
     for record_type in registry.RECORD_TYPES:
         own = (record_type.links.related_name,) if record_type.links else ()
-        follow[record_type.model] = own + (("citations",) if record_type.cited else ())
+        own += ("citations",) if record_type.cited else ()
+        follow[record_type.model] = own + tuple(rows.related_name for rows in record_type.rows)
         if record_type.links:
             follow[record_type.links.model] = (record_type.links.fk,)
     follow[Citation] = tuple(rt.citation_fk for rt in registry.cited())
+    for rows in registry.RECORD_ROWS:
+        follow[rows.model] = rows.targets
     return follow
 
 

@@ -4,7 +4,8 @@ A record is referred to by the statements about it (``RecordType.about``), by
 other records' own keys to it (a statement's speaker, an actor's parent, a
 deal's supplier and recipient, the agreement another replaces), by the
 records whose link rows name it (an exercise's participants, an agreement's
-parties, a deal's contractors) and, for a source, by every record citing it.
+parties, a deal's contractors) and, for a source, by every record citing it
+(in its citations, reported values or status updates).
 Nothing here names a record type: :mod:`tracker.registry` and the models'
 fields say it all, so a new type or link is referred to without a change here.
 
@@ -93,6 +94,17 @@ def all_references() -> tuple[Reference, ...]:
     found += [
         Reference(cited, rt.model, "citations__source", f"{rt.verbose_name_plural} citing it")
         for rt in registry.cited()
+    ]
+    # Reported values and status updates carry their own citation, shown with the record.
+    found += [
+        Reference(
+            cited,
+            rt.model,
+            f"{rows.related_name}__source",
+            f"{rt.verbose_name_plural} with {_words(rows.related_name)} from it",
+        )
+        for rt in registry.RECORD_TYPES
+        for rows in rt.rows
     ]
     return tuple(found)
 

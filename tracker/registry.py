@@ -37,6 +37,26 @@ class LinkTable:
 
 
 @dataclass(frozen=True)
+class RecordRows:
+    """Cited rows a record keeps beside its citations (reported values, status updates).
+
+    Each row names its record by a Citation-style foreign key named after the
+    record type's ``key`` (exactly one set), carries its own evidence (source,
+    footnote, locator), is saved with its record by ``record_save`` (keyword
+    ``related_name``), stored in the record's history, shown by the API under
+    ``related_name`` and written to ``csv_file`` in the data package.
+    """
+
+    model: type[dj.Model]
+    #: The record's rows (``deal.status_updates``): ``record_save`` keyword and API field.
+    related_name: str
+    #: The CSV file holding these rows.
+    csv_file: str
+    #: Keys of the record types that carry such rows (``arms_deal``).
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RecordType:
     """One kind of public record, and every name it goes by."""
 
@@ -72,6 +92,11 @@ class RecordType:
     #: Where a record sits on the explorer's timeline: (start, end) fuzzy-date pairs, the
     #: first pair whose start is known places it (a deal's contract date, else its period).
     timeline_dates: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def rows(self) -> tuple[RecordRows, ...]:
+        """The kinds of cited rows records of this type keep (see :class:`RecordRows`)."""
+        return tuple(rows for rows in RECORD_ROWS if self.key in rows.targets)
 
     @property
     def citation_fk(self) -> str | None:
@@ -200,9 +225,21 @@ STATEMENT = RecordType(
 #: Every kind of public record, in the order consumers see them.
 RECORD_TYPES: tuple[RecordType, ...] = (ACTOR, SOURCE, AGREEMENT, EXERCISE, ARMS_DEAL, STATEMENT)
 
-#: The tables that only serve the records above (not records themselves).
+#: Values sources report differently for a record's dates, money value and quantity.
+REPORTED_VALUES = RecordRows(
+    models.ReportedValue, "reported_values", "reported_values", models.CLAIM_TARGETS
+)
+#: An agreement's or a deal's status as of a date.
+STATUS_UPDATES = RecordRows(
+    models.StatusUpdate, "status_updates", "status_updates", models.STATUS_TARGETS
+)
+#: Every kind of cited row records keep beside their citations.
+RECORD_ROWS: tuple[RecordRows, ...] = (REPORTED_VALUES, STATUS_UPDATES)
+
+#: The tables that only serve the records above (not records themselves); Citation last.
 LINK_MODELS: tuple[type[dj.Model], ...] = (
     *(rt.links.model for rt in RECORD_TYPES if rt.links),
+    *(rows.model for rows in RECORD_ROWS),
     models.Citation,
 )
 

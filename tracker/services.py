@@ -35,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import changes, history, registry
+from . import changes, claims, history, registry
 from .compare import current_state
 from .models import (
     Citation,
@@ -140,6 +140,8 @@ def record_save(
     links: Iterable[Mapping[str, Any]] | None = None,
     citations: Iterable[Mapping[str, Any]] | None = None,
     about: Mapping[str, Iterable[models.Model]] | None = None,
+    reported_values: Iterable[Mapping[str, Any]] | None = None,
+    status_updates: Iterable[Mapping[str, Any]] | None = None,
     user=None,
     expected_version: str | None = None,
     comment: str | None = None,
@@ -150,6 +152,9 @@ def record_save(
                    (``{"actor": actor, "role": "host"}``) for the record's link table.
     ``citations``  dicts of Citation field values (``{"source": s, "footnote": 7}``).
     ``about``      for statements: ``{"about_exercises": [...], ...}``.
+    ``reported_values``, ``status_updates``  dicts of field values of the record's
+                   cited rows (``registry.RECORD_ROWS``); the record's own fields
+                   follow its preferred values and latest status (:mod:`tracker.claims`).
     ``user``       who saves, for the history.
     ``expected_version``  the version token (:func:`tracker.versions.version_token`)
                    the editor started from; a record saved since is refused.
@@ -166,11 +171,21 @@ def record_save(
     """
     if citations is not None:
         citations = [{**row, "locator": normalise_locator(row.get("locator"))} for row in citations]
+    rows = {
+        name: None
+        if given is None
+        else [{**r, "locator": normalise_locator(r.get("locator"))} for r in given]
+        for name, given in (
+            ("reported_values", reported_values),
+            ("status_updates", status_updates),
+        )
+    }
     with reversion.create_revision():
         if expected_version is not None and record.pk is not None:
             check_version(record, expected_version)
-        link_sets = tuple(_given_link_sets(record, links, citations, about))
+        link_sets = tuple(_given_link_sets(record, links, citations, about, rows))
         before = current_state(record, link_sets)
+        claims.align(record, rows)
         stored_status = before.values["publication_status"] if before is not None else None
         # What the database holds decides whether this save leaves publication.
         record._stored_publication_status = stored_status
@@ -198,6 +213,11 @@ def record_save(
             _replace_rows(record, link_table.related_name, link_table.model, link_table.fk, links)
         if citations is not None:
             _replace_rows(record, "citations", Citation, citation_target_field(record), citations)
+        for record_rows in registry.for_model(type(record)).rows:
+            given = rows.get(record_rows.related_name)
+            if given is not None:
+                fk = registry.for_model(type(record)).key
+                _replace_rows(record, record_rows.related_name, record_rows.model, fk, given)
         if about is not None:
             if not isinstance(record, Statement):
                 raise ValidationError("Only statements say what they concern.")
@@ -249,9 +269,9 @@ def _is_cited(record: TrackedModel, citations: list[Mapping[str, Any]] | None) -
     return Citation.objects.filter(**{f"{citation_target_field(record)}_id": record.pk}).exists()
 
 
-def _given_link_sets(record, links, citations, about) -> list[str]:
+def _given_link_sets(record, links, citations, about, rows) -> list[str]:
     """Related names of the link sets this save replaces."""
-    names = []
+    names = [name for name, given in rows.items() if given is not None]
     link_table = registry.for_model(type(record)).links
     if links is not None and link_table is not None:
         names.append(link_table.related_name)

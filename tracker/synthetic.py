@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from . import changes, models, registry
+from . import changes, models, registry, synthetic_rows
 from .dates import Precision, normalise
 
 #: Rows per INSERT; large enough to amortise round trips, small enough for SQLite's limits.
@@ -96,6 +96,9 @@ class Generator:
     def __init__(self, scale: int, seed: int, progress: Callable[[str], None] | None = None):
         self.scale = scale
         self.rng = random.Random(seed)
+        # Reported values and status updates draw from their own sequence, so adding
+        # them left every other generated row as it was (and the measured figures valid).
+        self.rows_rng = random.Random(f"{seed}-rows")
         self.progress = progress or (lambda message: None)
         self.plan = planned(scale)
         self.counts = Counts()
@@ -259,6 +262,12 @@ class Generator:
                     )
                 )
             ids += self.write_ids(models.Agreement, rows)
+            # Status histories draw from their own random sequence (synthetic_rows),
+            # so writing them batch by batch leaves every other draw as it was.
+            self.write(
+                models.StatusUpdate,
+                synthetic_rows.status_updates(self, "agreement", rows, "concluded"),
+            )
         self.ids["agreement"] = ids
         # Parties, then citations, in the same order of random draws as before batching.
         for start in range(0, len(ids), BATCH):
@@ -302,7 +311,8 @@ class Generator:
                         summary=self.text(10, 30),
                     )
                 )
-            ids = [obj.pk for obj in self.write(models.Exercise, rows)]
+            saved = self.write(models.Exercise, rows)
+            ids = [obj.pk for obj in saved]
             self.ids.setdefault("exercise", []).extend(ids)
             participants = [
                 models.ExerciseParticipant(
@@ -316,6 +326,10 @@ class Generator:
             ]
             self.write(models.ExerciseParticipant, participants)
             self.write(models.Citation, self.citations("exercise", ids, 1, 2))
+            self.write(
+                models.ReportedValue,
+                synthetic_rows.disputed_dates(self, "exercise", "start_date", saved),
+            )
 
     def arms_deals(self) -> None:
         rng = self.rng
@@ -344,7 +358,8 @@ class Generator:
                         summary=self.text(10, 25),
                     )
                 )
-            ids = [obj.pk for obj in self.write(models.ArmsDeal, rows)]
+            saved = self.write(models.ArmsDeal, rows)
+            ids = [obj.pk for obj in saved]
             self.ids.setdefault("arms_deal", []).extend(ids)
             contractors = [
                 models.ArmsDealContractor(
@@ -355,6 +370,11 @@ class Generator:
             ]
             self.write(models.ArmsDealContractor, contractors)
             self.write(models.Citation, self.citations("arms_deal", ids, 1, 1))
+            self.write(models.ReportedValue, synthetic_rows.disputed_values(self, saved))
+            self.write(
+                models.StatusUpdate,
+                synthetic_rows.status_updates(self, "arms_deal", saved, "contract_date"),
+            )
 
     def statements(self) -> None:
         rng = self.rng

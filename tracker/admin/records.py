@@ -14,6 +14,7 @@ from ..models import (
     DeletedRecord,
     Exercise,
     ExerciseParticipant,
+    Statement,
 )
 from .base import (
     RECORD_FIELDSET,
@@ -26,6 +27,7 @@ from .citations import citation_inline
 from .columns import clip, clipped_column
 from .filters import country_filter
 from .pickers import LinkInline
+from .rows import row_inlines
 
 
 class ActorAdmin(TrackedAdmin):
@@ -93,7 +95,7 @@ class AgreementAdmin(TrackedAdmin):
     date_hierarchy = "concluded"
     autocomplete_fields = ("replaces",)
     prepopulated_fields = {"slug": ("title",)}
-    inlines = (AgreementPartyInline, citation_inline("agreement"))
+    inlines = (AgreementPartyInline, citation_inline("agreement"), *row_inlines(Agreement))
     concluded_display = fuzzy_column("concluded", "concluded")
     title_column = clipped_column("title", "title", "wide", lines=2)
     fieldsets = (
@@ -133,7 +135,7 @@ class ExerciseAdmin(TrackedAdmin):
     search_fields = ("slug", *registry.EXERCISE.search_fields, "participants__name")
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (ExerciseParticipantInline, citation_inline("exercise"))
+    inlines = (ExerciseParticipantInline, citation_inline("exercise"), *row_inlines(Exercise))
     start_date_display = fuzzy_column("start_date", "start")
     name_column = clipped_column("name", "name", lines=2)
     location_column = clipped_column("location", "location", "narrow")
@@ -185,7 +187,7 @@ class ArmsDealAdmin(TrackedAdmin):
     date_hierarchy = "contract_date"
     autocomplete_fields = ("supplier", "recipient")
     prepopulated_fields = {"slug": ("title",)}
-    inlines = (ArmsDealContractorInline, citation_inline("arms_deal"))
+    inlines = (ArmsDealContractorInline, citation_inline("arms_deal"), *row_inlines(ArmsDeal))
     title_column = clipped_column("title", "title", lines=2)
     supplier_column = clipped_column("supplier", "supplier", "narrow")
     recipient_column = clipped_column("recipient", "recipient", "narrow")
@@ -248,7 +250,7 @@ class StatementAdmin(TrackedAdmin):
         "about_arms_deals",
         "about_actors",
     )
-    inlines = (citation_inline("statement"),)
+    inlines = (citation_inline("statement"), *row_inlines(Statement))
     date_display = fuzzy_column("date", "date")
     text_column = clipped_column("text", "statement", "wide", lines=2)
     speaker_column = clipped_column("speaker", "speaker")

@@ -55,6 +55,9 @@ def link_sets(
             sets["citations"] = formset_rows(formset, record_type.citation_fk)
         elif record_type.links and formset.model is record_type.links.model:
             sets["links"] = formset_rows(formset, record_type.links.fk)
+        for rows in record_type.rows:
+            if formset.model is rows.model:
+                sets[rows.related_name] = formset_rows(formset, record_type.key)
     about = {
         name: form.cleaned_data[name]
         for name in registry.about_relations()

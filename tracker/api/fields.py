@@ -21,6 +21,10 @@ from rest_framework import serializers
 
 from ..dates import ACCEPTED_FORMS, FuzzyDate, Precision, Qualifier, normalise
 
+#: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
+MAX_POSITIVE_INTEGER = 2_147_483_647
+MAX_POSITIVE_SMALL_INTEGER = 32_767
+
 #: What a public identifier looks like; anything else is refused before any query.
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
 
@@ -272,3 +276,52 @@ class SummaryFieldExtension(OpenApiSerializerFieldExtension):
             # ignores ``nullable`` beside a bare ``allOf``/``$ref``.
             return dict(component.schema)
         return component.ref
+
+
+class LinkDerivedField(serializers.Field):
+    """A read-only value computed from one of the record's lists of link rows, as shown.
+
+    The list page reader (:mod:`tracker.api.readers`) hands it the page's
+    already loaded rows of ``link``; a single record's serializer computes
+    the same from the record's (prefetched) rows. No query of its own.
+    """
+
+    def __init__(self, link: str, **kwargs: Any):
+        self.link = link
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def derive(self, rows: list[dict[str, Any]]) -> Any:
+        """The value from the link rows' representations."""
+        raise NotImplementedError
+
+    def to_representation(self, instance) -> Any:
+        link_field = self.parent.fields[self.link]
+        rows = link_field.to_representation(getattr(instance, link_field.source).all())
+        return self.derive(rows)
+
+
+@extend_schema_field(
+    {
+        "type": "boolean",
+        "description": "Some source reports a value of this record other than the one shown "
+        "(a reported value ranked normal or deprecated).",
+    }
+)
+class DisputedField(LinkDerivedField):
+    """Whether the record's reported values dispute what it shows."""
+
+    def derive(self, rows: list[dict[str, Any]]) -> bool:
+        from ..claims import is_disputed
+
+        return is_disputed(rows)
+
+
+@extend_schema_field(FuzzyDateSchemaSerializer)
+class StatusAsOfField(LinkDerivedField):
+    """The date of the latest status update (an unknown date when there is none)."""
+
+    def derive(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        # The rows come ordered by date, then entry: the last one is the latest.
+        return rows[-1]["as_of"] if rows else fuzzy_date_representation(FuzzyDate(None))

@@ -25,7 +25,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from .. import models, registry
+from .. import claims, models, registry
 from ..codes import whole_number
 from ..dates import earliest_match, overlap_q
 from ..internals import ChoiceIteratorBase
@@ -428,6 +428,43 @@ def about_filters() -> dict[str, AllOfFilter]:
     return filters
 
 
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (``1``, ``0``); anything else is refused, never ignored."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        word = str(value).strip().lower()
+        if word in ("true", "1"):
+            return True
+        if word in ("false", "0"):
+            return False
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter that answers 400 to a value it cannot read (Django's reads it as unset)."""
+
+    field_class = StrictBooleanField
+
+
+def disputed_filter(model) -> django_filters.BooleanFilter:
+    """``disputed``: records with (true) or without (false) a value some source reports
+    other than the one shown (``tracker.claims.disputed``)."""
+
+    def method(queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        condition = claims.disputed(model)
+        return queryset.filter(condition if value else ~condition)
+
+    return StrictBooleanFilter(
+        method=method,
+        help_text="true: records some source reports another value for (a reported value "
+        "ranked normal or deprecated); false: the others.",
+    )
+
+
 def choices_filter(choices, help_text: str) -> django_filters.MultipleChoiceFilter:
     """A record's own single-valued field: several values mean any of them."""
     return django_filters.MultipleChoiceFilter(
@@ -480,6 +517,7 @@ class AgreementFilterSet(RecordFilterSet):
     kind = choices_filter(models.AgreementKind.choices, "Kind of agreement.")
     status = choices_filter(models.AgreementStatus.choices, "Status.")
     actor, country = actor_filters(models.Agreement, ("parties",)).values()
+    disputed = disputed_filter(models.Agreement)
     source, footnote = citation_filters(models.Agreement).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("concluded", "title", "created_at", "updated_at", "slug")
@@ -500,6 +538,7 @@ class ExerciseFilterSet(RecordFilterSet):
         lookup_expr="iexact", max_length=100, help_text="Broad region, e.g. Central Asia."
     )
     actor, country = actor_filters(models.Exercise, ("participants",)).values()
+    disputed = disputed_filter(models.Exercise)
     source, footnote = citation_filters(models.Exercise).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("start_date", "name", "created_at", "updated_at", "slug")
@@ -530,6 +569,7 @@ class ArmsDealFilterSet(RecordFilterSet):
     actor, country = actor_filters(
         models.ArmsDeal, ("supplier", "recipient", "contractors")
     ).values()
+    disputed = disputed_filter(models.ArmsDeal)
     source, footnote = citation_filters(models.ArmsDeal).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter(
@@ -554,6 +594,7 @@ class StatementFilterSet(RecordFilterSet):
     language = django_filters.CharFilter(max_length=8, help_text="ISO 639-1 code: en, ru, zh.")
     actor, country = actor_filters(models.Statement, ("speaker", "about_actors")).values()
     about_actor, about_agreement, about_exercise, about_arms_deal = about_filters().values()
+    disputed = disputed_filter(models.Statement)
     source, footnote = citation_filters(models.Statement).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("date", "created_at", "updated_at", "slug")

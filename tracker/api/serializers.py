@@ -21,66 +21,24 @@ from .. import models, registry
 from ..codes import CURRENCY_CHOICES
 from ..services import record_save
 from ..versions import StaleRecord
-from .fields import FuzzyDateField, OptionalURLField, SummaryField
-
-#: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
-MAX_POSITIVE_INTEGER = 2_147_483_647
-MAX_POSITIVE_SMALL_INTEGER = 32_767
-
-
-# ----------------------------------------------------------------------------
-# Summaries of linked records
-# ----------------------------------------------------------------------------
-class ActorSummarySerializer(serializers.ModelSerializer):
-    """An actor as other records show it."""
-
-    class Meta:
-        model = models.Actor
-        fields = ["slug", "name"]
-        read_only_fields = fields
-
-
-class SourceSummarySerializer(serializers.ModelSerializer):
-    """A source as a citation shows it."""
-
-    url = OptionalURLField(read_only=True)
-
-    class Meta:
-        model = models.Source
-        fields = ["slug", "title", "url"]
-        read_only_fields = fields
-
-
-class AgreementSummarySerializer(serializers.ModelSerializer):
-    """An agreement as other records show it."""
-
-    class Meta:
-        model = models.Agreement
-        fields = ["slug", "title"]
-        read_only_fields = fields
-
-
-class ExerciseSummarySerializer(serializers.ModelSerializer):
-    """An exercise as other records show it."""
-
-    class Meta:
-        model = models.Exercise
-        fields = ["slug", "name"]
-        read_only_fields = fields
-
-
-class ArmsDealSummarySerializer(serializers.ModelSerializer):
-    """An arms deal as other records show it."""
-
-    class Meta:
-        model = models.ArmsDeal
-        fields = ["slug", "title"]
-        read_only_fields = fields
-
-
-def actor_field(**kwargs: Any) -> SummaryField:
-    """A link to an actor: written as its slug, read as ``{slug, name}``."""
-    return SummaryField(ActorSummarySerializer, queryset=models.Actor.objects.all(), **kwargs)
+from .fields import (
+    MAX_POSITIVE_INTEGER,
+    MAX_POSITIVE_SMALL_INTEGER,
+    DisputedField,
+    FuzzyDateField,
+    OptionalURLField,
+    StatusAsOfField,
+    SummaryField,
+)
+from .rows import ReportedValueSerializer, StatusUpdateSerializer
+from .summaries import (
+    ActorSummarySerializer,
+    AgreementSummarySerializer,
+    ArmsDealSummarySerializer,
+    ExerciseSummarySerializer,
+    SourceSummarySerializer,
+    actor_field,
+)
 
 
 # ----------------------------------------------------------------------------
@@ -156,6 +114,8 @@ class LinkListSerializer(serializers.ListSerializer):
         super().__init__(*args, **kwargs)
 
     def validate(self, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.unique_on:
+            return attrs
         keys = Counter(
             tuple(getattr(row.get(k), "pk", row.get(k)) for k in self.unique_on) for row in attrs
         )
@@ -170,6 +130,16 @@ def link_list(child: serializers.Serializer, source: str | None = None, unique_o
     """A writable list of link rows; omitted on update means "keep as stored"."""
     extra = {"source": source} if source else {}
     return LinkListSerializer(child=child, required=False, unique_on=unique_on, **extra)
+
+
+def reported_values_list():
+    """A record's reported values (written as a whole list, like citations)."""
+    return link_list(ReportedValueSerializer(), unique_on=())
+
+
+def status_updates_list():
+    """An agreement's or deal's status updates, oldest first."""
+    return link_list(StatusUpdateSerializer(), unique_on=())
 
 
 def citation_list():
@@ -385,9 +355,18 @@ class AgreementSerializer(RecordSerializer):
         allow_null=True,
         required=False,
     )
+    reported_values = reported_values_list()
+    disputed = DisputedField("reported_values")
+    status_updates = status_updates_list()
+    status_as_of = StatusAsOfField("status_updates")
     citations = citation_list()
 
-    link_fields = {"parties": "links", "citations": "citations"}
+    link_fields = {
+        "parties": "links",
+        "citations": "citations",
+        "reported_values": "reported_values",
+        "status_updates": "status_updates",
+    }
     Meta = _record_meta(
         models.Agreement,
         [
@@ -402,6 +381,10 @@ class AgreementSerializer(RecordSerializer):
             "summary",
             "replaces",
             "citations",
+            "reported_values",
+            "disputed",
+            "status_updates",
+            "status_as_of",
         ],
     )
 
@@ -415,9 +398,15 @@ class ExerciseSerializer(RecordSerializer):
     start_date = FuzzyDateField()
     end_date = FuzzyDateField()
     participants = link_list(ParticipantSerializer(), source="participations")
+    reported_values = reported_values_list()
+    disputed = DisputedField("reported_values")
     citations = citation_list()
 
-    link_fields = {"participants": "links", "citations": "citations"}
+    link_fields = {
+        "participants": "links",
+        "citations": "citations",
+        "reported_values": "reported_values",
+    }
     Meta = _record_meta(
         models.Exercise,
         [
@@ -432,6 +421,8 @@ class ExerciseSerializer(RecordSerializer):
             "participants",
             "summary",
             "citations",
+            "reported_values",
+            "disputed",
         ],
     )
 
@@ -461,9 +452,18 @@ class ArmsDealSerializer(RecordSerializer):
     contract_date = FuzzyDateField()
     period_start = FuzzyDateField()
     period_end = FuzzyDateField()
+    reported_values = reported_values_list()
+    disputed = DisputedField("reported_values")
+    status_updates = status_updates_list()
+    status_as_of = StatusAsOfField("status_updates")
     citations = citation_list()
 
-    link_fields = {"contractors": "links", "citations": "citations"}
+    link_fields = {
+        "contractors": "links",
+        "citations": "citations",
+        "reported_values": "reported_values",
+        "status_updates": "status_updates",
+    }
     error_field_names = {
         "value_amount": "value",
         "value_currency": "value",
@@ -492,6 +492,10 @@ class ArmsDealSerializer(RecordSerializer):
             "status",
             "summary",
             "citations",
+            "reported_values",
+            "disputed",
+            "status_updates",
+            "status_as_of",
         ],
     )
 
@@ -512,9 +516,11 @@ class StatementSerializer(RecordSerializer):
     about_exercises = _about(ExerciseSummarySerializer, models.Exercise)
     about_arms_deals = _about(ArmsDealSummarySerializer, models.ArmsDeal)
     about_actors = _about(ActorSummarySerializer, models.Actor)
+    reported_values = reported_values_list()
+    disputed = DisputedField("reported_values")
     citations = citation_list()
 
-    link_fields = {"citations": "citations"}
+    link_fields = {"citations": "citations", "reported_values": "reported_values"}
     about_fields = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")
     Meta = _record_meta(
         models.Statement,
@@ -532,6 +538,8 @@ class StatementSerializer(RecordSerializer):
             "about_arms_deals",
             "about_actors",
             "citations",
+            "reported_values",
+            "disputed",
         ],
     )
 

@@ -75,8 +75,17 @@ class Joined:
     distinct: bool = False
 
 
+@dataclass(frozen=True)
+class Flagged:
+    """SQL source: ``true`` when the record's key is among ``rows(public)``'s ``owner``
+    column (a queryset of rows that mark a record, e.g. the values disputing it)."""
+
+    rows: Callable[[bool], Any]
+    owner: str
+
+
 #: How a column is read by SQL (:mod:`tracker.exports.sql`); None: only by Python.
-SqlSource = FieldPath | Lookup | FuzzyDisplay | Joined | None
+SqlSource = FieldPath | Lookup | FuzzyDisplay | Joined | Flagged | None
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ from .links import (
     linked_actors,
     statement_about,
 )
+from .rows import ROW_TABLES, disputed_column, disputed_flags
 from .tables import Table
 
 # --- Per-type facts: read from tracker.registry ------------------------------------
@@ -178,11 +179,12 @@ AGREEMENTS = Table(
             LINKED_ACTORS,
         ),
         col("summary", STRING, "What it provides."),
+        disputed_column(Agreement),
         *record_tail_columns(),
     ),
     primary_key=("slug",),
     foreign_keys=(ForeignKey(("replaces",), ""),),
-    attach=(_actor_links(Agreement), _citations(Agreement)),
+    attach=(_actor_links(Agreement), _citations(Agreement), disputed_flags(Agreement)),
     is_record_file=True,
 )
 
@@ -207,10 +209,11 @@ EXERCISES = Table(
             LINKED_ACTORS,
         ),
         col("summary", STRING, "What happened."),
+        disputed_column(Exercise),
         *record_tail_columns(),
     ),
     primary_key=("slug",),
-    attach=(_actor_links(Exercise), _citations(Exercise)),
+    attach=(_actor_links(Exercise), _citations(Exercise), disputed_flags(Exercise)),
     is_record_file=True,
 )
 
@@ -248,6 +251,7 @@ ARMS_DEALS = Table(
             LINKED_ACTORS,
         ),
         col("summary", STRING, "What was traded."),
+        disputed_column(ArmsDeal),
         *record_tail_columns(),
     ),
     primary_key=("slug",),
@@ -255,7 +259,7 @@ ARMS_DEALS = Table(
         ForeignKey(("supplier",), file_of(Actor)),
         ForeignKey(("recipient",), file_of(Actor)),
     ),
-    attach=(_actor_links(ArmsDeal), _citations(ArmsDeal)),
+    attach=(_actor_links(ArmsDeal), _citations(ArmsDeal), disputed_flags(ArmsDeal)),
     is_record_file=True,
 )
 
@@ -290,6 +294,7 @@ STATEMENTS = Table(
             )
             for about in _ABOUT
         ),
+        disputed_column(Statement),
         *record_tail_columns(),
     ),
     primary_key=("slug",),
@@ -297,6 +302,7 @@ STATEMENTS = Table(
     attach=(
         *(statement_about(about.about) for about in _ABOUT),
         _citations(Statement),
+        disputed_flags(Statement),
     ),
     is_record_file=True,
 )
@@ -495,6 +501,7 @@ TABLES: dict[str, Table] = {
         ARMS_DEALS,
         STATEMENTS,
         CITATIONS,
+        *ROW_TABLES,
         EXERCISE_PARTICIPANTS,
         AGREEMENT_PARTIES,
         ARMS_DEAL_CONTRACTORS,

@@ -54,7 +54,7 @@ from .cells import (
     cell_formatter,
     csv_writer,
 )
-from .columns import Column, FieldPath, FuzzyDisplay, Joined, Lookup
+from .columns import Column, FieldPath, Flagged, FuzzyDisplay, Joined, Lookup
 from .tables import Table
 
 #: More distinct values than this and a Lookup column is not compiled (a CASE
@@ -312,6 +312,21 @@ def _joined(column: Column, query: _Query, table: Table, index: int) -> str:
     return f"{alias}.cell"
 
 
+def _flagged(column: Column, query: _Query, index: int) -> str:
+    # The marked records' keys, each once, joined to the table by key.
+    rows = column.sql.rows(query.public).order_by().values(column.sql.owner).distinct()
+    inner, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        inner = cursor.mogrify(inner, params).decode()
+    alias = f"f{index}"
+    query.joins.append(
+        f"LEFT JOIN (SELECT DISTINCT q.owner FROM ({inner}) q(owner)) {alias} "
+        f'ON {alias}.owner = t0."{query.model._meta.pk.column}"'
+    )
+    yes, no = (_literal(cell_formatter(BOOLEAN)(flag)) for flag in (True, False))
+    return f"(CASE WHEN {alias}.owner IS NULL THEN {no} ELSE {yes} END)"
+
+
 def compile_select(table: Table, queryset: QuerySet | None = None, public: bool = False) -> str:
     """The SELECT whose rows are ``table``'s cells, each SQL NULL where the cell is empty.
 
@@ -338,6 +353,8 @@ def compile_select(table: Table, queryset: QuerySet | None = None, public: bool 
             cell = _display(column, query)
         elif isinstance(source, Joined):
             cell = _joined(column, query, table, index)
+        elif isinstance(source, Flagged):
+            cell = _flagged(column, query, index)
         else:
             raise NotCompilable(column.name)
         cells.append(f"NULLIF({cell}, '')")

@@ -37,6 +37,11 @@ from .reading import Sheet
 
 #: Columns every record file carries that no import writes.
 BOOKKEEPING = frozenset({"created_at", "updated_at"})
+#: Columns the export derives from other rows (``disputed`` from reported_values.csv):
+#: never read back, since the rows they summarise are what an editor changes.
+DERIVED = frozenset({"disputed"})
+#: A record's cited rows (reported values, status updates): not imported, kept as stored.
+KEPT_ROWS = frozenset(rows.related_name for rows in registry.RECORD_ROWS)
 _PRECISIONS = {p.label: int(p) for p in Precision}
 _TRUE, _FALSE = {"true", "yes", "1", "t", "y"}, {"false", "no", "0", "f", "n", ""}
 
@@ -99,7 +104,7 @@ def _file_columns(name: str) -> FileColumns:
     scalars, fks, links, sources, about = {}, {}, None, None, []
     for column in table.columns:
         name = column.name
-        if name == "slug" or name in BOOKKEEPING or name in date_columns:
+        if name == "slug" or name in BOOKKEEPING or name in DERIVED or name in date_columns:
             continue
         if not column.reads:
             if name == "sources":
@@ -352,6 +357,10 @@ def parse_json_item(sheet: Sheet, number: int, item: Any) -> Proposal:
         api_field = fields.get(key)
         if api_field is None:
             proposal.errors.append((key, "is not a field of this resource."))
+            continue
+        if api_field.read_only or key in KEPT_ROWS:
+            # Derived (disputed, status_as_of) or kept as stored: reported values and
+            # status updates are edited in the admin or the API (docs/import.md).
             continue
         try:
             _read_json_field(proposal, key, api_field, value, FuzzyDateField, SummaryField)

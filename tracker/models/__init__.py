@@ -5,12 +5,15 @@ from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatu
 from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
 from .base import DeletedRecord, PublicationStatus, TrackedModel
 from .changes import Change, Import
+from .claims import CLAIM_TARGETS, STATUS_TARGETS, Rank, ReportedValue, StatusUpdate
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
 from .sources import CITATION_TARGETS, Citation, Source, SourceKind, normalise_locator
 from .statements import Statement, StatementKind
 
 __all__ = [
     "CITATION_TARGETS",
+    "CLAIM_TARGETS",
+    "STATUS_TARGETS",
     "Actor",
     "ActorKind",
     "Agreement",
@@ -32,11 +35,14 @@ __all__ = [
     "Import",
     "ParticipantRole",
     "PartyRole",
+    "Rank",
+    "ReportedValue",
     "PublicationStatus",
     "Source",
     "SourceKind",
     "Statement",
     "StatementKind",
+    "StatusUpdate",
     "TrackedModel",
     "normalise_locator",
 ]

@@ -15,6 +15,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    cited_rows,
     date_unknown_field,
     long_text,
     ordering_indexes,
@@ -57,6 +58,7 @@ class AgreementQuerySet(TrackedQuerySet):
         return self.select_related("replaces").prefetch_related(
             models.Prefetch("party_links", AgreementParty.objects.select_related("actor")),
             models.Prefetch("citations", _citations()),
+            *cited_rows("reported_values", "status_updates"),
         )
 
 
@@ -95,6 +97,7 @@ class Agreement(TrackedModel):
     fuzzy_dates = ("concluded", "in_force", "expires")
     publication_dates = ("concluded", "in_force")
     date_ranges = (("concluded", "in_force"), ("concluded", "expires"), ("in_force", "expires"))
+    disputable = ("concluded", "in_force", "expires")
 
     objects = TrackedManager.from_queryset(AgreementQuerySet)()
 

@@ -14,6 +14,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    cited_rows,
     date_unknown_field,
     long_text,
     ordering_indexes,
@@ -67,6 +68,7 @@ class ArmsDealQuerySet(TrackedQuerySet):
         return self.select_related("supplier", "recipient").prefetch_related(
             models.Prefetch("contractor_links", ArmsDealContractor.objects.select_related("actor")),
             models.Prefetch("citations", Citation.objects.select_related("source")),
+            *cited_rows("reported_values", "status_updates"),
         )
 
 
@@ -143,6 +145,7 @@ class ArmsDeal(TrackedModel):
     fuzzy_dates = ("contract_date", "period_start", "period_end")
     publication_dates = ("contract_date", "period_start")
     date_ranges = (("period_start", "period_end"),)
+    disputable = ("contract_date", "period_start", "period_end", "value", "quantity")
 
     objects = TrackedManager.from_queryset(ArmsDealQuerySet)()
 

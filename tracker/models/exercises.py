@@ -9,6 +9,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    cited_rows,
     date_unknown_field,
     long_text,
     ordering_indexes,
@@ -42,6 +43,7 @@ class ExerciseQuerySet(TrackedQuerySet):
         return self.prefetch_related(
             models.Prefetch("participations", ExerciseParticipant.objects.select_related("actor")),
             models.Prefetch("citations", Citation.objects.select_related("source")),
+            *cited_rows("reported_values"),
         )
 
 
@@ -74,6 +76,7 @@ class Exercise(TrackedModel):
     fuzzy_dates = ("start_date", "end_date")
     publication_dates = ("start_date",)
     date_ranges = (("start_date", "end_date"),)
+    disputable = ("start_date", "end_date")
     vocabulary_fields = ("series", "region")
 
     objects = TrackedManager.from_queryset(ExerciseQuerySet)()

@@ -10,6 +10,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    cited_rows,
     date_unknown_field,
     long_text,
     ordering_indexes,
@@ -35,6 +36,7 @@ class StatementQuerySet(TrackedQuerySet):
             "about_arms_deals",
             "about_actors",
             models.Prefetch("citations", Citation.objects.select_related("source")),
+            *cited_rows("reported_values"),
         )
 
 
@@ -79,6 +81,7 @@ class Statement(TrackedModel):
     date_unknown = date_unknown_field()
 
     fuzzy_dates = ("date",)
+    disputable = ("date",)
     publication_dates = ("date",)
 
     objects = TrackedManager.from_queryset(StatementQuerySet)()
