@@ -19,7 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..dates import ACCEPTED_FORMS, FuzzyDate, Precision, Qualifier, normalise
+from ..dates import ACCEPTED_FORMS, MAX_DATE_TEXT, FuzzyDate, Precision, Qualifier, normalise
 
 #: What a public identifier looks like; anything else is refused before any query.
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
@@ -181,12 +181,64 @@ class FuzzyDateFieldExtension(OpenApiSerializerFieldExtension):
         component = auto_schema.resolve_serializer(FuzzyDateSchemaSerializer, direction)
         if direction == "response":
             return component.ref
+        # No pattern can say which days a month has, so the words are a format of
+        # their own (validators pass unknown formats; .ci/schemathesis_hooks.py
+        # generates it) with the accepted forms described.
         words = {
             "type": "string",
+            "format": "fuzzy-date",
+            "maxLength": MAX_DATE_TEXT,
             "description": f"The date in words, qualifier included. Accepted: {ACCEPTED_FORMS}",
             "example": "end of 2016",
         }
         return {"oneOf": [component.ref, words]}
+
+
+class StrictCharField(serializers.CharField):
+    """Text given as a JSON string only: DRF would turn ``0`` or ``1.5`` into "0" and
+    "1.5", accepting bodies the schema (``type: string``) refuses."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number given as a JSON number only (DRF would also read "12")."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false`` only (DRF would also read "yes", 1, "on")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictSlugField(serializers.SlugField):
+    """An identifier given as a JSON string only."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal as a JSON string, as the API answers it and the schema declares it
+    (a JSON number could not carry its exact digits)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 @extend_schema_field(
@@ -196,7 +248,7 @@ class FuzzyDateFieldExtension(OpenApiSerializerFieldExtension):
         "description": "An http(s) address, or empty when there is none.",
     }
 )
-class OptionalURLField(serializers.CharField):
+class OptionalURLField(StrictCharField):
     """A URL that may be empty; described without ``format: uri``, which "" would break."""
 
     def to_internal_value(self, data):
@@ -221,6 +273,7 @@ class SummaryField(serializers.RelatedField):
     default_error_messages = {
         "does_not_exist": "No record has the identifier “{value}”.",
         "invalid": "Give the identifier of the linked record as a string.",
+        "blank": "Give the identifier of the linked record, or null for none.",
     }
 
     def __init__(self, summary_serializer: type[serializers.Serializer], **kwargs: Any):
@@ -239,6 +292,12 @@ class SummaryField(serializers.RelatedField):
 
     def to_representation(self, value) -> dict[str, Any]:
         return self._summary.to_representation(value)
+
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for related fields; the schema allows an identifier or null.
+        if data == "":
+            self.fail("blank")
+        return super().run_validation(data)
 
     def to_internal_value(self, data: Any):
         if isinstance(data, dict):

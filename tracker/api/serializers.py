@@ -13,19 +13,46 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
+from django.db import models as db_models
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import models, registry
 from ..codes import CURRENCY_CHOICES
-from ..services import record_save
+from ..services import citation_required_message, record_save
 from ..versions import StaleRecord
-from .fields import FuzzyDateField, OptionalURLField, SummaryField
+from .fields import (
+    FuzzyDateField,
+    OptionalURLField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDecimalField,
+    StrictIntegerField,
+    StrictSlugField,
+    SummaryField,
+)
 
 #: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
 MAX_POSITIVE_INTEGER = 2_147_483_647
 MAX_POSITIVE_SMALL_INTEGER = 32_767
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """Model fields read only from their own JSON type (a string for text, a number for
+    a count, true or false): what the schema declares, nothing DRF would coerce."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        db_models.CharField: StrictCharField,
+        db_models.TextField: StrictCharField,
+        db_models.SlugField: StrictSlugField,
+        db_models.IntegerField: StrictIntegerField,
+        db_models.PositiveIntegerField: StrictIntegerField,
+        db_models.PositiveSmallIntegerField: StrictIntegerField,
+        db_models.SmallIntegerField: StrictIntegerField,
+        db_models.BooleanField: StrictBooleanField,
+    }
 
 
 # ----------------------------------------------------------------------------
@@ -86,18 +113,18 @@ def actor_field(**kwargs: Any) -> SummaryField:
 # ----------------------------------------------------------------------------
 # Link rows
 # ----------------------------------------------------------------------------
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(StrictModelSerializer):
     """Where a record's evidence is: source, footnote, page."""
 
     source = SummaryField(SourceSummarySerializer, queryset=models.Source.objects.all())
-    footnote = serializers.IntegerField(
+    footnote = StrictIntegerField(
         min_value=1,
         max_value=MAX_POSITIVE_SMALL_INTEGER,
         allow_null=True,
         required=False,
         help_text="Footnote number in the citing article.",
     )
-    locator = serializers.CharField(
+    locator = StrictCharField(
         max_length=100,
         allow_blank=True,
         allow_null=True,
@@ -115,7 +142,7 @@ class CitationSerializer(serializers.ModelSerializer):
         return models.normalise_locator(value)
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(StrictModelSerializer):
     """One actor's part in an exercise."""
 
     actor = actor_field()
@@ -126,7 +153,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(StrictModelSerializer):
     """One actor's part in an agreement."""
 
     actor = actor_field()
@@ -137,7 +164,7 @@ class PartySerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class ContractorSerializer(serializers.ModelSerializer):
+class ContractorSerializer(StrictModelSerializer):
     """A company or agency involved in an arms deal."""
 
     actor = actor_field()
@@ -166,21 +193,41 @@ class LinkListSerializer(serializers.ListSerializer):
         return attrs
 
 
-def link_list(child: serializers.Serializer, source: str | None = None, unique_on=("actor",)):
+def link_list(
+    child: serializers.Serializer,
+    source: str | None = None,
+    unique_on=("actor",),
+    **extra: Any,
+):
     """A writable list of link rows; omitted on update means "keep as stored"."""
-    extra = {"source": source} if source else {}
-    return LinkListSerializer(child=child, required=False, unique_on=unique_on, **extra)
+    if source:
+        extra["source"] = source
+    extra.setdefault("required", False)
+    return LinkListSerializer(child=child, unique_on=unique_on, **extra)
 
 
-def citation_list():
-    """Every record's citations, unique on where they point."""
-    return link_list(CitationSerializer(), unique_on=("source", "footnote", "locator"))
+def citation_list(model=None):
+    """Every record's citations, unique on where they point.
+
+    For a type that must cite (``registry.must_cite``) the list is required in a
+    create or replace and may not be empty (``required`` and ``minItems: 1`` in the
+    schema), with the message ``record_save`` gives; a ``PATCH`` may leave it out.
+    """
+    extra: dict[str, Any] = {}
+    if model is not None and registry.must_cite(model):
+        message = citation_required_message(model)
+        extra = {
+            "required": True,
+            "allow_empty": False,
+            "error_messages": {"required": message, "empty": message},
+        }
+    return link_list(CitationSerializer(), unique_on=("source", "footnote", "locator"), **extra)
 
 
 class MoneySerializer(serializers.Serializer):
     """A value: amount, currency, whether estimated, and the source's own words."""
 
-    amount = serializers.DecimalField(
+    amount = StrictDecimalField(
         source="value_amount",
         max_digits=16,
         decimal_places=2,
@@ -196,10 +243,10 @@ class MoneySerializer(serializers.Serializer):
         required=False,
         help_text="ISO 4217 code: USD, RUB, CNY.",
     )
-    is_estimate = serializers.BooleanField(
+    is_estimate = StrictBooleanField(
         source="value_is_estimate", required=False, help_text="The source estimates the value."
     )
-    text = serializers.CharField(
+    text = StrictCharField(
         source="value_text",
         max_length=300,
         allow_blank=True,
@@ -214,7 +261,7 @@ class MoneySerializer(serializers.Serializer):
 # ----------------------------------------------------------------------------
 # Records
 # ----------------------------------------------------------------------------
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(StrictModelSerializer):
     """Shared behaviour: read-only timestamps, and saving through ``record_save``.
 
     ``link_fields`` maps an API field holding link rows to the keyword of
@@ -323,12 +370,12 @@ class ActorSerializer(RecordSerializer):
     country = CountryField(allow_blank=True, required=False, help_text="ISO 3166 alpha-2 code.")
     parent = actor_field(allow_null=True, required=False)
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=StrictCharField(max_length=200),
         required=False,
         max_length=100,
         help_text="Other names and spellings.",
     )
-    citations = citation_list()
+    citations = citation_list(models.Actor)
 
     link_fields = {"citations": "citations"}
     Meta = _record_meta(
@@ -378,7 +425,7 @@ class AgreementSerializer(RecordSerializer):
         allow_null=True,
         required=False,
     )
-    citations = citation_list()
+    citations = citation_list(models.Agreement)
 
     link_fields = {"parties": "links", "citations": "citations"}
     Meta = _record_meta(
@@ -407,7 +454,7 @@ class ExerciseSerializer(RecordSerializer):
     start_date = FuzzyDateField()
     end_date = FuzzyDateField()
     participants = link_list(ParticipantSerializer(), source="participations")
-    citations = citation_list()
+    citations = citation_list(models.Exercise)
 
     link_fields = {"participants": "links", "citations": "citations"}
     Meta = _record_meta(
@@ -436,11 +483,11 @@ class ArmsDealSerializer(RecordSerializer):
     supplier = actor_field(allow_null=True, required=False)
     recipient = actor_field(allow_null=True, required=False)
     contractors = link_list(ContractorSerializer(), source="contractor_links")
-    quantity = serializers.IntegerField(
+    quantity = StrictIntegerField(
         min_value=0, max_value=MAX_POSITIVE_INTEGER, allow_null=True, required=False
     )
     value = MoneySerializer(source="*", required=False)
-    percentage = serializers.DecimalField(
+    percentage = StrictDecimalField(
         max_digits=5,
         decimal_places=2,
         min_value=0,
@@ -452,7 +499,7 @@ class ArmsDealSerializer(RecordSerializer):
     contract_date = FuzzyDateField()
     period_start = FuzzyDateField()
     period_end = FuzzyDateField()
-    citations = citation_list()
+    citations = citation_list(models.ArmsDeal)
 
     link_fields = {"contractors": "links", "citations": "citations"}
     error_field_names = {
@@ -502,7 +549,7 @@ class StatementSerializer(RecordSerializer):
     about_exercises = _about(ExerciseSummarySerializer, models.Exercise)
     about_arms_deals = _about(ArmsDealSummarySerializer, models.ArmsDeal)
     about_actors = _about(ActorSummarySerializer, models.Actor)
-    citations = citation_list()
+    citations = citation_list(models.Statement)
 
     link_fields = {"citations": "citations"}
     about_fields = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")

@@ -14,7 +14,8 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -72,6 +73,12 @@ PRECONDITION_ERRORS = {
         OpenApiTypes.OBJECT, description="No If-Match header: an update must name its version."
     ),
 }
+SLUG_TAKEN = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="The identifier belongs to a record, or to a deleted one (identifiers are "
+    "never reused), and nothing else in the body is wrong: {slug: [message]}. Nothing stored; "
+    "choose another slug.",
+)
 ETAG_HEADER = OpenApiParameter(
     "ETag",
     OpenApiTypes.STR,
@@ -82,10 +89,14 @@ ETAG_HEADER = OpenApiParameter(
 
 
 def if_match_parameter(required: bool) -> OpenApiParameter:
-    """The If-Match request header: the ETag of the version the client read."""
+    """The If-Match request header: the ETag of the version the client read.
+
+    Empty counts as absent (428 where required, no check on a delete), so only the
+    required header declares ``minLength``.
+    """
     return OpenApiParameter(
         "If-Match",
-        {"type": "string", "minLength": 1},
+        {"type": "string", "minLength": 1} if required else {"type": "string"},
         location=OpenApiParameter.HEADER,
         required=required,
         description="The ETag from reading the record. A record changed since is refused "
@@ -124,9 +135,10 @@ def record_viewset(record_type: registry.RecordType, serializer):
             filters=True,
             # Always CSV: DRF's format override is not part of this operation.
             parameters=[OpenApiParameter("format", exclude=True)],
+            # Errors are answered in JSON (``finalize_response``), never as CSV.
             responses={
                 (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8."),
-                **READ_ERRORS,
+                **{(status, "application/json"): error for status, error in READ_ERRORS.items()},
             },
         )(export)
         return document(serializer, name)(cls)
@@ -153,7 +165,7 @@ def document(serializer, name: str):
         create=extend_schema(
             summary=f"Create one of the {name}",
             parameters=[ETAG_HEADER],
-            responses={201: serializer, **WRITE_ERRORS},
+            responses={201: serializer, **WRITE_ERRORS, 409: SLUG_TAKEN},
         ),
         update=extend_schema(
             summary=f"Replace one of the {name}",
@@ -188,8 +200,21 @@ def is_multi_valued(filters_: dict, name: str) -> bool:
     )
 
 
+class FormatNegotiation(DefaultContentNegotiation):
+    """An unknown ``?format=`` is a 400 naming the parameter, not DRF's bare 404."""
+
+    def filter_renderers(self, renderers, format):
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            choices = ", ".join(renderer.format for renderer in renderers)
+            raise ValidationError({"format": [f"Choose from: {choices}."]})
+        return matching
+
+
 class ApiViewMixin:
     """Access, parsing and the strict query-parameter check shared by every endpoint."""
+
+    content_negotiation_class = FormatNegotiation
 
     permission_classes = [ModelPermissionsOrConfiguredAnonRead]
     throttle_classes = [AnonymousRateThrottle]
@@ -287,6 +312,14 @@ class ApiViewMixin:
         return response
 
 
+class SlugTaken(APIException):
+    """409: the identifier of a new record is, or was, another record's."""
+
+    status_code = 409
+    default_detail = "This identifier is taken."
+    default_code = "slug_taken"
+
+
 class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     """List, read, create, replace, change and delete one kind of record by its slug."""
 
@@ -331,10 +364,34 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         return response
 
     def create(self, request, *args, **kwargs):
-        """Create a record; the answer carries its ETag, ready for a later If-Match."""
-        response = super().create(request, *args, **kwargs)
+        """Create a record; the answer carries its ETag, ready for a later If-Match.
+
+        A body whose only fault is a taken identifier is a conflict with what is
+        stored (409), not a malformed request: the same body with another slug works.
+        """
+        try:
+            response = super().create(request, *args, **kwargs)
+        except ValidationError as exc:
+            if self._only_slug_taken(exc.detail, request.data):
+                raise SlugTaken(exc.detail) from exc
+            raise
         response["ETag"] = versions.etag(self.saved_instance)
         return response
+
+    def _only_slug_taken(self, errors, data) -> bool:
+        """Whether ``errors`` concern the slug alone and that slug is, or was, in use."""
+        if not isinstance(errors, dict) or set(errors) != {"slug"} or not isinstance(data, dict):
+            return False
+        slug = data.get("slug")
+        if not isinstance(slug, str) or not slug:
+            return False
+        model = self.get_queryset().model
+        return (
+            model._default_manager.filter(slug=slug).exists()
+            or models.DeletedRecord.objects.filter(
+                record_type=model.record_type(), slug=slug
+            ).exists()
+        )
 
     def perform_create(self, serializer) -> None:
         serializer.save()
