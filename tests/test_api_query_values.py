@@ -43,6 +43,7 @@ ODD_VALUES = {
     "unicode": quote("Россия 中国 ☃"),
     "nul": "%00",
     "space": "%20",
+    "percent": "%25s%25(x)d",
 }
 
 

@@ -216,9 +216,9 @@ def test_bad_field_is_400_naming_it_and_stores_nothing(editor_api, actors, field
     ],
 )
 def test_bad_arms_deal_number_or_link_is_400(editor_api, actors, field, value):
-    body = {"slug": "deal", "title": "Deal", "category": "aircraft", field: value}
+    body = {"slug": "deal", "title": "Deal", "category": "aircraft", "citations": CITED}
 
-    response = editor_api.post("/api/v1/arms-deals/", body, format="json")
+    response = editor_api.post("/api/v1/arms-deals/", {**body, field: value}, format="json")
 
     assert (response.status_code, list(response.json())) == (400, [field])
 
@@ -331,13 +331,56 @@ def test_anonymous_delete_is_401(api, actors):
     assert api.delete("/api/v1/actors/china/").status_code == 401
 
 
-def test_deleted_slug_cannot_be_reused(editor_api, actors):
+def test_deleted_slug_cannot_be_reused_409(editor_api, actors):
     linked_exercise("tsentr-2019")
     editor_api.delete("/api/v1/exercises/tsentr-2019/")
 
     response = editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
 
-    assert (response.status_code, list(response.json())) == (400, ["slug"])
+    assert (response.status_code, list(response.json())) == (409, ["slug"])
+
+
+def test_slug_of_a_record_is_409(editor_api, actors):
+    linked_exercise("tsentr-2019")
+
+    response = editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
+
+    assert (response.status_code, list(response.json())) == (409, ["slug"])
+
+
+def test_slug_taken_and_another_fault_is_400_with_both(editor_api, actors):
+    linked_exercise("tsentr-2019")
+
+    response = editor_api.post("/api/v1/exercises/", exercise_body(domain="nowhere"), format="json")
+
+    assert (response.status_code, sorted(response.json())) == (400, ["domain", "slug"])
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("name", 0),
+        ("summary", 1.5),
+        ("citations", [{"source": "kashin-2019", "footnote": "1"}]),
+        ("citations", [{"source": "kashin-2019", "excerpt": 0}]),
+        ("participants", [{"actor": "", "role": "host"}]),
+    ],
+)
+def test_value_of_another_json_type_is_400(editor_api, actors, field, value):
+    response = editor_api.post("/api/v1/exercises/", exercise_body(**{field: value}), format="json")
+
+    assert (response.status_code, list(response.json())) == (400, [field])
+
+
+def test_empty_link_is_400_not_null(editor_api, actors):
+    body = {"slug": "deal", "title": "Deal", "category": "aircraft", "citations": CITED}
+
+    response = editor_api.post("/api/v1/arms-deals/", {**body, "supplier": ""}, format="json")
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"supplier": ["Give the identifier of the linked record, or null for none."]},
+    )
 
 
 def test_create_api_token_command_prints_the_users_token(editor, capsys):

@@ -80,8 +80,11 @@ class SlugListField(forms.Field):
             try:
                 validate_slug(str(item))
             except forms.ValidationError as exc:
+                # The value goes in params: django-filter %-formats every message.
                 raise forms.ValidationError(
-                    f"“{str(item)[:120]}” is not an identifier.", code="invalid_choice"
+                    "“%(value)s” is not an identifier.",
+                    code="invalid_choice",
+                    params={"value": str(item)[:120]},
                 ) from exc
             slugs.append(str(item))
         return slugs
@@ -146,7 +149,9 @@ class FootnoteField(forms.Field):
             text = str(item).strip()
             number = whole_number(text, 1, 32767)
             if number is None:
-                raise forms.ValidationError(f"“{text[:20]}” is not a footnote number (1–32767).")
+                raise forms.ValidationError(
+                    "“%(value)s” is not a footnote number (1–32767).", params={"value": text[:20]}
+                )
             numbers.append(number)
         return numbers
 
@@ -232,8 +237,8 @@ class PartialDateField(forms.Field):
             return dt.date(int(year), 12, 31) if self.last_day else dt.date(int(year), 1, 1)
         except ValueError:
             raise forms.ValidationError(
-                f"“{str(value)[:40]}” is no date: give YYYY, YYYY-MM or YYYY-MM-DD "
-                "(years 1000–9999)."
+                "“%(value)s” is no date: give YYYY, YYYY-MM or YYYY-MM-DD (years 1000–9999).",
+                params={"value": str(value)[:40]},
             ) from None
 
 

@@ -182,6 +182,12 @@ class LinkListSerializer(serializers.ListSerializer):
         self.unique_on = unique_on
         super().__init__(*args, **kwargs)
 
+    def to_internal_value(self, data):
+        # DRF words an empty list as {"non_field_errors": [...]}; a field's own error is a list.
+        if isinstance(data, list) and not data and not self.allow_empty:
+            self.fail("empty")
+        return super().to_internal_value(data)
+
     def validate(self, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         keys = Counter(
             tuple(getattr(row.get(k), "pk", row.get(k)) for k in self.unique_on) for row in attrs
