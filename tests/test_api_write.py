@@ -185,7 +185,7 @@ def test_end_before_start_is_400_on_end_date(editor_api, actors):
         ("name", ["a list"]),
         ("name", "Tsentr\x00 2019"),
         ("domain", "space"),
-        ("participants", [{"actor": "atlantis"}]),
+        ("participants", [{"actor": "atlan tis"}]),
         ("participants", [{"actor": "chi\x00na"}]),
         ("participants", [{"actor": "china"}, {"actor": "china"}]),
         ("participants", "china"),
@@ -212,7 +212,7 @@ def test_bad_field_is_400_naming_it_and_stores_nothing(editor_api, actors, field
         ("value", {"amount": "-5", "currency": "USD"}),
         ("value", {"amount": "1" * 30, "currency": "USD"}),
         ("percentage", "101"),
-        ("supplier", "nobody"),
+        ("supplier", "no body"),
     ],
 )
 def test_bad_arms_deal_number_or_link_is_400(editor_api, actors, field, value):
@@ -370,6 +370,25 @@ def test_value_of_another_json_type_is_400(editor_api, actors, field, value):
     response = editor_api.post("/api/v1/exercises/", exercise_body(**{field: value}), format="json")
 
     assert (response.status_code, list(response.json())) == (400, [field])
+
+
+def test_link_to_a_record_that_does_not_exist_is_409(editor_api, actors):
+    body = {"slug": "deal", "title": "Deal", "category": "aircraft", "citations": CITED}
+
+    response = editor_api.post("/api/v1/arms-deals/", {**body, "supplier": "nobody"}, format="json")
+
+    assert (response.status_code, response.json()) == (
+        409,
+        {"supplier": ["No record has the identifier “nobody”."]},
+    )
+
+
+def test_link_to_no_record_and_a_bad_value_is_400(editor_api, actors):
+    body = {"slug": "deal", "title": "Deal", "category": "nothing", "citations": CITED}
+
+    response = editor_api.post("/api/v1/arms-deals/", {**body, "supplier": "nobody"}, format="json")
+
+    assert (response.status_code, sorted(response.json())) == (400, ["category", "supplier"])
 
 
 def test_empty_link_is_400_not_null(editor_api, actors):

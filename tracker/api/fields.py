@@ -274,6 +274,7 @@ class SummaryField(serializers.RelatedField):
         "does_not_exist": "No record has the identifier “{value}”.",
         "invalid": "Give the identifier of the linked record as a string.",
         "blank": "Give the identifier of the linked record, or null for none.",
+        "malformed": "“{value}” is not an identifier (letters, digits, - and _, at most 120).",
     }
 
     def __init__(self, summary_serializer: type[serializers.Serializer], **kwargs: Any):
@@ -306,7 +307,7 @@ class SummaryField(serializers.RelatedField):
             self.fail("invalid")
         # Refused before the query: PostgreSQL rejects NUL characters outright.
         if not SLUG_RE.match(data):
-            self.fail("does_not_exist", value=data[:120])
+            self.fail("malformed", value=data[:120])
         try:
             return self.get_queryset().get(slug=data)
         except ObjectDoesNotExist:

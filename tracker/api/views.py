@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import django_filters
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
@@ -14,8 +16,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -24,6 +25,7 @@ from ..exports import csv_name, csv_stream
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
+from .exceptions import FormatNegotiation, StoredDataConflict, error_codes
 from .pagination import SYNC_PARAMETER, RecordPagination
 from .parsers import LimitedJSONParser
 from .readers import reader_for
@@ -73,11 +75,11 @@ PRECONDITION_ERRORS = {
         OpenApiTypes.OBJECT, description="No If-Match header: an update must name its version."
     ),
 }
-SLUG_TAKEN = OpenApiResponse(
+CONFLICT = OpenApiResponse(
     OpenApiTypes.OBJECT,
-    description="The identifier belongs to a record, or to a deleted one (identifiers are "
-    "never reused), and nothing else in the body is wrong: {slug: [message]}. Nothing stored; "
-    "choose another slug.",
+    description="The body is well formed but conflicts with stored data, and nothing else is "
+    "wrong: its slug belongs to a record or to a deleted one (identifiers are never reused), "
+    "or it links to records that do not exist. {field: [messages]}; nothing stored.",
 )
 ETAG_HEADER = OpenApiParameter(
     "ETag",
@@ -165,17 +167,17 @@ def document(serializer, name: str):
         create=extend_schema(
             summary=f"Create one of the {name}",
             parameters=[ETAG_HEADER],
-            responses={201: serializer, **WRITE_ERRORS, 409: SLUG_TAKEN},
+            responses={201: serializer, **WRITE_ERRORS, 409: CONFLICT},
         ),
         update=extend_schema(
             summary=f"Replace one of the {name}",
             parameters=[if_match_parameter(required=True), ETAG_HEADER],
-            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS},
+            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS, 409: CONFLICT},
         ),
         partial_update=extend_schema(
             summary=f"Change fields of one of the {name}",
             parameters=[if_match_parameter(required=True), ETAG_HEADER],
-            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS},
+            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS, 409: CONFLICT},
         ),
         destroy=extend_schema(
             summary=f"Delete one of the {name}",
@@ -198,17 +200,6 @@ def is_multi_valued(filters_: dict, name: str) -> bool:
         filters_.get(name),
         django_filters.MultipleChoiceFilter | django_filters.ModelMultipleChoiceFilter,
     )
-
-
-class FormatNegotiation(DefaultContentNegotiation):
-    """An unknown ``?format=`` is a 400 naming the parameter, not DRF's bare 404."""
-
-    def filter_renderers(self, renderers, format):
-        matching = [renderer for renderer in renderers if renderer.format == format]
-        if not matching:
-            choices = ", ".join(renderer.format for renderer in renderers)
-            raise ValidationError({"format": [f"Choose from: {choices}."]})
-        return matching
 
 
 class ApiViewMixin:
@@ -312,14 +303,6 @@ class ApiViewMixin:
         return response
 
 
-class SlugTaken(APIException):
-    """409: the identifier of a new record is, or was, another record's."""
-
-    status_code = 409
-    default_detail = "This identifier is taken."
-    default_code = "slug_taken"
-
-
 class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     """List, read, create, replace, change and delete one kind of record by its slug."""
 
@@ -364,25 +347,41 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         return response
 
     def create(self, request, *args, **kwargs):
-        """Create a record; the answer carries its ETag, ready for a later If-Match.
-
-        A body whose only fault is a taken identifier is a conflict with what is
-        stored (409), not a malformed request: the same body with another slug works.
-        """
-        try:
+        """Create a record; the answer carries its ETag, ready for a later If-Match."""
+        with self.conflicts_as_409(request):
             response = super().create(request, *args, **kwargs)
-        except ValidationError as exc:
-            if self._only_slug_taken(exc.detail, request.data):
-                raise SlugTaken(exc.detail) from exc
-            raise
         response["ETag"] = versions.etag(self.saved_instance)
         return response
 
-    def _only_slug_taken(self, errors, data) -> bool:
-        """Whether ``errors`` concern the slug alone and that slug is, or was, in use."""
-        if not isinstance(errors, dict) or set(errors) != {"slug"} or not isinstance(data, dict):
+    @contextmanager
+    def conflicts_as_409(self, request):
+        """A body whose only faults are a conflict with stored data answers 409, not 400.
+
+        Such faults are a slug that is or was another record's, and links to records
+        that do not exist: the body is well formed, and the same body succeeds once
+        the stored data allows it (another slug, the linked record created).
+        """
+        try:
+            yield
+        except ValidationError as exc:
+            if self._only_conflicts(exc, request.data):
+                raise StoredDataConflict(exc.detail) from exc
+            raise
+
+    def _only_conflicts(self, exc: ValidationError, data) -> bool:
+        codes = exc.get_codes()
+        if not isinstance(codes, dict) or not isinstance(data, dict):
             return False
-        slug = data.get("slug")
+        for field, field_codes in codes.items():
+            if field == "slug" and self.request.method == "POST":
+                if not self._slug_in_use(data.get("slug")):
+                    return False
+            elif set(error_codes(field_codes)) != {"does_not_exist"}:
+                return False
+        return True
+
+    def _slug_in_use(self, slug) -> bool:
+        """Whether ``slug`` belongs to a record of this type, or to a deleted one."""
         if not isinstance(slug, str) or not slug:
             return False
         model = self.get_queryset().model
@@ -403,7 +402,8 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         self.expected_version = versions.if_match(
             request.headers.get("If-Match", ""), instance, required=True
         )
-        response = super().update(request, *args, **kwargs)
+        with self.conflicts_as_409(request):
+            response = super().update(request, *args, **kwargs)
         response["ETag"] = versions.etag(self.saved_instance)
         return response
 
