@@ -57,14 +57,54 @@ def _breaks(rule: dict, query: dict) -> bool:
     return False
 
 
+def _link(value: object) -> object:
+    return value.get("slug") if isinstance(value, dict) else value
+
+
+def _row_key(row: object, keys: list[str]) -> tuple:
+    row = row if isinstance(row, dict) else {}
+    # Locators "", null and absent are one locator (tracker.models.normalise_locator).
+    return tuple(
+        (str(row.get(k) or "").strip() if k == "locator" else _link(row.get(k))) for k in keys
+    )
+
+
+def _breaks_body(rule: dict, body: dict) -> bool:
+    """Whether ``body`` breaks one ``x-body-rules`` entry of its request component."""
+    if "unique" in rule:
+        rows = body.get(rule["list"])
+        if not isinstance(rows, list):
+            return False
+        keys = [_row_key(row, rule["unique"]) for row in rows]
+        return len(keys) != len(set(map(repr, keys)))
+    if "distinct" in rule:
+        first, second = (_link(body.get(name)) for name in rule["distinct"])
+        return first is not None and first == second
+    return False
+
+
+def _body_rules(operation) -> list[dict]:
+    """The ``x-body-rules`` of the operation's JSON request component, if any."""
+    content = operation.definition.raw.get("requestBody", {}).get("content", {})
+    ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+    if not ref.startswith("#/components/schemas/"):
+        return []
+    components = operation.schema.raw_schema.get("components", {}).get("schemas", {})
+    return components.get(ref.rsplit("/", 1)[1], {}).get("x-body-rules", [])
+
+
 @schemathesis.hook
 def filter_case(context, case) -> bool:
-    """Drop cases that break a parameter rule of their operation, unless they are meant
-    to be invalid anyway (negative cases are checked as refusals either way)."""
-    rules = context.operation.definition.raw.get("x-parameter-rules") if context.operation else None
-    if not rules or not isinstance(case.query, dict):
+    """Drop cases that break a parameter or body rule of their operation."""
+    if context.operation is None:
         return True
-    return not any(_breaks(rule, case.query) for rule in rules)
+    rules = context.operation.definition.raw.get("x-parameter-rules") or []
+    query = case.query if isinstance(case.query, dict) else {}
+    body = case.body if isinstance(case.body, dict) else {}
+    return not (
+        any(_breaks(rule, query) for rule in rules)
+        or any(_breaks_body(rule, body) for rule in _body_rules(context.operation))
+    )
 
 
 _MONTHS = [calendar.month_name[n] for n in range(1, 13)]
@@ -97,3 +137,16 @@ def _fuzzy_date(draw) -> str:
 
 
 schemathesis.openapi.format("fuzzy-date", _fuzzy_date())
+
+_LABEL = st.from_regex(r"\A[a-z][a-z0-9]{0,20}\Z")
+schemathesis.openapi.format(
+    "http-url",
+    st.just("")
+    | st.builds(
+        "{}://{}.{}/{}".format,
+        st.sampled_from(["http", "https"]),
+        _LABEL,
+        st.sampled_from(["org", "com", "ru", "cn"]),
+        st.from_regex(r"\A[a-z0-9/-]{0,40}\Z"),
+    ),
+)

@@ -118,6 +118,8 @@ class FuzzyDateField(serializers.Field):
         if not isinstance(data, dict):
             self.fail("invalid")
         unknown = set(data) - {"date", "precision", "qualifier", "iso", "display"}
+        if "date" not in data:
+            raise serializers.ValidationError("Give the object's date (null if unknown).")
         if unknown:
             raise serializers.ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}.")
         qualifier = data.get("qualifier") or ""
@@ -245,7 +247,11 @@ class StrictDecimalField(serializers.DecimalField):
     {
         "type": "string",
         "maxLength": 500,
-        "description": "An http(s) address, or empty when there is none.",
+        # Django's URL validator (host names, labels, ports) is more than a pattern; a
+        # format of its own (.ci/schemathesis_hooks.py generates it).
+        "format": "http-url",
+        "description": "An http(s) address (with a host name, as browsers take it), or empty "
+        "when there is none.",
     }
 )
 class OptionalURLField(StrictCharField):

@@ -74,6 +74,9 @@ def require_query_values(result, generator, request, public):
                 names.add(parameter["name"])
                 schema = parameter["schema"]
                 schema = schema.get("items", schema) if schema.get("type") == "array" else schema
+                if parameter["schema"].get("type") == "array":
+                    # An empty list is sent as an empty value, which is refused.
+                    parameter["schema"].setdefault("minItems", 1)
                 if schema.get("type") == "string" and "enum" not in schema:
                     schema.setdefault("minLength", 1)
                     if "pattern" not in schema and "format" not in schema:
@@ -90,7 +93,43 @@ def require_query_values(result, generator, request, public):
             citations = components.get(component, {}).get("properties", {}).get("citations")
             if citations is not None:
                 citations["minItems"] = 1
+    _declare_body_rules(components)
     return result
+
+
+#: Rules between the fields of a write body that JSON Schema cannot state, as
+#: ``x-body-rules`` on the request component: ``unique``: no two rows of the list share
+#: those keys (locators "", null and absent being one); ``distinct``: the two links differ.
+BODY_RULES = {
+    "CitationRequest": {"unique": ["source", "footnote", "locator"]},
+    "ParticipantRequest": {"unique": ["actor"]},
+    "PartyRequest": {"unique": ["actor"]},
+    "ContractorRequest": {"unique": ["actor"]},
+}
+
+
+def _declare_body_rules(components: dict) -> None:
+    """``x-body-rules`` on each record's request components (see :data:`BODY_RULES`)."""
+    for name, component in components.items():
+        if not name.endswith("Request"):
+            continue
+        rules = []
+        for field, prop in component.get("properties", {}).items():
+            ref = prop.get("items", {}).get("$ref", "")
+            for row, rule in BODY_RULES.items():
+                if ref.endswith(f"/{row}"):
+                    rules.append({"list": field, **rule})
+        if {"supplier", "recipient"} <= set(component.get("properties", {})):
+            rules.append({"distinct": ["supplier", "recipient"]})
+        if rules:
+            component["x-body-rules"] = rules
+    date = components.get("FuzzyDateRequest")
+    if date is not None:
+        # Other keys are refused, and an object without ``date`` says nothing.
+        date["additionalProperties"] = False
+        date.setdefault("required", [])
+        if "date" not in date["required"]:
+            date["required"].append("date")
 
 
 def _applies(rule: dict, names: set[str]) -> bool:
