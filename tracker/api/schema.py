@@ -123,6 +123,17 @@ def _declare_body_rules(components: dict) -> None:
             rules.append({"distinct": ["supplier", "recipient"]})
         if rules:
             component["x-body-rules"] = rules
+    for name, component in components.items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            # Text is trimmed before it is checked: a required text needs a visible character.
+            if (
+                prop.get("type") == "string"
+                and prop.get("minLength", 0) >= 1
+                and not {"pattern", "format", "enum"} & set(prop)
+            ):
+                prop["pattern"] = r"\S"
     date = components.get("FuzzyDateRequest")
     if date is not None:
         # Other keys are refused, and an object without ``date`` says nothing.
