@@ -134,6 +134,17 @@ def _declare_body_rules(components: dict) -> None:
                 and not {"pattern", "format", "enum"} & set(prop)
             ):
                 prop["pattern"] = r"\S"
+    for component in components.values():
+        for name, prop in component.get("properties", {}).items():
+            # drf-spectacular adds "" as a oneOf branch beside a format; "" is itself an
+            # http-url here, so both branches would match and oneOf fail.
+            branches = prop.get("oneOf", [])
+            urls = [b for b in branches if b.get("format") == "http-url"]
+            if urls and len(branches) == 2:
+                component["properties"][name] = {
+                    **{k: v for k, v in prop.items() if k != "oneOf"},
+                    **urls[0],
+                }
     date = components.get("FuzzyDateRequest")
     if date is not None:
         # Other keys are refused, and an object without ``date`` says nothing.
