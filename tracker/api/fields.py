@@ -18,6 +18,7 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from ..dates import ACCEPTED_FORMS, MAX_DATE_TEXT, FuzzyDate, Precision, Qualifier, normalise
 
@@ -122,7 +123,8 @@ class FuzzyDateField(serializers.Field):
             raise serializers.ValidationError("Give the object's date (null if unknown).")
         if unknown:
             raise serializers.ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}.")
-        qualifier = data.get("qualifier") or ""
+        # Absent is "", as the schema's default; null or another type is refused.
+        qualifier = data.get("qualifier", "")
         if not isinstance(qualifier, str) or qualifier not in Qualifier.values:
             raise serializers.ValidationError(
                 f"qualifier must be one of: {', '.join(repr(q) for q in Qualifier.values)}."
@@ -290,6 +292,15 @@ class SummaryField(serializers.RelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> SummaryListField:
+        """``many=True``: a :class:`SummaryListField` of this field."""
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return SummaryListField(**list_kwargs)
+
     @cached_property
     def _summary(self) -> serializers.Serializer:
         # One summary serializer per field, reused for every value: building
@@ -318,6 +329,15 @@ class SummaryField(serializers.RelatedField):
             return self.get_queryset().get(slug=data)
         except ObjectDoesNotExist:
             self.fail("does_not_exist", value=data)
+
+
+class SummaryListField(serializers.ManyRelatedField):
+    """Several linked records: a JSON array only (DRF would iterate an object's keys)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class SummaryFieldExtension(OpenApiSerializerFieldExtension):
