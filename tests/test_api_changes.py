@@ -107,7 +107,7 @@ def test_renaming_an_actor_sends_the_records_that_show_its_name(api, editor_api,
         url, {"name": "Russian Federation"}, format="json", **if_match(editor_api, url)
     )
 
-    body = api.get(mirror.url + "&page_size=50").json()
+    body = api.get(mirror.url.replace("page_size=3", "page_size=50")).json()
 
     assert sorted((e["resource"], e["slug"]) for e in body["results"]) == [
         ("actors", "russia"),
@@ -128,11 +128,17 @@ def test_a_deletion_is_a_change_marked_deleted(api, editor_api, database):
     ]
 
 
-def test_only_the_last_page_gives_the_token(api, database):
+def test_every_page_gives_the_token_of_the_next(api, database):
+    first = api.get("/api/v1/changes/?page_size=2").json()
+
+    assert parse_qs(urlsplit(first["next"]).query)["sync_token"] == [first["sync_token"]]
+
+
+def test_only_the_last_page_gives_next_sync(api, database):
     first = api.get("/api/v1/changes/?page_size=2").json()
     last = api.get("/api/v1/changes/?page_size=500").json()
 
-    assert (first["sync_token"], first["next_sync"], last["next"]) == (None, None, None)
+    assert (first["next_sync"], last["next"]) == (None, None)
     assert parse_qs(urlsplit(last["next_sync"]).query) == {
         "sync_token": [last["sync_token"]],
         "page_size": ["500"],

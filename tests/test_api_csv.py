@@ -93,4 +93,6 @@ def test_csv_request_with_a_bad_filter_is_answered_400_in_json(api, exercises):
 
 
 def test_csv_is_not_offered_for_a_single_record(api, exercises):
-    assert api.get("/api/v1/exercises/mosi-2019/?format=csv").status_code == 404
+    response = api.get("/api/v1/exercises/mosi-2019/?format=csv")
+
+    assert (response.status_code, response.json()) == (400, {"format": ["Choose from: json."]})

@@ -339,13 +339,7 @@ def test_search_on_postgresql_can_use_the_trigram_index(db):
     ]
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "updated_since=0001-01-01T00:00:00%2B05:00",
-        "date_from=0001-01-01",
-    ],
-)
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=0999-12"])
 def test_dates_outside_what_the_database_takes_are_400(api, query):
     response = api.get(f"/api/v1/exercises/?{query}")
 

@@ -185,7 +185,7 @@ def test_end_before_start_is_400_on_end_date(editor_api, actors):
         ("name", ["a list"]),
         ("name", "Tsentr\x00 2019"),
         ("domain", "space"),
-        ("participants", [{"actor": "atlantis"}]),
+        ("participants", [{"actor": "atlan tis"}]),
         ("participants", [{"actor": "chi\x00na"}]),
         ("participants", [{"actor": "china"}, {"actor": "china"}]),
         ("participants", "china"),
@@ -212,13 +212,13 @@ def test_bad_field_is_400_naming_it_and_stores_nothing(editor_api, actors, field
         ("value", {"amount": "-5", "currency": "USD"}),
         ("value", {"amount": "1" * 30, "currency": "USD"}),
         ("percentage", "101"),
-        ("supplier", "nobody"),
+        ("supplier", "no body"),
     ],
 )
 def test_bad_arms_deal_number_or_link_is_400(editor_api, actors, field, value):
-    body = {"slug": "deal", "title": "Deal", "category": "aircraft", field: value}
+    body = {"slug": "deal", "title": "Deal", "category": "aircraft", "citations": CITED}
 
-    response = editor_api.post("/api/v1/arms-deals/", body, format="json")
+    response = editor_api.post("/api/v1/arms-deals/", {**body, field: value}, format="json")
 
     assert (response.status_code, list(response.json())) == (400, [field])
 
@@ -331,13 +331,75 @@ def test_anonymous_delete_is_401(api, actors):
     assert api.delete("/api/v1/actors/china/").status_code == 401
 
 
-def test_deleted_slug_cannot_be_reused(editor_api, actors):
+def test_deleted_slug_cannot_be_reused_409(editor_api, actors):
     linked_exercise("tsentr-2019")
     editor_api.delete("/api/v1/exercises/tsentr-2019/")
 
     response = editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
 
-    assert (response.status_code, list(response.json())) == (400, ["slug"])
+    assert (response.status_code, list(response.json())) == (409, ["slug"])
+
+
+def test_slug_of_a_record_is_409(editor_api, actors):
+    linked_exercise("tsentr-2019")
+
+    response = editor_api.post("/api/v1/exercises/", exercise_body(), format="json")
+
+    assert (response.status_code, list(response.json())) == (409, ["slug"])
+
+
+def test_slug_taken_and_another_fault_is_400_with_both(editor_api, actors):
+    linked_exercise("tsentr-2019")
+
+    response = editor_api.post("/api/v1/exercises/", exercise_body(domain="nowhere"), format="json")
+
+    assert (response.status_code, sorted(response.json())) == (400, ["domain", "slug"])
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("name", 0),
+        ("summary", 1.5),
+        ("citations", [{"source": "kashin-2019", "footnote": "1"}]),
+        ("citations", [{"source": "kashin-2019", "excerpt": 0}]),
+        ("participants", [{"actor": "", "role": "host"}]),
+    ],
+)
+def test_value_of_another_json_type_is_400(editor_api, actors, field, value):
+    response = editor_api.post("/api/v1/exercises/", exercise_body(**{field: value}), format="json")
+
+    assert (response.status_code, list(response.json())) == (400, [field])
+
+
+def test_link_to_a_record_that_does_not_exist_is_409(editor_api, actors):
+    body = {"slug": "deal", "title": "Deal", "category": "aircraft", "citations": CITED}
+
+    response = editor_api.post("/api/v1/arms-deals/", {**body, "supplier": "nobody"}, format="json")
+
+    assert (response.status_code, response.json()) == (
+        409,
+        {"supplier": ["No record has the identifier “nobody”."]},
+    )
+
+
+def test_link_to_no_record_and_a_bad_value_is_400(editor_api, actors):
+    body = {"slug": "deal", "title": "Deal", "category": "nothing", "citations": CITED}
+
+    response = editor_api.post("/api/v1/arms-deals/", {**body, "supplier": "nobody"}, format="json")
+
+    assert (response.status_code, sorted(response.json())) == (400, ["category", "supplier"])
+
+
+def test_empty_link_is_400_not_null(editor_api, actors):
+    body = {"slug": "deal", "title": "Deal", "category": "aircraft", "citations": CITED}
+
+    response = editor_api.post("/api/v1/arms-deals/", {**body, "supplier": ""}, format="json")
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"supplier": ["Give the identifier of the linked record, or null for none."]},
+    )
 
 
 def test_create_api_token_command_prints_the_users_token(editor, capsys):

@@ -251,7 +251,7 @@ _BASE_FORMS = tuple(
 _NUMERIC_DAY_AND_MONTH = re.compile(r"\d{1,2}\s*[/.]\s*\d{1,2}\s*[/.]\s*\d{2,4}")
 _UNKNOWN = ("", "unknown", "date unknown")
 #: Longer input is no date; refused before any pattern reads it.
-_MAX_LENGTH = 60
+MAX_DATE_TEXT = _MAX_LENGTH = 60
 
 
 class _Unreadable(Exception):
@@ -264,7 +264,7 @@ def _parse(text: str) -> FuzzyDate:
     if words in _UNKNOWN:
         return FuzzyDate(None)
     try:
-        if len(words) > _MAX_LENGTH:
+        if len(text) > _MAX_LENGTH:
             raise _Unreadable("it is too long to be a date")
         qualifier, rest = Qualifier.NONE, words
         for candidate, pattern in _QUALIFIER_WORDS:

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -120,3 +122,31 @@ def exception_handler(exc, context):
             headers={"Retry-After": "1"},
         )
     return drf_exception_handler(exc, context)
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """An unknown ``?format=`` is a 400 naming the parameter, not DRF's bare 404."""
+
+    def filter_renderers(self, renderers, format):
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            choices = ", ".join(renderer.format for renderer in renderers)
+            raise ValidationError({"format": [f"Choose from: {choices}."]})
+        return matching
+
+
+class StoredDataConflict(APIException):
+    """409: a well-formed body that conflicts with stored data ({field: [messages]})."""
+
+    status_code = 409
+    default_detail = "The body conflicts with stored data."
+    default_code = "conflict"
+
+
+def error_codes(codes) -> list[str]:
+    """Every error code in a nested structure of DRF error codes."""
+    if isinstance(codes, dict):
+        return [code for value in codes.values() for code in error_codes(value)]
+    if isinstance(codes, list):
+        return [code for value in codes for code in error_codes(value)]
+    return [str(codes)]

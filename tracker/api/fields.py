@@ -13,13 +13,15 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
+from django.db import models as db_models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
-from ..dates import ACCEPTED_FORMS, FuzzyDate, Precision, Qualifier, normalise
+from ..dates import ACCEPTED_FORMS, MAX_DATE_TEXT, FuzzyDate, Precision, Qualifier, normalise
 
 #: Upper bounds of the integer columns, the same on SQLite and PostgreSQL.
 MAX_POSITIVE_INTEGER = 2_147_483_647
@@ -122,9 +124,12 @@ class FuzzyDateField(serializers.Field):
         if not isinstance(data, dict):
             self.fail("invalid")
         unknown = set(data) - {"date", "precision", "qualifier", "iso", "display"}
+        if "date" not in data:
+            raise serializers.ValidationError("Give the object's date (null if unknown).")
         if unknown:
             raise serializers.ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}.")
-        qualifier = data.get("qualifier") or ""
+        # Absent is "", as the schema's default; null or another type is refused.
+        qualifier = data.get("qualifier", "")
         if not isinstance(qualifier, str) or qualifier not in Qualifier.values:
             raise serializers.ValidationError(
                 f"qualifier must be one of: {', '.join(repr(q) for q in Qualifier.values)}."
@@ -185,22 +190,78 @@ class FuzzyDateFieldExtension(OpenApiSerializerFieldExtension):
         component = auto_schema.resolve_serializer(FuzzyDateSchemaSerializer, direction)
         if direction == "response":
             return component.ref
+        # No pattern can say which days a month has, so the words are a format of
+        # their own (validators pass unknown formats; .ci/schemathesis_hooks.py
+        # generates it) with the accepted forms described.
         words = {
             "type": "string",
+            "format": "fuzzy-date",
+            "maxLength": MAX_DATE_TEXT,
             "description": f"The date in words, qualifier included. Accepted: {ACCEPTED_FORMS}",
             "example": "end of 2016",
         }
         return {"oneOf": [component.ref, words]}
 
 
+class StrictCharField(serializers.CharField):
+    """Text given as a JSON string only: DRF would turn ``0`` or ``1.5`` into "0" and
+    "1.5", accepting bodies the schema (``type: string``) refuses."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number given as a JSON number only (DRF would also read "12")."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false`` only (DRF would also read "yes", 1, "on")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictSlugField(serializers.SlugField):
+    """An identifier given as a JSON string only."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal as a JSON string, as the API answers it and the schema declares it
+    (a JSON number could not carry its exact digits)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(
     {
         "type": "string",
         "maxLength": 500,
-        "description": "An http(s) address, or empty when there is none.",
+        # Django's URL validator (host names, labels, ports) is more than a pattern; a
+        # format of its own (.ci/schemathesis_hooks.py generates it).
+        "format": "http-url",
+        "description": "An http(s) address (with a host name, as browsers take it), or empty "
+        "when there is none.",
     }
 )
-class OptionalURLField(serializers.CharField):
+class OptionalURLField(StrictCharField):
     """A URL that may be empty; described without ``format: uri``, which "" would break."""
 
     def to_internal_value(self, data):
@@ -225,6 +286,8 @@ class SummaryField(serializers.RelatedField):
     default_error_messages = {
         "does_not_exist": "No record has the identifier “{value}”.",
         "invalid": "Give the identifier of the linked record as a string.",
+        "blank": "Give the identifier of the linked record, or null for none.",
+        "malformed": "“{value}” is not an identifier (letters, digits, - and _, at most 120).",
     }
 
     def __init__(self, summary_serializer: type[serializers.Serializer], **kwargs: Any):
@@ -233,6 +296,15 @@ class SummaryField(serializers.RelatedField):
 
     def use_pk_only_optimization(self) -> bool:
         return False
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> SummaryListField:
+        """``many=True``: a :class:`SummaryListField` of this field."""
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return SummaryListField(**list_kwargs)
 
     @cached_property
     def _summary(self) -> serializers.Serializer:
@@ -244,6 +316,12 @@ class SummaryField(serializers.RelatedField):
     def to_representation(self, value) -> dict[str, Any]:
         return self._summary.to_representation(value)
 
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for related fields; the schema allows an identifier or null.
+        if data == "":
+            self.fail("blank")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any):
         if isinstance(data, dict):
             data = data.get("slug")
@@ -251,11 +329,20 @@ class SummaryField(serializers.RelatedField):
             self.fail("invalid")
         # Refused before the query: PostgreSQL rejects NUL characters outright.
         if not SLUG_RE.match(data):
-            self.fail("does_not_exist", value=data[:120])
+            self.fail("malformed", value=data[:120])
         try:
             return self.get_queryset().get(slug=data)
         except ObjectDoesNotExist:
             self.fail("does_not_exist", value=data)
+
+
+class SummaryListField(serializers.ManyRelatedField):
+    """Several linked records: a JSON array only (DRF would iterate an object's keys)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class SummaryFieldExtension(OpenApiSerializerFieldExtension):
@@ -325,3 +412,20 @@ class StatusAsOfField(LinkDerivedField):
     def derive(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         # The rows come ordered by date, then entry: the last one is the latest.
         return rows[-1]["as_of"] if rows else fuzzy_date_representation(FuzzyDate(None))
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """Model fields read only from their own JSON type (a string for text, a number for
+    a count, true or false): what the schema declares, nothing DRF would coerce."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        db_models.CharField: StrictCharField,
+        db_models.TextField: StrictCharField,
+        db_models.SlugField: StrictSlugField,
+        db_models.IntegerField: StrictIntegerField,
+        db_models.PositiveIntegerField: StrictIntegerField,
+        db_models.PositiveSmallIntegerField: StrictIntegerField,
+        db_models.SmallIntegerField: StrictIntegerField,
+        db_models.BooleanField: StrictBooleanField,
+    }

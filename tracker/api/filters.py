@@ -15,6 +15,7 @@ Conventions a consumer can rely on:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import django_filters
@@ -32,6 +33,7 @@ from ..internals import ChoiceIteratorBase
 from ..public import published, sees_drafts
 from ..search import AnyOf, contains_any, field_condition, rank_by_name
 from ..services import citation_target_field
+from .schema import NO_NUL_PATTERN
 
 MAX_SEARCH_TERMS = 10
 
@@ -79,8 +81,11 @@ class SlugListField(forms.Field):
             try:
                 validate_slug(str(item))
             except forms.ValidationError as exc:
+                # The value goes in params: django-filter %-formats every message.
                 raise forms.ValidationError(
-                    f"“{str(item)[:120]}” is not an identifier.", code="invalid_choice"
+                    "“%(value)s” is not an identifier.",
+                    code="invalid_choice",
+                    params={"value": str(item)[:120]},
                 ) from exc
             slugs.append(str(item))
         return slugs
@@ -151,7 +156,9 @@ class FootnoteField(forms.Field):
             text = str(item).strip()
             number = whole_number(text, 1, 32767)
             if number is None:
-                raise forms.ValidationError(f"“{text[:20]}” is not a footnote number (1–32767).")
+                raise forms.ValidationError(
+                    "“%(value)s” is not a footnote number (1–32767).", params={"value": text[:20]}
+                )
             numbers.append(number)
         return numbers
 
@@ -175,8 +182,9 @@ class FootnoteFilter(django_filters.MultipleChoiceFilter):
 class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
     """An ISO 8601 date-time converted to UTC before any query.
 
-    PostgreSQL refuses offsets beyond ±15:59 and timestamps outside its
-    range; converting here turns those into a 400 instead of a database error.
+    A date-time whose UTC time falls outside the years 1 to 9999 (``0001-01-01T00:00:00+01:00``)
+    is a valid date-time all the same: it is read as the earliest or latest instant,
+    which selects the same rows.
     """
 
     def clean(self, value):
@@ -185,8 +193,9 @@ class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
             return value
         try:
             return value.astimezone(dt.UTC)
-        except (OverflowError, ValueError) as exc:
-            raise forms.ValidationError("This date-time is out of range.") from exc
+        except (OverflowError, ValueError):
+            edge = dt.datetime.min if value.year == dt.MINYEAR else dt.datetime.max
+            return edge.replace(tzinfo=dt.UTC)
 
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -195,20 +204,74 @@ class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
 
 
-class RangeDateField(forms.DateField):
-    """A date from the year 10 on: earlier ones have no decade to overlap with."""
+#: ``date_from``/``date_to``: a year, a month or a day, years 1000 to 9999.
+PARTIAL_DATE_RE = re.compile(
+    r"^(?P<year>[1-9][0-9]{3})(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>[0-9]{2}))?)?$"
+)
+#: The same in the schema: a year or a month by pattern, a day as ``format: date``.
+PARTIAL_DATE_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2]))?$"},
+        {"type": "string", "format": "date", "pattern": r"^[1-9][0-9]{3}-"},
+    ]
+}
 
-    def clean(self, value):
-        value = super().clean(value)
-        if value is not None and value.year < 10:
-            raise forms.ValidationError("Give a date from the year 10 on.")
-        return value
+
+class PartialDateField(forms.Field):
+    """``2019``, ``2019-09`` or ``2019-09-01``: the first day of that period (``date_from``)
+    or its last (``date_to``, so that ``date_to=2019`` includes December)."""
+
+    def __init__(self, *args, last_day: bool = False, **kwargs):
+        self.last_day = last_day
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        match = PARTIAL_DATE_RE.match(str(value))
+        try:
+            if match is None:
+                raise ValueError
+            year, month, day = (match[name] for name in ("year", "month", "day"))
+            if day is not None:
+                return dt.date(int(year), int(month), int(day))
+            if month is not None:
+                first = dt.date(int(year), int(month), 1)
+                if not self.last_day:
+                    return first
+                following = (first + dt.timedelta(days=31)).replace(day=1)
+                return following - dt.timedelta(days=1)
+            return dt.date(int(year), 12, 31) if self.last_day else dt.date(int(year), 1, 1)
+        except ValueError:
+            raise forms.ValidationError(
+                "“%(value)s” is no date: give YYYY, YYYY-MM or YYYY-MM-DD (years 1000–9999).",
+                params={"value": str(value)[:40]},
+            ) from None
 
 
-class RangeDateFilter(django_filters.DateFilter):
+class PartialDateFilter(django_filters.Filter):
     """``date_from`` / ``date_to``: a checked date, applied in ``filter_queryset``."""
 
-    field_class = RangeDateField
+    field_class = PartialDateField
+
+    def __init__(self, *args, last_day: bool = False, **kwargs):
+        super().__init__(*args, last_day=last_day, **kwargs)
+        extend_schema_field(PARTIAL_DATE_SCHEMA)(self)
+
+
+def text_filter(max_length: int, help_text: str, **kwargs) -> django_filters.CharFilter:
+    """A free-text filter: at most ``max_length`` characters (400 beyond), in the schema too."""
+    text = django_filters.CharFilter(max_length=max_length, help_text=help_text, **kwargs)
+    extend_schema_field(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": max_length,
+            "pattern": NO_NUL_PATTERN,
+            "description": help_text,
+        }
+    )(text)
+    return text
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -262,9 +325,9 @@ def _skip(queryset: QuerySet, name: str, value) -> QuerySet:
 class RecordFilterSet(django_filters.FilterSet):
     """What every list accepts: search, updated_since and ordering."""
 
-    search = django_filters.CharFilter(
+    search = text_filter(
+        200,
         method="filter_search",
-        max_length=200,
         help_text="Words to find in names and texts (case-insensitive, every word must occur). "
         "Plain text only: no regular expressions. Without `ordering`, the record named the "
         "text (or, for actors, with that alias) comes first, then names starting with it, then "
@@ -331,17 +394,21 @@ class RecordFilterSet(django_filters.FilterSet):
         return queryset
 
 
-def date_filters() -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
-    """The ``date_from`` and ``date_to`` pair (inclusive, YYYY-MM-DD)."""
+def date_filters() -> tuple[PartialDateFilter, PartialDateFilter]:
+    """The ``date_from`` and ``date_to`` pair (inclusive; a year, a month or a day)."""
     return (
-        RangeDateFilter(
+        PartialDateFilter(
             method=_skip,
-            help_text="YYYY-MM-DD. Records whose dates reach this day or later, at each date's "
-            "precision (“September 2019” reaches 2019-09-30).",
+            help_text="YYYY, YYYY-MM or YYYY-MM-DD (years 1000–9999): records whose dates reach "
+            "the first day of it or later, at each date's precision (“September 2019” reaches "
+            "2019-09-30).",
         ),
-        RangeDateFilter(
+        PartialDateFilter(
             method=_skip,
-            help_text="YYYY-MM-DD. Records whose dates begin on this day or earlier.",
+            last_day=True,
+            help_text="YYYY, YYYY-MM or YYYY-MM-DD (years 1000–9999): records whose dates begin "
+            "on the last day of it or earlier (date_to=2019 includes 31 December). Not before "
+            "date_from.",
         ),
     )
 
@@ -500,9 +567,7 @@ class ActorFilterSet(RecordFilterSet):
 
 class SourceFilterSet(RecordFilterSet):
     kind = choices_filter(models.SourceKind.choices, "Kind of source.")
-    language = django_filters.CharFilter(
-        max_length=8, help_text="ISO 639-1 code of the work's language: en, ru, zh."
-    )
+    language = text_filter(8, "ISO 639-1 code of the work's language: en, ru, zh.")
     date_from, date_to = date_filters()
     ordering = ordering_filter("title", "published", "created_at", "updated_at", "slug")
 
@@ -531,12 +596,8 @@ class AgreementFilterSet(RecordFilterSet):
 
 class ExerciseFilterSet(RecordFilterSet):
     domain = choices_filter(models.ExerciseDomain.choices, "Domain.")
-    series = django_filters.CharFilter(
-        lookup_expr="iexact", max_length=100, help_text="Series, e.g. Peace Mission (any case)."
-    )
-    region = django_filters.CharFilter(
-        lookup_expr="iexact", max_length=100, help_text="Broad region, e.g. Central Asia."
-    )
+    series = text_filter(100, "Series, e.g. Peace Mission (any case).", lookup_expr="iexact")
+    region = text_filter(100, "Broad region, e.g. Central Asia.", lookup_expr="iexact")
     actor, country = actor_filters(models.Exercise, ("participants",)).values()
     disputed = disputed_filter(models.Exercise)
     source, footnote = citation_filters(models.Exercise).values()
@@ -591,7 +652,7 @@ class StatementFilterSet(RecordFilterSet):
         condition=lambda actor: Q(speaker=actor),
         help_text="Identifier of the speaker.",
     )
-    language = django_filters.CharFilter(max_length=8, help_text="ISO 639-1 code: en, ru, zh.")
+    language = text_filter(8, "ISO 639-1 code: en, ru, zh.")
     actor, country = actor_filters(models.Statement, ("speaker", "about_actors")).values()
     about_actor, about_agreement, about_exercise, about_arms_deal = about_filters().values()
     disputed = disputed_filter(models.Statement)

@@ -9,15 +9,13 @@ and no untouched record shifts between pages, so nothing is skipped.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
+import re
 from collections import OrderedDict
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils.dateparse import parse_datetime
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -28,23 +26,32 @@ from ..internals import url_with_param, url_without_param
 SYNC_PARAMETER = "updated_since"
 
 
+#: What a cursor looks like: microseconds since 0001-01-01 (UTC), a dot, an identifier.
+#: Every value of this form is a position in the list (``decode_cursor``).
+CURSOR_PATTERN = r"^[0-9]{1,18}\.[-a-zA-Z0-9_]{1,120}$"
+_CURSOR_RE = re.compile(CURSOR_PATTERN)
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 def encode_cursor(updated_at: dt.datetime, slug: str) -> str:
-    """Opaque cursor for the row after which the next page starts."""
-    raw = f"{updated_at.isoformat()}|{slug}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """Cursor for the row after which the next page starts (:data:`CURSOR_PATTERN`)."""
+    delta = updated_at.astimezone(dt.UTC) - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{micros}.{slug}"
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
-    """The ``(updated_at, slug)`` a cursor holds; 400 if it was not made here."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
-        stamp, slug = text.split("|", 1)
-        updated_at = parse_datetime(stamp)
-    except (ValueError, UnicodeError, binascii.Error) as exc:
-        raise ValidationError({"cursor": ["Not a cursor from this API: follow `next`."]}) from exc
-    if updated_at is None or updated_at.tzinfo is None or not slug or "\x00" in slug:
+    """The ``(updated_at, slug)`` a cursor holds; 400 if it does not have a cursor's form.
+
+    A position past the year 9999 is read as the latest instant: the page after it is empty.
+    """
+    if not _CURSOR_RE.match(cursor):
         raise ValidationError({"cursor": ["Not a cursor from this API: follow `next`."]})
+    micros, slug = cursor.split(".", 1)
+    try:
+        updated_at = _EPOCH + dt.timedelta(microseconds=int(micros))
+    except OverflowError:
+        updated_at = dt.datetime.max.replace(tzinfo=dt.UTC)
     return updated_at, slug
 
 
@@ -102,7 +109,7 @@ class RecordPagination(PageNumberPagination):
                         ]
                     }
                 )
-            return super().paginate_queryset(queryset, request, view)
+            return self._page_by_number(queryset, request, view)
         if self.page_query_param in request.query_params:
             raise ValidationError(
                 {
@@ -127,6 +134,21 @@ class RecordPagination(PageNumberPagination):
             # Rows are a list page's values (``readers.PageReader`` reads both columns).
             self.next_cursor = encode_cursor(rows[-1]["updated_at"], rows[-1]["slug"])
         return rows
+
+    def _page_by_number(self, queryset, request, view):
+        """DRF's page-number paging, with a 400 for a page that is no whole number from 1
+        on and a 404 naming ``page`` (and the last page) for one past the end."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise ValidationError({self.page_query_param: ["Give a whole number from 1 on."]})
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+            last = max(paginator.num_pages, 1)
+            raise NotFound(
+                {self.page_query_param: [f"There is no such page: the last is {last}."]}
+            ) from None
 
     def get_paginated_response(self, data):
         if not self.sync_mode:
@@ -175,8 +197,8 @@ class RecordPagination(PageNumberPagination):
                 "required": False,
                 "in": "query",
                 "description": f"With {SYNC_PARAMETER} only: where the next page starts. "
-                "Opaque; follow the `next` link.",
-                "schema": {"type": "string"},
+                "Follow the `next` link rather than building one.",
+                "schema": {"type": "string", "pattern": CURSOR_PATTERN},
             }
         )
         return parameters

@@ -7,11 +7,17 @@ from rest_framework import serializers
 
 from .. import models
 from ..codes import CURRENCY_CHOICES
-from .fields import MAX_POSITIVE_INTEGER, MAX_POSITIVE_SMALL_INTEGER, FuzzyDateField, SummaryField
+from .fields import (
+    MAX_POSITIVE_INTEGER,
+    MAX_POSITIVE_SMALL_INTEGER,
+    FuzzyDateField,
+    StrictModelSerializer,
+    SummaryField,
+)
 from .summaries import SourceSummarySerializer
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(StrictModelSerializer):
     """The citation a reported value or status update carries: source, footnote, page."""
 
     source = SummaryField(SourceSummarySerializer, queryset=models.Source.objects.all())

@@ -19,7 +19,7 @@ from rest_framework import serializers
 
 from .. import models, registry
 from ..codes import CURRENCY_CHOICES
-from ..services import record_save
+from ..services import citation_required_message, record_save
 from ..versions import StaleRecord
 from .fields import (
     MAX_POSITIVE_INTEGER,
@@ -28,6 +28,11 @@ from .fields import (
     FuzzyDateField,
     OptionalURLField,
     StatusAsOfField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDecimalField,
+    StrictIntegerField,
+    StrictModelSerializer,
     SummaryField,
 )
 from .rows import ReportedValueSerializer, StatusUpdateSerializer
@@ -44,18 +49,18 @@ from .summaries import (
 # ----------------------------------------------------------------------------
 # Link rows
 # ----------------------------------------------------------------------------
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(StrictModelSerializer):
     """Where a record's evidence is: source, footnote, page."""
 
     source = SummaryField(SourceSummarySerializer, queryset=models.Source.objects.all())
-    footnote = serializers.IntegerField(
+    footnote = StrictIntegerField(
         min_value=1,
         max_value=MAX_POSITIVE_SMALL_INTEGER,
         allow_null=True,
         required=False,
         help_text="Footnote number in the citing article.",
     )
-    locator = serializers.CharField(
+    locator = StrictCharField(
         max_length=100,
         allow_blank=True,
         allow_null=True,
@@ -73,7 +78,7 @@ class CitationSerializer(serializers.ModelSerializer):
         return models.normalise_locator(value)
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(StrictModelSerializer):
     """One actor's part in an exercise."""
 
     actor = actor_field()
@@ -84,7 +89,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(StrictModelSerializer):
     """One actor's part in an agreement."""
 
     actor = actor_field()
@@ -95,7 +100,7 @@ class PartySerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class ContractorSerializer(serializers.ModelSerializer):
+class ContractorSerializer(StrictModelSerializer):
     """A company or agency involved in an arms deal."""
 
     actor = actor_field()
@@ -113,6 +118,12 @@ class LinkListSerializer(serializers.ListSerializer):
         self.unique_on = unique_on
         super().__init__(*args, **kwargs)
 
+    def to_internal_value(self, data):
+        # DRF words an empty list as {"non_field_errors": [...]}; a field's own error is a list.
+        if isinstance(data, list) and not data and not self.allow_empty:
+            self.fail("empty")
+        return super().to_internal_value(data)
+
     def validate(self, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not self.unique_on:
             return attrs
@@ -126,10 +137,17 @@ class LinkListSerializer(serializers.ListSerializer):
         return attrs
 
 
-def link_list(child: serializers.Serializer, source: str | None = None, unique_on=("actor",)):
+def link_list(
+    child: serializers.Serializer,
+    source: str | None = None,
+    unique_on=("actor",),
+    **extra: Any,
+):
     """A writable list of link rows; omitted on update means "keep as stored"."""
-    extra = {"source": source} if source else {}
-    return LinkListSerializer(child=child, required=False, unique_on=unique_on, **extra)
+    if source:
+        extra["source"] = source
+    extra.setdefault("required", False)
+    return LinkListSerializer(child=child, unique_on=unique_on, **extra)
 
 
 def reported_values_list():
@@ -142,15 +160,28 @@ def status_updates_list():
     return link_list(StatusUpdateSerializer(), unique_on=())
 
 
-def citation_list():
-    """Every record's citations, unique on where they point."""
-    return link_list(CitationSerializer(), unique_on=("source", "footnote", "locator"))
+def citation_list(model=None):
+    """Every record's citations, unique on where they point.
+
+    For a type that must cite (``registry.must_cite``) the list is required in a
+    create or replace and may not be empty (``required`` and ``minItems: 1`` in the
+    schema), with the message ``record_save`` gives; a ``PATCH`` may leave it out.
+    """
+    extra: dict[str, Any] = {}
+    if model is not None and registry.must_cite(model):
+        message = citation_required_message(model)
+        extra = {
+            "required": True,
+            "allow_empty": False,
+            "error_messages": {"required": message, "empty": message},
+        }
+    return link_list(CitationSerializer(), unique_on=("source", "footnote", "locator"), **extra)
 
 
 class MoneySerializer(serializers.Serializer):
     """A value: amount, currency, whether estimated, and the source's own words."""
 
-    amount = serializers.DecimalField(
+    amount = StrictDecimalField(
         source="value_amount",
         max_digits=16,
         decimal_places=2,
@@ -166,10 +197,10 @@ class MoneySerializer(serializers.Serializer):
         required=False,
         help_text="ISO 4217 code: USD, RUB, CNY.",
     )
-    is_estimate = serializers.BooleanField(
+    is_estimate = StrictBooleanField(
         source="value_is_estimate", required=False, help_text="The source estimates the value."
     )
-    text = serializers.CharField(
+    text = StrictCharField(
         source="value_text",
         max_length=300,
         allow_blank=True,
@@ -184,7 +215,7 @@ class MoneySerializer(serializers.Serializer):
 # ----------------------------------------------------------------------------
 # Records
 # ----------------------------------------------------------------------------
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(StrictModelSerializer):
     """Shared behaviour: read-only timestamps, and saving through ``record_save``.
 
     ``link_fields`` maps an API field holding link rows to the keyword of
@@ -300,12 +331,12 @@ class ActorSerializer(RecordSerializer):
     country = CountryField(allow_blank=True, required=False, help_text="ISO 3166 alpha-2 code.")
     parent = actor_field(allow_null=True, required=False)
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=StrictCharField(max_length=200),
         required=False,
         max_length=100,
         help_text="Other names and spellings.",
     )
-    citations = citation_list()
+    citations = citation_list(models.Actor)
 
     link_fields = {"citations": "citations"}
     Meta = _record_meta(
@@ -359,7 +390,7 @@ class AgreementSerializer(RecordSerializer):
     disputed = DisputedField("reported_values")
     status_updates = status_updates_list()
     status_as_of = StatusAsOfField("status_updates")
-    citations = citation_list()
+    citations = citation_list(models.Agreement)
 
     link_fields = {
         "parties": "links",
@@ -400,7 +431,7 @@ class ExerciseSerializer(RecordSerializer):
     participants = link_list(ParticipantSerializer(), source="participations")
     reported_values = reported_values_list()
     disputed = DisputedField("reported_values")
-    citations = citation_list()
+    citations = citation_list(models.Exercise)
 
     link_fields = {
         "participants": "links",
@@ -436,11 +467,11 @@ class ArmsDealSerializer(RecordSerializer):
     supplier = actor_field(allow_null=True, required=False)
     recipient = actor_field(allow_null=True, required=False)
     contractors = link_list(ContractorSerializer(), source="contractor_links")
-    quantity = serializers.IntegerField(
+    quantity = StrictIntegerField(
         min_value=0, max_value=MAX_POSITIVE_INTEGER, allow_null=True, required=False
     )
     value = MoneySerializer(source="*", required=False)
-    percentage = serializers.DecimalField(
+    percentage = StrictDecimalField(
         max_digits=5,
         decimal_places=2,
         min_value=0,
@@ -456,7 +487,7 @@ class ArmsDealSerializer(RecordSerializer):
     disputed = DisputedField("reported_values")
     status_updates = status_updates_list()
     status_as_of = StatusAsOfField("status_updates")
-    citations = citation_list()
+    citations = citation_list(models.ArmsDeal)
 
     link_fields = {
         "contractors": "links",
@@ -518,7 +549,7 @@ class StatementSerializer(RecordSerializer):
     about_actors = _about(ActorSummarySerializer, models.Actor)
     reported_values = reported_values_list()
     disputed = DisputedField("reported_values")
-    citations = citation_list()
+    citations = citation_list(models.Statement)
 
     link_fields = {"citations": "citations", "reported_values": "reported_values"}
     about_fields = ("about_agreements", "about_exercises", "about_arms_deals", "about_actors")

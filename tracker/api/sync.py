@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -34,7 +33,8 @@ FEED_PAGE = inline_serializer(
     {
         "next": serializers.URLField(allow_null=True, help_text="The next page; null on the last."),
         TOKEN_PARAMETER: serializers.CharField(
-            allow_null=True, help_text="On the last page only: where the next sync starts."
+            help_text="Where the feed resumes after this page: the `sync_token` of `next`, "
+            "and on the last page (`next` null) the token to keep for the next sync."
         ),
         "next_sync": serializers.URLField(
             allow_null=True, help_text="On the last page only: the URL to request next time."
@@ -79,21 +79,34 @@ class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
                     + [f"Known parameters: {', '.join(sorted(KNOWN_PARAMETERS))}."]
                 }
             )
+        # Each parameter takes one value, and an empty one is no value.
+        faults = {
+            name: ["Give this parameter once; it takes one value."]
+            if len(values) > 1
+            else ["Give a value or leave this parameter out."]
+            for name, values in request.query_params.lists()
+            if len(values) > 1 or "" in values
+        }
+        if faults:
+            raise ValidationError(dict(sorted(faults.items())))
 
     @extend_schema(
         summary="Changes since a sync token",
         description="Records created, changed or deleted after `sync_token` (from the start "
         "without one), oldest first, each as its list shows it now (`record`) or "
-        "`deleted: true`. Follow `next`; the last page (`next` null) gives `sync_token` "
-        "and `next_sync` for the next sync. See docs/api.md, *Keeping a copy current*.",
+        "`deleted: true`. Follow `next` (or call again with the page's `sync_token`) "
+        "until `next` is null; keep the last page's `sync_token` (or `next_sync`) for the next "
+        "sync. See docs/api.md, *Keeping a copy current*.",
         parameters=[
             OpenApiParameter(
                 TOKEN_PARAMETER,
-                OpenApiTypes.STR,
-                description="Opaque: from `next`, or the last page's `sync_token`.",
+                {"type": "string", "pattern": changes.TOKEN_PATTERN},
+                description="From `next`, or the last page's `sync_token`; use it as given.",
             ),
             OpenApiParameter(
-                "page_size", OpenApiTypes.INT, description="Changes per page (default 50, max 500)."
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": 500},
+                description="Changes per page (default 50, max 500).",
             ),
         ],
         responses={200: FEED_PAGE, **READ_ERRORS},
@@ -116,7 +129,9 @@ class ChangeFeedViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
         body = OrderedDict(
             [
                 ("next", url if more else None),
-                (TOKEN_PARAMETER, None if more else token),
+                # Every page says where the feed resumes after it, so a generated client
+                # pages by token without reading URLs; only the last one is "caught up".
+                (TOKEN_PARAMETER, token),
                 ("next_sync", None if more else url),
                 ("results", self._entries(rows, request, public)),
             ]

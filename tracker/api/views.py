@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import django_filters
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
@@ -24,6 +26,7 @@ from ..exports import csv_name, csv_stream
 from ..services import record_delete
 from . import filters, serializers
 from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
+from .exceptions import FormatNegotiation, StoredDataConflict, error_codes
 from .pagination import SYNC_PARAMETER, RecordPagination
 from .parsers import LimitedJSONParser
 from .readers import reader_for
@@ -76,6 +79,12 @@ PRECONDITION_ERRORS = {
         OpenApiTypes.OBJECT, description="No If-Match header: an update must name its version."
     ),
 }
+CONFLICT = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="The body is well formed but conflicts with stored data, and nothing else is "
+    "wrong: its slug belongs to a record or to a deleted one (identifiers are never reused), "
+    "or it links to records that do not exist. {field: [messages]}; nothing stored.",
+)
 ETAG_HEADER = OpenApiParameter(
     "ETag",
     OpenApiTypes.STR,
@@ -86,10 +95,14 @@ ETAG_HEADER = OpenApiParameter(
 
 
 def if_match_parameter(required: bool) -> OpenApiParameter:
-    """The If-Match request header: the ETag of the version the client read."""
+    """The If-Match request header: the ETag of the version the client read.
+
+    Empty counts as absent (428 where required, no check on a delete), so only the
+    required header declares ``minLength``.
+    """
     return OpenApiParameter(
         "If-Match",
-        {"type": "string", "minLength": 1},
+        {"type": "string", "minLength": 1} if required else {"type": "string"},
         location=OpenApiParameter.HEADER,
         required=required,
         description="The ETag from reading the record. A record changed since is refused "
@@ -128,9 +141,10 @@ def record_viewset(record_type: registry.RecordType, serializer):
             filters=True,
             # Always CSV: DRF's format override is not part of this operation.
             parameters=[OpenApiParameter("format", exclude=True)],
+            # Errors are answered in JSON (``finalize_response``), never as CSV.
             responses={
                 (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8."),
-                **READ_ERRORS,
+                **{(status, "application/json"): error for status, error in READ_ERRORS.items()},
             },
         )(export)
         return document(serializer, name)(cls)
@@ -157,17 +171,17 @@ def document(serializer, name: str):
         create=extend_schema(
             summary=f"Create one of the {name}",
             parameters=[ETAG_HEADER],
-            responses={201: serializer, **WRITE_ERRORS},
+            responses={201: serializer, **WRITE_ERRORS, 409: CONFLICT},
         ),
         update=extend_schema(
             summary=f"Replace one of the {name}",
             parameters=[if_match_parameter(required=True), ETAG_HEADER],
-            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS},
+            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS, 409: CONFLICT},
         ),
         partial_update=extend_schema(
             summary=f"Change fields of one of the {name}",
             parameters=[if_match_parameter(required=True), ETAG_HEADER],
-            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS},
+            responses={200: serializer, **WRITE_ERRORS, **PRECONDITION_ERRORS, 409: CONFLICT},
         ),
         destroy=extend_schema(
             summary=f"Delete one of the {name}",
@@ -194,6 +208,8 @@ def is_multi_valued(filters_: dict, name: str) -> bool:
 
 class ApiViewMixin:
     """Access, parsing and the strict query-parameter check shared by every endpoint."""
+
+    content_negotiation_class = FormatNegotiation
 
     permission_classes = [ModelPermissionsOrConfiguredAnonRead]
     throttle_classes = [AnonymousRateThrottle]
@@ -349,9 +365,49 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def create(self, request, *args, **kwargs):
         """Create a record; the answer carries its ETag, ready for a later If-Match."""
-        response = super().create(request, *args, **kwargs)
+        with self.conflicts_as_409(request):
+            response = super().create(request, *args, **kwargs)
         response["ETag"] = versions.etag(self.saved_instance)
         return response
+
+    @contextmanager
+    def conflicts_as_409(self, request):
+        """A body whose only faults are a conflict with stored data answers 409, not 400.
+
+        Such faults are a slug that is or was another record's, and links to records
+        that do not exist: the body is well formed, and the same body succeeds once
+        the stored data allows it (another slug, the linked record created).
+        """
+        try:
+            yield
+        except ValidationError as exc:
+            if self._only_conflicts(exc, request.data):
+                raise StoredDataConflict(exc.detail) from exc
+            raise
+
+    def _only_conflicts(self, exc: ValidationError, data) -> bool:
+        codes = exc.get_codes()
+        if not isinstance(codes, dict) or not isinstance(data, dict):
+            return False
+        for field, field_codes in codes.items():
+            if field == "slug" and self.request.method == "POST":
+                if not self._slug_in_use(data.get("slug")):
+                    return False
+            elif set(error_codes(field_codes)) != {"does_not_exist"}:
+                return False
+        return True
+
+    def _slug_in_use(self, slug) -> bool:
+        """Whether ``slug`` belongs to a record of this type, or to a deleted one."""
+        if not isinstance(slug, str) or not slug:
+            return False
+        model = self.get_queryset().model
+        return (
+            model._default_manager.filter(slug=slug).exists()
+            or models.DeletedRecord.objects.filter(
+                record_type=model.record_type(), slug=slug
+            ).exists()
+        )
 
     def perform_create(self, serializer) -> None:
         serializer.save()
@@ -363,7 +419,8 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         self.expected_version = versions.if_match(
             request.headers.get("If-Match", ""), instance, required=True
         )
-        response = super().update(request, *args, **kwargs)
+        with self.conflicts_as_409(request):
+            response = super().update(request, *args, **kwargs)
         response["ETag"] = versions.etag(self.saved_instance)
         return response
 
