@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from tracker import registry
-from tracker.api.filters import RangeDateField
+from tracker.api.filters import PartialDateField
 from tracker.counting import count_rows
 from tracker.dates import FuzzyDate, Precision, earliest_match, overlap_q
 from tracker.models import Actor
@@ -42,9 +42,9 @@ class TimelineForm(forms.Form):
     type = forms.MultipleChoiceField(required=False, choices=type_choices)
     actor = forms.SlugField(required=False, max_length=120)
     country = forms.CharField(required=False, max_length=2, min_length=2)
-    # As the API's: from the year 10 on (earlier dates have no decade to overlap with).
-    date_from = RangeDateField(required=False, label="From")
-    date_to = RangeDateField(required=False, label="To")
+    # As the API's: YYYY, YYYY-MM or YYYY-MM-DD; "to" runs to the end of what it names.
+    date_from = PartialDateField(required=False, label="From")
+    date_to = PartialDateField(required=False, label="To", last_day=True)
     after = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def clean_country(self) -> str:
