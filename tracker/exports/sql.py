@@ -38,7 +38,7 @@ import datetime as dt
 import io
 from typing import IO, Any
 
-from django.db import connection, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import QuerySet
 
 from .. import public as gate
@@ -66,10 +66,18 @@ class NotCompilable(Exception):
     """A table (or column) the SQL path cannot write byte-identically."""
 
 
+def reading_connection():
+    """The connection the export reads, as :func:`snapshot.consistent_read` chose it: a
+    read replica when ``export_csv`` picked one (tracker.routing), ``default`` otherwise."""
+    from ..models import DeletedRecord
+
+    return connections[router.db_for_read(DeletedRecord)]
+
+
 def can_copy(table: Table) -> bool:
     """Whether ``table`` can be written by :func:`copy_table` on this database."""
     return (
-        connection.vendor == "postgresql"
+        reading_connection().vendor == "postgresql"
         and table.expand is None
         and len(table.columns) > 1  # the csv module writes a lone empty cell as ""
         and all(column.sql is not None for column in table.columns)
@@ -78,7 +86,7 @@ def can_copy(table: Table) -> bool:
 
 def _literal(value: Any) -> str:
     # A Python value as an SQL literal, quoted by the driver.
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         return cursor.mogrify("%s", [value]).decode()
 
 
@@ -316,7 +324,7 @@ def _flagged(column: Column, query: _Query, index: int) -> str:
     # The marked records' keys, each once, joined to the table by key.
     rows = column.sql.rows(query.public).order_by().values(column.sql.owner).distinct()
     inner, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         inner = cursor.mogrify(inner, params).decode()
     alias = f"f{index}"
     query.joins.append(
@@ -362,7 +370,7 @@ def compile_select(table: Table, queryset: QuerySet | None = None, public: bool 
     where = ""
     if queryset is not None:
         inner, params = queryset.values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
+        with reading_connection().cursor() as cursor:
             where = f"WHERE {pk} IN ({cursor.mogrify(inner, params).decode()})"
     return (
         f'SELECT {", ".join(cells)} FROM "{table.model._meta.db_table}" t0 '
@@ -427,7 +435,8 @@ def copy_table(
     csv_writer(header).writerow(table.header())
     out.write(("\ufeff" if bom else "").encode() + header.getvalue().encode())
     writer = CrlfWriter(out)
-    with transaction.atomic(), connection.cursor() as cursor:
+    connection = reading_connection()
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         # JIT compiling the query's few hundred expressions took longer than running
         # it (46 of 91 s at a million statements, once per parallel worker).
         cursor.execute("SET LOCAL jit = off")
