@@ -174,6 +174,27 @@ def test_csv_errors_are_declared_as_json(api, resource):
     schema = api.get("/api/v1/schema/?format=json").json()
     responses = schema["paths"][f"/api/v1/{resource}.csv"]["get"]["responses"]
 
-    assert {status: list(r["content"]) for status, r in responses.items() if status != "200"} == {
-        status: ["application/json"] for status in ("400", "401", "403", "404", "406", "429")
-    }
+    assert {
+        status: list(r["content"])
+        for status, r in responses.items()
+        if status not in ("200", "414")
+    } == {status: ["application/json"] for status in ("400", "401", "403", "404", "406", "429")}
+
+
+def test_uri_too_long_is_declared_without_content(api):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    answer = schema["paths"]["/api/v1/agreements/"]["get"]["responses"]["414"]
+
+    assert set(answer) == {"description"}
+
+
+def test_more_identifiers_than_the_schema_allows_are_refused(editor_api):
+    response = editor_api.get("/api/v1/agreements/", {"actor": [f"a{n}" for n in range(101)]})
+
+    assert (response.status_code, list(response.json())) == (400, ["actor"])
+
+
+def test_an_identifier_longer_than_a_slug_is_refused(editor_api):
+    response = editor_api.get("/api/v1/agreements/", {"source": "a" * 121})
+
+    assert (response.status_code, list(response.json())) == (400, ["source"])
