@@ -83,6 +83,10 @@ def _breaks_body(rule: dict, body: dict) -> bool:
     if "distinct" in rule:
         first, second = (_link(body.get(name)) for name in rule["distinct"])
         return first is not None and first == second
+    if "dates" in rule and "list" in rule:
+        rows = body.get(rule["list"])
+        rows = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+        return any(_incoherent_date(row.get(name)) for row in rows for name in rule["dates"])
     if "dates" in rule:
         return any(_incoherent_date(body.get(name)) for name in rule["dates"])
     return False

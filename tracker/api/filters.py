@@ -507,10 +507,24 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError("Give true or false.", code="invalid")
 
 
+#: What :class:`StrictBooleanField` reads, for the schema (case and surrounding space aside).
+BOOLEAN_PATTERN = r"^\s*(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)\s*$"
+
+
 class StrictBooleanFilter(django_filters.BooleanFilter):
     """A yes/no filter that answers 400 to a value it cannot read (Django's reads it as unset)."""
 
     field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        extend_schema_field(
+            {
+                "type": "string",
+                "pattern": BOOLEAN_PATTERN,
+                "description": str(kwargs.get("help_text", "")),
+            }
+        )(self)
 
 
 def disputed_filter(model) -> django_filters.BooleanFilter:

@@ -236,6 +236,30 @@ def _declare_date_rules(components: dict) -> None:
         ]
         if fields:
             component.setdefault("x-body-rules", []).append({"dates": fields})
+    for name, component in components.items():
+        if not name.endswith("Request"):
+            continue
+        for field, prop in component.get("properties", {}).items():
+            # Rows of a list (reported values, status updates) with dates of their own.
+            row = prop.get("items", {}).get("$ref", "").rsplit("/", 1)[-1]
+            for rule in components.get(row, {}).get("x-body-rules", ()):
+                if "dates" in rule and "list" not in rule:
+                    component.setdefault("x-body-rules", []).append({"list": field, **rule})
+    _declare_disputable_fields(components)
+
+
+def _declare_disputable_fields(components: dict) -> None:
+    """A reported value's ``field`` is one of its record type's disputable facts: the
+    shared row component says any text, each record's request narrows it (``enum``)."""
+    for record_type in registry.RECORD_TYPES:
+        disputable = getattr(record_type.model, "disputable", ())
+        name = record_type.model.__name__
+        for component in (f"{name}Request", f"Patched{name}Request"):
+            prop = components.get(component, {}).get("properties", {}).get("reported_values")
+            if prop is None or "$ref" not in prop.get("items", {}):
+                continue
+            narrowed = {"properties": {"field": {"type": "string", "enum": list(disputable)}}}
+            prop["items"] = {"allOf": [prop["items"], narrowed]}
 
 
 def _applies(rule: dict, names: set[str]) -> bool:
