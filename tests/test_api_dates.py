@@ -187,3 +187,11 @@ def test_the_rules_between_a_date_objects_fields_are_declared_on_the_request(api
     schemas = yaml.safe_load(api.get("/api/v1/schema/").content)["components"]["schemas"]
 
     assert {"dates": ["start_date", "end_date"]} in schemas["ExerciseRequest"]["x-body-rules"]
+
+
+def test_dates_in_rows_follow_the_dates_rule_too(api):
+    schemas = yaml.safe_load(api.get("/api/v1/schema/").content)["components"]["schemas"]
+
+    assert {"list": "status_updates", "dates": ["as_of"]} in schemas["AgreementRequest"][
+        "x-body-rules"
+    ]

@@ -8,6 +8,7 @@ limits, date-times beyond the calendar, tokens and cursors of the documented for
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -198,3 +199,26 @@ def test_an_identifier_longer_than_a_slug_is_refused(editor_api):
     response = editor_api.get("/api/v1/agreements/", {"source": "a" * 121})
 
     assert (response.status_code, list(response.json())) == (400, ["source"])
+
+
+def test_a_reported_value_names_a_disputable_fact_of_its_record_type(api):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    rows = schema["components"]["schemas"]["StatementRequest"]["properties"]["reported_values"]
+
+    assert rows["items"]["allOf"][1] == {
+        "properties": {"field": {"type": "string", "enum": ["date"]}}
+    }
+
+
+@pytest.mark.parametrize(("value", "status"), [(" TRUE ", 200), ("0", 200), (";", 400)])
+def test_disputed_reads_what_its_pattern_declares(api, value, status):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    (parameter,) = [
+        p
+        for p in schema["paths"]["/api/v1/agreements/"]["get"]["parameters"]
+        if p["name"] == "disputed"
+    ]
+    response = api.get("/api/v1/agreements/", {"disputed": value})
+
+    declared = re.match(parameter["schema"]["pattern"], value) is not None
+    assert (response.status_code, declared) == (status, status == 200)
