@@ -222,3 +222,16 @@ def test_disputed_reads_what_its_pattern_declares(api, value, status):
 
     declared = re.match(parameter["schema"]["pattern"], value) is not None
     assert (response.status_code, declared) == (status, status == 200)
+
+
+def test_a_status_update_has_a_status_of_its_record_type(api):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    rows = schema["components"]["schemas"]["ArmsDealRequest"]["properties"]["status_updates"]
+
+    assert rows["items"]["allOf"][1]["properties"]["status"]["enum"] == [
+        "reported",
+        "signed",
+        "in_delivery",
+        "delivered",
+        "cancelled",
+    ]

@@ -249,17 +249,23 @@ def _declare_date_rules(components: dict) -> None:
 
 
 def _declare_disputable_fields(components: dict) -> None:
-    """A reported value's ``field`` is one of its record type's disputable facts: the
-    shared row component says any text, each record's request narrows it (``enum``)."""
+    """A reported value's ``field`` is one of its record type's disputable facts, a status
+    update's ``status`` one of its record type's statuses: the shared row components say
+    any, each record's request narrows them (``enum``)."""
     for record_type in registry.RECORD_TYPES:
-        disputable = getattr(record_type.model, "disputable", ())
-        name = record_type.model.__name__
-        for component in (f"{name}Request", f"Patched{name}Request"):
-            prop = components.get(component, {}).get("properties", {}).get("reported_values")
-            if prop is None or "$ref" not in prop.get("items", {}):
-                continue
-            narrowed = {"properties": {"field": {"type": "string", "enum": list(disputable)}}}
-            prop["items"] = {"allOf": [prop["items"], narrowed]}
+        model = record_type.model
+        for component in (f"{model.__name__}Request", f"Patched{model.__name__}Request"):
+            properties = components.get(component, {}).get("properties", {})
+            values = properties.get("reported_values")
+            if values is not None and "$ref" in values.get("items", {}):
+                fields = list(getattr(model, "disputable", ()))
+                narrowed = {"properties": {"field": {"type": "string", "enum": fields}}}
+                values["items"] = {"allOf": [values["items"], narrowed]}
+            statuses = properties.get("status_updates")
+            if statuses is not None and "$ref" in statuses.get("items", {}):
+                choices = [value for value, _ in model._meta.get_field("status").choices]
+                narrowed = {"properties": {"status": {"type": "string", "enum": choices}}}
+                statuses["items"] = {"allOf": [statuses["items"], narrowed]}
 
 
 def _applies(rule: dict, names: set[str]) -> bool:
