@@ -83,12 +83,39 @@ def _breaks_body(rule: dict, body: dict) -> bool:
     if "distinct" in rule:
         first, second = (_link(body.get(name)) for name in rule["distinct"])
         return first is not None and first == second
+    if "needs" in rule or "once" in rule:
+        rows = body.get(rule["list"])
+        rows = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+        if "once" in rule:
+            ((key, value),) = rule["once"].items()
+            picked = [repr(row.get(rule["per"])) for row in rows if row.get(key) == value]
+            return len(picked) != len(set(picked))
+        return any(_lacks(row, rule["needs"]) for row in rows)
     if "dates" in rule and "list" in rule:
         rows = body.get(rule["list"])
         rows = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
         return any(_incoherent_date(row.get(name)) for row in rows for name in rule["dates"])
     if "dates" in rule:
         return any(_incoherent_date(body.get(name)) for name in rule["dates"])
+    return False
+
+
+def _filled(value: object) -> bool:
+    """Given: not null, not blank, not the unknown date."""
+    if isinstance(value, dict):
+        return _filled(value.get("date"))
+    if isinstance(value, str):
+        return value.strip() != ""
+    return value is not None
+
+
+def _lacks(row: dict, needs: dict) -> bool:
+    """Whether a row lacks a key its ``x-body-rules`` ``needs`` asks for."""
+    for key, table in needs.items():
+        value = row.get(key)
+        wanted = table.get(value, table.get("*", [])) if isinstance(value, str) else []
+        if not all(_filled(row.get(name)) for name in wanted):
+            return True
     return False
 
 

@@ -248,6 +248,16 @@ def _declare_date_rules(components: dict) -> None:
     _declare_disputable_fields(components)
 
 
+#: What a reported value row needs beside its ``field`` (``tracker.models.claims``): a
+#: value its amount and currency, a quantity its number, a date the date ("*": any other
+#: field); a deprecated row its reason. ``x-body-rules`` ``needs``: by the value of the key,
+#: the row's keys that must be given (not null, not blank, a date object not unknown).
+REPORTED_VALUE_NEEDS = {
+    "field": {"value": ["amount", "currency"], "quantity": ["quantity"], "*": ["date"]},
+    "rank": {"deprecated": ["reason"]},
+}
+
+
 def _declare_disputable_fields(components: dict) -> None:
     """A reported value's ``field`` is one of its record type's disputable facts, a status
     update's ``status`` one of its record type's statuses: the shared row components say
@@ -261,11 +271,21 @@ def _declare_disputable_fields(components: dict) -> None:
                 fields = list(getattr(model, "disputable", ()))
                 narrowed = {"properties": {"field": {"type": "string", "enum": fields}}}
                 values["items"] = {"allOf": [values["items"], narrowed]}
+                rules = components[component].setdefault("x-body-rules", [])
+                rules.extend(
+                    [
+                        {"list": "reported_values", "needs": REPORTED_VALUE_NEEDS},
+                        {"list": "reported_values", "once": {"rank": "preferred"}, "per": "field"},
+                    ]
+                )
             statuses = properties.get("status_updates")
             if statuses is not None and "$ref" in statuses.get("items", {}):
                 choices = [value for value, _ in model._meta.get_field("status").choices]
                 narrowed = {"properties": {"status": {"type": "string", "enum": choices}}}
                 statuses["items"] = {"allOf": [statuses["items"], narrowed]}
+                components[component].setdefault("x-body-rules", []).append(
+                    {"list": "status_updates", "needs": {"status": {"*": ["as_of"]}}}
+                )
 
 
 def _applies(rule: dict, names: set[str]) -> bool:
