@@ -158,3 +158,40 @@ def test_the_schema_documents_words_or_the_object_in_requests_and_the_object_in_
         ["#/components/schemas/FuzzyDateRequest", "string"],
         [{"$ref": "#/components/schemas/FuzzyDate"}],
     )
+
+
+def test_an_object_with_a_blank_date_is_400(editor_api):
+    response = create(editor_api, start_date={"date": " "})
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"start_date": ["Give the object's date in words, or null."]},
+    )
+
+
+def test_the_schema_states_a_date_object_is_known_with_words_or_unknown_without_details(api):
+    schemas = yaml.safe_load(api.get("/api/v1/schema/").content)["components"]["schemas"]
+
+    known, unknown = schemas["FuzzyDateRequest"]["oneOf"]
+    assert (known["properties"]["date"]["format"], unknown["properties"]) == (
+        "plain-fuzzy-date",
+        {
+            "date": {"type": "string", "nullable": True, "enum": [None]},
+            "precision": {"type": "string", "nullable": True, "enum": [None]},
+            "qualifier": {"type": "string", "enum": [""]},
+        },
+    )
+
+
+def test_the_rules_between_a_date_objects_fields_are_declared_on_the_request(api):
+    schemas = yaml.safe_load(api.get("/api/v1/schema/").content)["components"]["schemas"]
+
+    assert {"dates": ["start_date", "end_date"]} in schemas["ExerciseRequest"]["x-body-rules"]
+
+
+def test_dates_in_rows_follow_the_dates_rule_too(api):
+    schemas = yaml.safe_load(api.get("/api/v1/schema/").content)["components"]["schemas"]
+
+    assert {"list": "status_updates", "dates": ["as_of"]} in schemas["AgreementRequest"][
+        "x-body-rules"
+    ]

@@ -8,6 +8,7 @@ limits, date-times beyond the calendar, tokens and cursors of the documented for
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -174,6 +175,63 @@ def test_csv_errors_are_declared_as_json(api, resource):
     schema = api.get("/api/v1/schema/?format=json").json()
     responses = schema["paths"][f"/api/v1/{resource}.csv"]["get"]["responses"]
 
-    assert {status: list(r["content"]) for status, r in responses.items() if status != "200"} == {
-        status: ["application/json"] for status in ("400", "401", "403", "404", "406", "429")
+    assert {
+        status: list(r["content"])
+        for status, r in responses.items()
+        if status not in ("200", "414")
+    } == {status: ["application/json"] for status in ("400", "401", "403", "404", "406", "429")}
+
+
+def test_uri_too_long_is_declared_without_content(api):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    answer = schema["paths"]["/api/v1/agreements/"]["get"]["responses"]["414"]
+
+    assert set(answer) == {"description"}
+
+
+def test_more_identifiers_than_the_schema_allows_are_refused(editor_api):
+    response = editor_api.get("/api/v1/agreements/", {"actor": [f"a{n}" for n in range(101)]})
+
+    assert (response.status_code, list(response.json())) == (400, ["actor"])
+
+
+def test_an_identifier_longer_than_a_slug_is_refused(editor_api):
+    response = editor_api.get("/api/v1/agreements/", {"source": "a" * 121})
+
+    assert (response.status_code, list(response.json())) == (400, ["source"])
+
+
+def test_a_reported_value_names_a_disputable_fact_of_its_record_type(api):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    rows = schema["components"]["schemas"]["StatementRequest"]["properties"]["reported_values"]
+
+    assert rows["items"]["allOf"][1] == {
+        "properties": {"field": {"type": "string", "enum": ["date"]}}
     }
+
+
+@pytest.mark.parametrize(("value", "status"), [(" TRUE ", 200), ("0", 200), (";", 400)])
+def test_disputed_reads_what_its_pattern_declares(api, value, status):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    (parameter,) = [
+        p
+        for p in schema["paths"]["/api/v1/agreements/"]["get"]["parameters"]
+        if p["name"] == "disputed"
+    ]
+    response = api.get("/api/v1/agreements/", {"disputed": value})
+
+    declared = re.match(parameter["schema"]["pattern"], value) is not None
+    assert (response.status_code, declared) == (status, status == 200)
+
+
+def test_a_status_update_has_a_status_of_its_record_type(api):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    rows = schema["components"]["schemas"]["ArmsDealRequest"]["properties"]["status_updates"]
+
+    assert rows["items"]["allOf"][1]["properties"]["status"]["enum"] == [
+        "reported",
+        "signed",
+        "in_delivery",
+        "delivered",
+        "cancelled",
+    ]

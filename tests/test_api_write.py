@@ -212,6 +212,8 @@ def test_bad_field_is_400_naming_it_and_stores_nothing(editor_api, actors, field
         ("value", {"amount": "-5", "currency": "USD"}),
         ("value", {"amount": "1" * 30, "currency": "USD"}),
         ("percentage", "101"),
+        ("percentage", "-0"),
+        ("value", {"amount": "-0.00", "currency": "USD"}),
         ("supplier", "no body"),
     ],
 )

@@ -144,6 +144,9 @@ class FuzzyDateField(serializers.Field):
         text = data.get("date")
         if text is not None and not isinstance(text, str):
             self.fail("invalid")
+        if text is not None and not text.strip():
+            # The schema's known-date alternative needs words; an unknown date is null.
+            raise serializers.ValidationError("Give the object's date in words, or null.")
         given = self._read(text or "")
         if given.qualifier:
             raise serializers.ValidationError(
@@ -247,7 +250,30 @@ class StrictDecimalField(serializers.DecimalField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.min_value is not None and self.min_value >= 0 and data.strip().startswith("-"):
+            # No sign where none is allowed, "-0" included: the schema's pattern has none.
+            self.fail("min_value", min_value=self.min_value)
         return super().to_internal_value(data)
+
+
+class StrictDecimalFieldExtension(OpenApiSerializerFieldExtension):
+    """drf-spectacular's decimal pattern, without the sign when the minimum is 0 and
+    capped at 100 when that is the maximum: a JSON string carries no ``minimum``."""
+
+    target_class = StrictDecimalField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        field = self.target
+        if field.min_value is None or field.min_value < 0 or "pattern" not in schema:
+            return schema
+        whole = field.max_digits - field.decimal_places
+        places = field.decimal_places
+        if field.max_value == 100 and whole == 3:
+            number = rf"(?:100(?:\.0{{0,{places}}})?|\d{{0,2}}(?:\.\d{{0,{places}}})?)"
+        else:
+            number = rf"\d{{0,{whole}}}(?:\.\d{{0,{places}}})?"
+        return {**schema, "pattern": f"^{number}$"}
 
 
 @extend_schema_field(

@@ -33,7 +33,7 @@ from ..internals import ChoiceIteratorBase
 from ..public import published, sees_drafts
 from ..search import AnyOf, contains_any, field_condition, rank_by_name
 from ..services import citation_target_field
-from .schema import NO_NUL_PATTERN
+from .schema import MAX_IDENTIFIER_LENGTH, NO_NUL_PATTERN, SLUG_PATTERN
 
 MAX_SEARCH_TERMS = 10
 
@@ -64,10 +64,6 @@ class SharedChoices(ChoiceIteratorBase):
 COUNTRY_CHOICES = SharedChoices((code, name) for code, name in countries)
 
 
-#: What an identifier parameter accepts (the form of every slug).
-SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
-
-
 class SlugListField(forms.Field):
     """One or more identifiers, checked for their form before any query (PostgreSQL
     refuses NULs). Whether such records exist is the filter's business."""
@@ -80,6 +76,8 @@ class SlugListField(forms.Field):
         for item in items:
             try:
                 validate_slug(str(item))
+                if len(str(item)) > MAX_IDENTIFIER_LENGTH:
+                    raise forms.ValidationError("too long")
             except forms.ValidationError as exc:
                 # The value goes in params: django-filter %-formats every message.
                 raise forms.ValidationError(
@@ -509,10 +507,24 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError("Give true or false.", code="invalid")
 
 
+#: What :class:`StrictBooleanField` reads, for the schema (case and surrounding space aside).
+BOOLEAN_PATTERN = r"^\s*(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)\s*$"
+
+
 class StrictBooleanFilter(django_filters.BooleanFilter):
     """A yes/no filter that answers 400 to a value it cannot read (Django's reads it as unset)."""
 
     field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        extend_schema_field(
+            {
+                "type": "string",
+                "pattern": BOOLEAN_PATTERN,
+                "description": str(kwargs.get("help_text", "")),
+            }
+        )(self)
 
 
 def disputed_filter(model) -> django_filters.BooleanFilter:

@@ -11,6 +11,7 @@ from .fields import (
     MAX_POSITIVE_INTEGER,
     MAX_POSITIVE_SMALL_INTEGER,
     FuzzyDateField,
+    StrictDecimalField,
     StrictModelSerializer,
     SummaryField,
 )
@@ -49,7 +50,7 @@ class ReportedValueSerializer(EvidenceSerializer):
         "...), value (a deal's money value) or quantity.",
     )
     date = FuzzyDateField(help_text="For a date: the date the source gives.")
-    amount = serializers.DecimalField(
+    amount = StrictDecimalField(
         max_digits=16,
         decimal_places=2,
         min_value=0,

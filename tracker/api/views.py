@@ -31,6 +31,7 @@ from .pagination import SYNC_PARAMETER, RecordPagination
 from .parsers import LimitedJSONParser
 from .readers import reader_for
 from .renderers import CSVRenderer
+from .schema import MAX_VALUES_PER_PARAMETER
 
 #: Parameters every list understands besides its filters (``cursor``: with ``updated_since``).
 LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
@@ -38,9 +39,6 @@ LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
 EXPORT_PARAMETERS = frozenset({"format"})
 #: Parameters every other endpoint understands.
 OTHER_PARAMETERS = frozenset({"format"})
-#: Values of one query parameter a request may repeat (``footnote=1&footnote=2``...): each
-#: is a condition of the query, and databases refuse queries past a few hundred.
-MAX_VALUES_PER_PARAMETER = 100
 
 ERROR = OpenApiResponse(
     OpenApiTypes.OBJECT,
