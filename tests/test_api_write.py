@@ -342,6 +342,15 @@ def test_deleted_slug_cannot_be_reused_409(editor_api, actors):
     assert (response.status_code, list(response.json())) == (409, ["slug"])
 
 
+def test_malformed_slug_with_a_nul_is_400_not_a_conflict_check(editor_api, actors):
+    # PostgreSQL refuses a NUL in a query: the conflict check must not look it up.
+    body = {"slug": "bad\x00slug", "title": "A source", "kind": "nonsense"}
+
+    response = editor_api.post("/api/v1/sources/", body, format="json")
+
+    assert (response.status_code, sorted(response.json())) == (400, ["kind", "slug"])
+
+
 def test_slug_of_a_record_is_409(editor_api, actors):
     linked_exercise("tsentr-2019")
 

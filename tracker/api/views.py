@@ -204,6 +204,12 @@ def is_multi_valued(filters_: dict, name: str) -> bool:
     )
 
 
+#: Error codes that say a value is malformed, not that it conflicts with stored data.
+MALFORMED = frozenset(
+    {"invalid_slug", "max_length", "null_characters_not_allowed", "blank", "null"}
+)
+
+
 class ApiViewMixin:
     """Access, parsing and the strict query-parameter check shared by every endpoint."""
 
@@ -389,7 +395,10 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
             return False
         for field, field_codes in codes.items():
             if field == "slug" and self.request.method == "POST":
-                if not self._slug_in_use(data.get("slug")):
+                # A malformed slug is the body's fault, whoever holds a similar one.
+                if set(error_codes(field_codes)) & MALFORMED or not self._slug_in_use(
+                    data.get("slug")
+                ):
                     return False
             elif set(error_codes(field_codes)) != {"does_not_exist"}:
                 return False
@@ -397,8 +406,8 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def _slug_in_use(self, slug) -> bool:
         """Whether ``slug`` belongs to a record of this type, or to a deleted one."""
-        if not isinstance(slug, str) or not slug:
-            return False
+        if not isinstance(slug, str) or not slug or "\x00" in slug:
+            return False  # PostgreSQL refuses a NUL in any query parameter
         model = self.get_queryset().model
         return (
             model._default_manager.filter(slug=slug).exists()
