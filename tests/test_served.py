@@ -103,8 +103,14 @@ def test_two_workers_share_one_anonymous_throttle_count(served):
         response = conn.getresponse()
         response.read()
         statuses.append(response.status)
-    lines = served.access_lines()
-    api_workers = {line.split()[0] for line in lines if "/api/v1/deletions/" in line}
+    # Each worker writes its own access lines: wait until all of them are in the log.
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [line for line in served.access_lines() if "/api/v1/deletions/" in line]
+        if len(lines) > ANONYMOUS_RATE or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    api_workers = {line.split()[0] for line in lines}
 
     assert (statuses, len(api_workers)) == ([200] * ANONYMOUS_RATE + [429], 2)
 
