@@ -40,7 +40,9 @@ def plan_estimate(queryset: QuerySet) -> int | None:
     """The planner's estimate of the rows a filtered queryset returns."""
     if isinstance(queryset, EmptyQuerySet):  # none(): Django sends no query to explain
         return 0
-    explained = queryset.order_by().explain(format="json")
+    # Only the conditions decide the rows: explaining the keys alone plans no
+    # joins or annotated columns (planning the page's whole query took 5 ms).
+    explained = queryset.order_by().values("pk").explain(format="json")
     if not explained:
         # Django sends no query when a condition can match nothing (an integer
         # lookup beyond the column's range), and explains nothing.
