@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from tracker import registry
-from tracker.api.filters import PartialDateField
+from tracker.api.filter_fields import PartialDateField
 from tracker.counting import count_rows
 from tracker.dates import FuzzyDate, Precision, earliest_match, overlap_q
 from tracker.models import Actor

@@ -248,7 +248,8 @@ def date_bar_over_whole_table(changelist) -> None:
 # ----------------------------------------------------------------------------
 # Django's form choices
 # ----------------------------------------------------------------------------
-#: Base class of choices a form field keeps as they are (``tracker.api.filters.SharedChoices``).
+#: Base class of choices a form field keeps as they are
+#: (``tracker.api.filter_fields.SharedChoices``).
 #: Django 5.2.19's ``normalize_choices`` returns a ``django.utils.choices.BaseChoiceIterator``
 #: unchanged instead of copying it into a list (Django's main branch calls it
 #: ``ChoiceIterator``). Without it (``object``) the choices still work, copied per request.
@@ -446,10 +447,10 @@ def _probe_changelist() -> None:
 @_internal(
     "tracker.E006",
     "django.utils.choices.BaseChoiceIterator",
-    "tracker.api.filters.SharedChoices",
+    "tracker.api.filter_fields.SharedChoices",
 )
 def _probe_choice_iterator() -> None:
-    from .api.filters import COUNTRY_CHOICES
+    from .api.filter_fields import COUNTRY_CHOICES
 
     base = _private("django.utils.choices", "BaseChoiceIterator")
     _expect(isinstance(COUNTRY_CHOICES, base), "shared choices are not a BaseChoiceIterator")
