@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from explorer import records
+from explorer.sitemaps import SITEMAPS
 from tests.factories import ActorFactory, ExerciseFactory
 from tracker import models
 from tracker.services import record_save
@@ -194,3 +195,26 @@ def test_editors_are_never_answered_from_the_cache(editor_client, db):
     editor_client.get("/actors/russia/")
 
     assert editor_client.get("/actors/russia/").has_header("X-Explorer-Cache") is False
+
+
+def test_the_sitemap_pages_by_key_range_hold_every_record_once(db, monkeypatch):
+    monkeypatch.setattr(SITEMAPS["exercises"], "limit", 3)
+    for n in range(7):
+        ExerciseFactory(slug=f"drill-{n}")
+    paginator = SITEMAPS["exercises"].paginator
+
+    pages = [paginator.page(n).object_list for n in range(1, paginator.num_pages + 1)]
+    assert [row.slug for page in pages for row in page] == [f"drill-{n}" for n in range(7)]
+
+
+def test_a_sitemap_page_past_the_last_is_not_found(client, db):
+    ExerciseFactory(slug="drill")
+
+    assert client.get("/sitemap-exercises.xml?p=999999999").status_code == 404
+
+
+def test_a_sitemap_section_is_as_recent_as_its_newest_record(db):
+    ExerciseFactory(slug="old")
+    newest = ExerciseFactory(slug="new")
+
+    assert SITEMAPS["exercises"].get_latest_lastmod() == newest.updated_at
