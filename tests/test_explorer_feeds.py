@@ -13,6 +13,7 @@ from explorer import records
 from explorer.sitemaps import SITEMAPS
 from tests.factories import ActorFactory, ExerciseFactory
 from tracker import models
+from tracker.publishing import record_set_publication
 from tracker.services import record_save
 
 
@@ -55,6 +56,16 @@ def test_a_record_the_gate_holds_back_is_not_in_the_feed(client, db, monkeypatch
     feed = parsed(client, "/feeds/exercises/")
 
     assert [entry.title for entry in feed.entries] == ["Exercise: Mosi-2019"]
+
+
+def test_a_draft_is_listed_in_the_feed_once_it_is_published(client, editor):
+    draft = ExerciseFactory(slug="mosi-2019", name="Mosi-2019", draft=True)
+    before = [entry.title for entry in parsed(client, "/feeds/exercises/").entries]
+
+    record_set_publication(draft, "published", user=editor)
+
+    after = [entry.title for entry in parsed(client, "/feeds/exercises/").entries]
+    assert (before, after) == ([], ["Exercise: Mosi-2019"])
 
 
 def test_an_actors_feed_lists_what_it_took_part_in(client, seeded):
