@@ -7,6 +7,11 @@ by ``manage.py generate_synthetic``)::
         --small postgres://postgres@localhost:54342/scale_10k \\
         --large postgres://postgres@localhost:54342/scale_1m
 
+Only some groups of cases (``--only explorer``, or ``--only api,admin``; the
+groups are ``api``, ``explorer``, ``admin`` and ``export``)::
+
+    python bench/bench_scale.py --only explorer --small ... --large ...
+
 Or only the API read cases on a primary and on its streaming standby (docs/replicas.md)::
 
     python bench/bench_scale.py --primary postgres://...:5432/scale_10k \\
@@ -274,25 +279,34 @@ def child_reads(database_url: str, repeat: int) -> dict:
     return {"statements": statement_count, "results": results}
 
 
-def child_measure(database_url: str, repeat: int) -> dict:
-    """Every request case and the psycopg2 floor against one database."""
+#: The groups of cases ``--only`` selects from.
+GROUPS = ("api", "explorer", "admin", "export")
+
+
+def child_measure(database_url: str, repeat: int, groups: tuple[str, ...] = GROUPS) -> dict:
+    """The request cases of ``groups`` (and, with the API's, the psycopg2 floor) on one database."""
     setup_django(database_url)
     from django.db import connection
     from django.test import Client
 
     from tracker.editors import create_editor
+    from tracker.models import Statement
 
     client = Client()
-    statement_count, results = measure_api(client, repeat)
+    statement_count, results = Statement.objects.count(), {}
+    if "api" in groups:
+        statement_count, results = measure_api(client, repeat)
 
     from explorer import cache as explorer_cache
 
     explorer_cache.TIMEOUT = 0  # measure rendering, not the page cache
     names = case_names()
-    for label, url in EXPLORER_CASES:
+    for label, url in EXPLORER_CASES if "explorer" in groups else []:
         url = url.format(**names)
         assert client.get(url).status_code == 200, url
         results[label] = timed(lambda url=url: client.get(url), repeat)
+    if "admin" not in groups and "api" not in groups:
+        return {"statements": statement_count, "results": results}
 
     from django.contrib.auth.models import User
 
@@ -300,7 +314,7 @@ def child_measure(database_url: str, repeat: int) -> dict:
         "bench-editor", os.urandom(16).hex()
     )
     client.force_login(editor)
-    for label, url in ADMIN_CASES:
+    for label, url in ADMIN_CASES if "admin" in groups else []:
         assert client.get(url).status_code == 200, url
         results[label] = timed(lambda url=url: client.get(url), repeat)
 
@@ -314,7 +328,8 @@ def child_measure(database_url: str, repeat: int) -> dict:
                 cursor.execute(sql, [ids])
                 cursor.fetchall()
 
-    results[FLOOR_LABEL] = timed(floor_page, repeat)
+    if "api" in groups:
+        results[FLOOR_LABEL] = timed(floor_page, repeat)
     return {"statements": statement_count, "results": results}
 
 
@@ -355,9 +370,9 @@ def child_copy(database_url: str, sql: str = COPY_STATEMENTS, parallel: bool = T
     return {"rows": sink.lines - 1, "seconds": seconds}
 
 
-def run_child(mode: str, database_url: str, repeat: int) -> dict:
+def run_child(mode: str, database_url: str, repeat: int, groups: tuple[str, ...] = GROUPS) -> dict:
     command = [sys.executable, __file__, "--child", mode, "--db", database_url]
-    command += ["--repeat", str(repeat)]
+    command += ["--repeat", str(repeat), "--only", ",".join(groups)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
         sys.stderr.write(done.stderr)
@@ -374,16 +389,20 @@ def print_table(small: dict, large: dict) -> None:
     head = f"{s_rows:,} st."
     tail = f"{l_rows:,} st."
     print(f"{'median ms':36} {head:>12} {tail:>12} {'large/small':>11} {'x floor':>8}")
-    floor_small = small["measure"]["results"][FLOOR_LABEL]
-    floor_large = large["measure"]["results"][FLOOR_LABEL]
+    floor_small = small["measure"]["results"].get(FLOOR_LABEL)
+    floor_large = large["measure"]["results"].get(FLOOR_LABEL)
     labels = [label for label, _ in API_CASES + EXPLORER_CASES + ADMIN_CASES] + [FLOOR_LABEL]
     for label in labels:
+        if label not in small["measure"]["results"]:
+            continue  # a group --only left out
         a = small["measure"]["results"][label]
         b = large["measure"]["results"][label]
         versus = ""
-        if label.startswith("API statements page") and label.endswith("page"):
+        if label == "API statements page" and floor_small and floor_large:
             versus = f"{ratio(a, floor_small)}/{ratio(b, floor_large)}"
         print(f"{label:36} {a:12.1f} {b:12.1f} {ratio(b, a):>11} {versus:>8}")
+    if all(not data["exports"].get("export") for data in (small, large)):
+        return
     print()
     print(
         f"{'statements CSV export':36} {'rows':>10} {'seconds':>9} {'rows/s':>9} "
@@ -421,6 +440,8 @@ def print_targets(small: dict, large: dict) -> None:
     print()
     print(f"targets: cases above 1.5x large/small: {', '.join(steep) or 'none'}")
     page = "API statements page"
+    if page not in results_small:
+        return
     print(
         f"targets: API page x psycopg2 (at most 2.5): "
         f"{ratio(results_small[page], results_small[FLOOR_LABEL])} small, "
@@ -473,6 +494,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="Timed runs per case.")
     parser.add_argument("--no-export", action="store_true", help="Skip the CSV export.")
     parser.add_argument(
+        "--only",
+        default=",".join(GROUPS),
+        help=f"Comma-separated groups of cases to run, of {', '.join(GROUPS)} (default: all).",
+    )
+    parser.add_argument(
         "--primary", help="With --replica: only the API read cases, on the primary ..."
     )
     parser.add_argument("--replica", help="... and on its streaming standby, side by side.")
@@ -488,9 +514,12 @@ def main() -> None:
     )
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    groups = tuple(group for group in args.only.split(",") if group)
+    if unknown := set(groups) - set(GROUPS):
+        parser.error(f"--only: unknown groups {', '.join(sorted(unknown))}")
     if args.child:
         work = {
-            "measure": lambda: child_measure(args.db, args.repeat),
+            "measure": lambda: child_measure(args.db, args.repeat, groups),
             "reads": lambda: child_reads(args.db, args.repeat),
             "export": lambda: child_export(args.db),
             "python": lambda: child_export(args.db, python=True),
@@ -509,19 +538,19 @@ def main() -> None:
         parser.error("give --small and --large database URLs")
     data = {}
     for name, url in (("small", args.small), ("large", args.large)):
-        data[name] = {"measure": run_child("measure", url, args.repeat)}
+        data[name] = {"measure": run_child("measure", url, args.repeat, groups)}
         print(f"measured {name}", file=sys.stderr)
     # A second round, alternating again: on a shared machine a burst of other work
     # can slow one scale's whole round; per case the lower of the two medians counts.
     for name, url in (("small", args.small), ("large", args.large)):
-        again = run_child("measure", url, args.repeat)["results"]
+        again = run_child("measure", url, args.repeat, groups)["results"]
         best = data[name]["measure"]["results"]
         for label, value in again.items():
             best[label] = min(best[label], value)
         print(f"measured {name} again", file=sys.stderr)
     for name, url in (("small", args.small), ("large", args.large)):
         exports = data[name]["exports"] = {"floor": {"rows": 0, "seconds": 0}}
-        if args.no_export:
+        if args.no_export or "export" not in groups:
             continue
         # Two rounds alternating floor and export, the faster of each counting, as
         # for the requests: a burst of other work can slow one run by half.

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Sum
-from django.db.models.functions import ExtractYear
+from django.db import models
+from django.db.models import Case, Count, F, Sum, Value, When
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 
 from tracker import registry
+from tracker.dates import Precision
 from tracker.public import published
 
 #: Drawing units (the SVG scales to its box through its viewBox).
@@ -38,6 +41,8 @@ class Bar:
     x: float = 0
     value: str = ""
     segments: list[dict] = field(default_factory=list)
+    #: The table's row heading: the year, or the decade for dates known only to it.
+    period: str = ""
 
 
 @dataclass
@@ -54,31 +59,71 @@ class Chart:
     height: float = HEIGHT + BOTTOM + TOP
     ticks: list[dict] = field(default_factory=list)
     year_labels: list[dict] = field(default_factory=list)
+    #: Records dated only to a decade: rows of the table, not bars of a year.
+    decades: list[Bar] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Bar]:
+        """The table's rows: the years, then the decades known only as such."""
+        return self.bars + self.decades
 
 
-def _timeline_link(rt: registry.RecordType, year: int) -> str:
+def _timeline_link(rt: registry.RecordType, first: int, last: int | None = None) -> str:
     query = urlencode(
-        {"type": rt.resource, "date_from": f"{year}-01-01", "date_to": f"{year}-12-31"}
+        {
+            "type": rt.resource,
+            "date_from": f"{first}-01-01",
+            "date_to": f"{last if last is not None else first}-12-31",
+        }
     )
     return f"{reverse('explorer:timeline')}?{query}"
 
 
-def per_year(rt: registry.RecordType, category: str | None = None) -> tuple[dict, int]:
-    """Counts per (year, category value) of ``rt``'s published records, and the undated count.
+def placing_date(rt: registry.RecordType):
+    """The date that places a record of ``rt`` on the axis, and that date's precision.
 
-    One ``GROUP BY`` per date pair of the type, plus one count of the undated.
+    The first of the type's ``timeline_dates`` that is set (an arms deal's
+    contract date, else the start of its period), as the timeline places it.
     """
-    counts: dict[tuple[int, str], int] = {}
-    queryset = published(rt.model._default_manager.all()).order_by()
-    undated = queryset
-    for start, _end in rt.timeline_dates:
-        rows = undated.filter(**{f"{start}__isnull": False}).annotate(year=ExtractYear(start))
-        names = ["year", category] if category else ["year"]
-        for row in rows.values(*names).annotate(n=Count("pk")):
-            key = (row["year"], row[category] if category else "")
-            counts[key] = counts.get(key, 0) + row["n"]
-        undated = undated.filter(**{f"{start}__isnull": True})
-    return counts, undated.count()
+    starts = [start for start, _end in rt.timeline_dates]
+    if len(starts) == 1:
+        return F(starts[0]), F(f"{starts[0]}_precision")
+    precision = Case(
+        *[When(**{f"{start}__isnull": False}, then=F(f"{start}_precision")) for start in starts],
+        default=Value(None),
+        output_field=models.PositiveSmallIntegerField(),
+    )
+    return Coalesce(*starts, output_field=models.DateField()), precision
+
+
+def grouped(rt: registry.RecordType, *names: str, **aggregates) -> list[dict]:
+    """One ``GROUP BY`` of ``rt``'s published records: year, precision and ``names``.
+
+    Each row: ``year`` (None for the undated), ``precision`` (of the placing
+    date), the values of ``names``, ``n`` (records) and ``aggregates``. The
+    database groups; Python gets one row per group, however many records.
+    """
+    day, precision = placing_date(rt)
+    return list(
+        published(rt.model._default_manager.all())
+        .order_by()
+        .annotate(chart_year=ExtractYear(day), chart_precision=precision)
+        .values("chart_year", "chart_precision", *names)
+        .annotate(n=Count("pk"), **aggregates)
+    )
+
+
+def period_of(row: dict) -> int | None:
+    """The year a group falls in, or its decade's first year (negated) when only that is known.
+
+    A decade is stored as its first day: counted in 1980 it would say the
+    records happened in 1980. Decades are kept apart as negative keys.
+    """
+    if row["chart_year"] is None:
+        return None
+    if row["chart_precision"] == Precision.DECADE:
+        return -(row["chart_year"] // 10 * 10)
+    return row["chart_year"]
 
 
 def _layout(chart: Chart) -> Chart:
@@ -109,54 +154,80 @@ def _layout(chart: Chart) -> Chart:
     return chart
 
 
-def stacked(rt, category: str, key: str, title: str) -> Chart:
-    """Records of ``rt`` per year, stacked by ``category``'s values."""
-    counts, undated = per_year(rt, category)
+def stacked(rt, category: str, key: str, title: str, rows: list[dict] | None = None) -> Chart:
+    """Records of ``rt`` per year, stacked by ``category``'s values.
+
+    ``rows`` are :func:`grouped` rows (by ``category`` at least); one query
+    reads them when not given. Dates known only to a decade are rows of the
+    table under their decade, not bars; the undated are counted in a note.
+    """
+    if rows is None:
+        rows = grouped(rt, category)
+    counts: dict[tuple[int | None, str], int] = {}
+    for row in rows:
+        key_ = (period_of(row), row[category])
+        counts[key_] = counts.get(key_, 0) + row["n"]
+    undated = sum(n for (period, _), n in counts.items() if period is None)
     choices = dict(rt.model._meta.get_field(category).choices)
     used = sorted({value for _, value in counts}, key=list(choices).index)
     categories = [(value, str(choices[value])) for value in used]
-    bars = []
-    for year in sorted({year for year, _ in counts}):
+    periods = {period for period, _ in counts if period is not None}
+    bars, decades = [], []
+    for period in sorted(periods, key=abs):
         segments = [
-            {"category": value, "label": label, "count": counts[(year, value)], "index": i}
+            {"category": value, "label": label, "count": counts[(period, value)], "index": i}
             for i, (value, label) in enumerate(categories)
-            if counts.get((year, value))
+            if counts.get((period, value))
         ]
         total = sum(s["count"] for s in segments)
         parts = ", ".join(f"{s['count']} {s['label']}" for s in segments)
         noun = rt.verbose_name_plural if total != 1 else rt.verbose_name
-        label = f"{year}: {total} {noun} ({parts})"
-        bars.append(Bar(year, total, _timeline_link(rt, year), label, segments=segments))
-    chart = Chart(key, title, categories, bars)
+        if period >= 0:
+            label = f"{period}: {total} {noun} ({parts})"
+            url = _timeline_link(rt, period)
+            bars.append(Bar(period, total, url, label, segments=segments, period=str(period)))
+        else:
+            decade = -period
+            text = f"{decade}s (decade only)"
+            label = f"{text}: {total} {noun} ({parts})"
+            url = _timeline_link(rt, decade, decade + 9)
+            decades.append(Bar(decade, total, url, label, segments=segments, period=text))
+    chart = Chart(key, title, categories, bars, decades=decades)
+    if decades:
+        number = sum(bar.total for bar in decades)
+        noun, verb = (rt.verbose_name, "is") if number == 1 else (rt.verbose_name_plural, "are")
+        chart.notes.append(
+            f"{number} {noun} dated only to a decade {verb} in the table under the decade, "
+            "not drawn in a year."
+        )
     if undated:
-        chart.notes.append(f"{undated} {rt.verbose_name_plural} with no known date are not shown.")
+        noun, verb = (rt.verbose_name, "is") if undated == 1 else (rt.verbose_name_plural, "are")
+        chart.notes.append(f"{undated} {noun} with no known date {verb} not shown.")
     return _layout(chart)
 
 
 def arms_deals() -> Chart:
-    """Arms deals per year, with the values the sources give (estimates marked)."""
+    """Arms deals per year, with the values the sources give (estimates marked).
+
+    One query: deals grouped by year, precision, scope, currency and whether
+    the value is an estimate, with their number and the sum of their values.
+    """
     rt = registry.ARMS_DEAL
-    chart = stacked(rt, "scope", "arms-deals", "Arms deals per year, by scope")
-    values: dict[int, list[str]] = {}
-    queryset = published(rt.model._default_manager.all()).order_by()
-    earlier = {}
-    for start, _end in rt.timeline_dates:
-        rows = (
-            queryset.filter(**earlier, **{f"{start}__isnull": False, "value_amount__isnull": False})
-            .annotate(year=ExtractYear(start))
-            .values("year", "value_currency", "value_is_estimate")
-            .annotate(total=Sum("value_amount"))
-        )
-        for row in rows:
-            mark = " (estimate)" if row["value_is_estimate"] else ""
-            values.setdefault(row["year"], []).append(
-                f"{row['total']:,.0f} {row['value_currency']}{mark}"
-            )
-        earlier[f"{start}__isnull"] = True
+    rows = grouped(rt, "scope", "value_currency", "value_is_estimate", total=Sum("value_amount"))
+    chart = stacked(rt, "scope", "arms-deals", "Arms deals per year, by scope", rows)
+    values: dict[int | None, dict[tuple[str, bool], Decimal]] = {}
+    for row in rows:
+        if row["total"] is None:
+            continue
+        sums = values.setdefault(period_of(row), {})
+        key = (row["value_currency"], bool(row["value_is_estimate"]))
+        sums[key] = sums.get(key, 0) + row["total"]
     for bar in chart.bars:
-        bar.value = "; ".join(values.get(bar.year, [])) or "not given"
+        bar.value = _values_text(values.get(bar.year))
+    for bar in chart.decades:
+        bar.value = _values_text(values.get(-bar.year))
     chart.extra_columns = ["Value given"]
-    aggregate = queryset.filter(scope="aggregate").count()
+    aggregate = sum(row["n"] for row in rows if row["scope"] == "aggregate")
     chart.notes.append(
         f"{aggregate} of the deals are aggregate figures over a period, not single contracts; "
         "a period is counted in the year it starts."
@@ -164,8 +235,17 @@ def arms_deals() -> Chart:
     return chart
 
 
+def _values_text(sums: dict | None) -> str:
+    if not sums:
+        return "not given"
+    return "; ".join(
+        f"{total:,.0f} {currency}{' (estimate)' if estimate else ''}"
+        for (currency, estimate), total in sorted(sums.items())
+    )
+
+
 def all_charts() -> list[Chart]:
-    """The explorer's charts, each read from a few grouped queries."""
+    """The explorer's charts: one grouped query each, whatever the number of records."""
     return [
         stacked(registry.EXERCISE, "domain", "exercises", "Exercises per year, by domain"),
         arms_deals(),

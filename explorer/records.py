@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.http import Http404
 
 from tracker import registry
+from tracker.counting import count_keys
 from tracker.models import Citation, Source, TrackedModel
 from tracker.public import published
 from tracker.references import references_to
@@ -26,6 +27,9 @@ from tracker.references import references_to
 HIDDEN_FIELDS = {"id", "slug", "editorial_note", "created_at", "updated_at"}
 #: Records listed per reference on a page; the rest are counted and linked.
 LISTED = 100
+#: Records counted per reference at most: past it the page says "more than" (a bounded
+#: count, so an actor in a hundred thousand records costs what one in ten thousand does).
+COUNTED = 10_000
 #: Co-participants shown on an actor's page.
 CO_PARTICIPANTS = 12
 
@@ -48,6 +52,8 @@ class Listing:
     count: int
     years: list[tuple[str, list]] = field(default_factory=list)
     more_url: str = ""
+    #: False when there are more than :data:`COUNTED` (then ``count`` is that limit).
+    exact: bool = True
 
 
 def public(model: type[TrackedModel]) -> models.QuerySet:
@@ -239,14 +245,15 @@ def _dated_order(rows: models.QuerySet, rt: registry.RecordType) -> models.Query
 def references(record: TrackedModel, timeline_url) -> list[Listing]:
     """What refers to ``record``, one list per reference, each grouped by year.
 
-    Two queries per reference: the count and the first :data:`LISTED` records.
+    Two queries per reference: the count (of at most :data:`COUNTED` + 1 keys,
+    never all of them) and the first :data:`LISTED` records.
     ``timeline_url(rt)`` gives the link to all of them where the timeline has them.
     """
     listings = []
     for reference in references_to(type(record)):
         rt = registry.for_model(reference.model)
         rows = published(reference.records(record))
-        count = rows.count()
+        count = count_keys(rows, COUNTED + 1)
         if not count:
             continue
         shown = gate_keys(list(_dated_order(rows, rt)[:LISTED]))
@@ -254,7 +261,8 @@ def references(record: TrackedModel, timeline_url) -> list[Listing]:
             Listing(
                 label=reference.label,
                 record_type=rt,
-                count=count,
+                count=min(count, COUNTED),
+                exact=count <= COUNTED,
                 years=_group_by_year(shown),
                 more_url=timeline_url(rt) if count > LISTED else "",
             )

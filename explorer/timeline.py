@@ -14,7 +14,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q
 
 from tracker import registry
@@ -30,6 +29,10 @@ from .records import gate_keys, with_keys
 
 #: Items per window.
 WINDOW = 50
+#: The overview's counts are exact up to this many records per decade and type, the
+#: planner's estimate above (PostgreSQL): an exact count of 10,000 rows per decade,
+#: eight decades, three types, cost more than the rest of the home page at a million.
+OVERVIEW_EXACT = 1_000
 
 
 def type_choices() -> list[tuple[str, str]]:
@@ -180,8 +183,8 @@ def decade_counts(data: dict, actor=None) -> list[dict]:
     """Records per decade and type (the overview), counted in the database.
 
     Per type: its first and last date (two index probes), then one bounded
-    count per decade (:func:`tracker.counting.count_rows`: exact up to the
-    API's limit, the planner's estimate above it on PostgreSQL), so the
+    count per decade (:func:`tracker.counting.count_rows`: exact up to
+    :data:`OVERVIEW_EXACT`, the planner's estimate above it on PostgreSQL), so the
     overview costs about the same at a million records as at ten thousand.
     """
     types = chosen_types(data)
@@ -199,7 +202,7 @@ def decade_counts(data: dict, actor=None) -> list[dict]:
                     **{f"{start}__gte": dt.date(decade, 1, 1)},
                     **({f"{start}__lt": dt.date(decade + 10, 1, 1)} if decade < 9990 else {}),
                 )
-                number, is_exact = count_rows(within, settings.API_EXACT_COUNT_LIMIT)
+                number, is_exact = count_rows(within, OVERVIEW_EXACT)
                 exact = exact and is_exact
                 if number:
                     counts.setdefault(decade, {t.resource: 0 for t in types})

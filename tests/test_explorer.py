@@ -239,3 +239,29 @@ def test_a_statement_is_listed_without_a_speaker_the_gate_holds_back(client, db,
     html = client.get("/search/?q=allies").content.decode()
 
     assert '<a href="/statements/quote/">Unknown speaker: Allies in all but name.</a>' in html
+
+
+def speaker_of_three(monkeypatch, listed: int, counted: int) -> str:
+    """The page of an actor who made three statements, lists and counts cut to the numbers."""
+    monkeypatch.setattr(records, "LISTED", listed)
+    monkeypatch.setattr(records, "COUNTED", counted)
+    speaker = ActorFactory(slug="speaker", name="Speaker")
+    for n in range(3):
+        StatementFactory(slug=f"said-{n}", speaker=speaker)
+    return "/actors/speaker/"
+
+
+def test_an_actor_list_past_its_count_limit_says_more_than(client, db, monkeypatch):
+    html = client.get(speaker_of_three(monkeypatch, listed=1, counted=2)).content.decode()
+
+    assert re.search(r'<h2 id="ref-1">(.*?)</h2>', html).group(1) == (
+        "Statements made (more than 2)"
+    )
+
+
+def test_an_actor_list_past_its_length_links_to_the_rest_on_the_timeline(client, db, monkeypatch):
+    html = client.get(speaker_of_three(monkeypatch, listed=2, counted=10)).content.decode()
+
+    assert re.findall(r'<a href="([^"]+)" rel="nofollow">All (3 )?on the timeline</a>', html) == [
+        ("/timeline/?type=statements&amp;actor=speaker", "3 ")
+    ]

@@ -10,8 +10,10 @@ import pytest
 from django.utils import timezone
 
 from explorer import records
+from explorer.sitemaps import SITEMAPS
 from tests.factories import ActorFactory, ExerciseFactory
 from tracker import models
+from tracker.publishing import record_set_publication
 from tracker.services import record_save
 
 
@@ -54,6 +56,16 @@ def test_a_record_the_gate_holds_back_is_not_in_the_feed(client, db, monkeypatch
     feed = parsed(client, "/feeds/exercises/")
 
     assert [entry.title for entry in feed.entries] == ["Exercise: Mosi-2019"]
+
+
+def test_a_draft_is_listed_in_the_feed_once_it_is_published(client, editor):
+    draft = ExerciseFactory(slug="mosi-2019", name="Mosi-2019", draft=True)
+    before = [entry.title for entry in parsed(client, "/feeds/exercises/").entries]
+
+    record_set_publication(draft, "published", user=editor)
+
+    after = [entry.title for entry in parsed(client, "/feeds/exercises/").entries]
+    assert (before, after) == ([], ["Exercise: Mosi-2019"])
 
 
 def test_an_actors_feed_lists_what_it_took_part_in(client, seeded):
@@ -194,3 +206,26 @@ def test_editors_are_never_answered_from_the_cache(editor_client, db):
     editor_client.get("/actors/russia/")
 
     assert editor_client.get("/actors/russia/").has_header("X-Explorer-Cache") is False
+
+
+def test_the_sitemap_pages_by_key_range_hold_every_record_once(db, monkeypatch):
+    monkeypatch.setattr(SITEMAPS["exercises"], "limit", 3)
+    for n in range(7):
+        ExerciseFactory(slug=f"drill-{n}")
+    paginator = SITEMAPS["exercises"].paginator
+
+    pages = [paginator.page(n).object_list for n in range(1, paginator.num_pages + 1)]
+    assert [row.slug for page in pages for row in page] == [f"drill-{n}" for n in range(7)]
+
+
+def test_a_sitemap_page_past_the_last_is_not_found(client, db):
+    ExerciseFactory(slug="drill")
+
+    assert client.get("/sitemap-exercises.xml?p=999999999").status_code == 404
+
+
+def test_a_sitemap_section_is_as_recent_as_its_newest_record(db):
+    ExerciseFactory(slug="old")
+    newest = ExerciseFactory(slug="new")
+
+    assert SITEMAPS["exercises"].get_latest_lastmod() == newest.updated_at

@@ -25,6 +25,7 @@ PAGES = [
     "/feeds/",
     "/feeds/actors/russia/",
     "/sitemap-exercises.xml",
+    "/sitemap.xml",
 ]
 
 
