@@ -19,7 +19,8 @@ from django.db.models import Q
 from tracker import registry
 from tracker.api.filter_fields import PartialDateField
 from tracker.counting import count_rows
-from tracker.dates import FuzzyDate, Precision, earliest_match, overlap_q
+from tracker.date_ranges import earliest_start
+from tracker.dates import FuzzyDate, Precision, overlap_q
 from tracker.models import Actor
 from tracker.public import published
 from tracker.references import references_to
@@ -33,6 +34,8 @@ WINDOW = 50
 #: planner's estimate above (PostgreSQL): an exact count of 10,000 rows per decade,
 #: eight decades, three types, cost more than the rest of the home page at a million.
 OVERVIEW_EXACT = 1_000
+#: A cursor names the precision by its label ("year").
+PRECISIONS = {precision.label: precision.value for precision in Precision}
 
 
 def type_choices() -> list[tuple[str, str]]:
@@ -54,14 +57,21 @@ class TimelineForm(forms.Form):
         return self.cleaned_data["country"].upper()
 
     def clean_after(self):
-        """The cursor ``date~resource~slug``: where the previous window ended."""
+        """The cursor ``date~precision~resource~slug``: where the previous window ended."""
         text = self.cleaned_data["after"]
         if not text:
             return None
+        parts = text.split("~")
+        if len(parts) == 3:
+            # Before the precision joined the order, a cursor had three parts: it
+            # cannot say where among one day's records it stood.
+            raise forms.ValidationError(
+                "This link to later records is from an older timeline: start from its first page."
+            )
         try:
-            day, resource, slug = text.split("~")
+            day, precision, resource, slug = parts
             registry.for_resource(resource)
-            return dt.date.fromisoformat(day), resource, slug
+            return dt.date.fromisoformat(day), PRECISIONS[precision], resource, slug
         except (ValueError, KeyError) as exc:
             raise forms.ValidationError("Not a position on the timeline.") from exc
 
@@ -83,12 +93,17 @@ class Item:
 
     @property
     def key(self) -> tuple:
+        """Its place: date, type, precision, slug (each type's window is read in the
+        order of its index on (date, precision, slug))."""
         order = registry.RECORD_TYPES.index(self.record_type)
-        return (self.start.value, order, self.record.slug)
+        return (self.start.value, order, self.start.precision, self.record.slug)
 
     @property
     def cursor(self) -> str:
-        return f"{self.start.value.isoformat()}~{self.record_type.resource}~{self.record.slug}"
+        precision = Precision(self.start.precision).label
+        return "~".join(
+            (self.start.value.isoformat(), precision, self.record_type.resource, self.record.slug)
+        )
 
     @property
     def span(self) -> str:
@@ -132,9 +147,9 @@ def filtered(rt: registry.RecordType, data: dict, actor=None):
         rows = queryset.filter(earlier, **{f"{start}__isnull": False})
         if data.get("date_from") or data.get("date_to"):
             rows = rows.filter(overlap_q(start, end, data.get("date_from"), data.get("date_to")))
-        if data.get("date_from") and end is None:
-            # Same rows; lets the date's index start its scan at the first match.
-            first = earliest_match(rows, start, data["date_from"])
+        if data.get("date_from"):
+            # Same rows; lets the start's index begin its scan where matches can begin.
+            first = earliest_start(rows, start, end, data["date_from"])
             rows = rows.filter(**{f"{start}__gte": first}) if first else rows.none()
         parts.append((start, end, rows))
         earlier &= Q(**{f"{start}__isnull": True})
@@ -147,18 +162,24 @@ def chosen_types(data: dict) -> list[registry.RecordType]:
 
 
 def _after(rows, start: str, rt, cursor):
-    """Rows of ``rows`` that come after ``cursor`` in (date, type, slug) order."""
+    """Rows of ``rows`` that come after ``cursor`` in (date, type, precision, slug) order."""
     if cursor is None:
         return rows
-    day, resource, slug = cursor
+    day, precision, resource, slug = cursor
     mine = registry.RECORD_TYPES.index(rt)
     theirs = registry.RECORD_TYPES.index(registry.for_resource(resource))
-    later = Q(**{f"{start}__gt": day})
     if mine > theirs:
-        later |= Q(**{start: day})
-    elif mine == theirs:
-        later |= Q(**{start: day, "slug__gt": slug})
-    return rows.filter(later)
+        return rows.filter(**{f"{start}__gte": day})
+    if mine < theirs:
+        return rows.filter(**{f"{start}__gt": day})
+    later = (
+        Q(**{f"{start}__gt": day})
+        | Q(**{start: day, f"{start}_precision__gt": precision})
+        | Q(**{start: day, f"{start}_precision": precision, "slug__gt": slug})
+    )
+    # ``start >= day`` changes no result; an index scan can start there (it cannot
+    # start at an OR).
+    return rows.filter(later, **{f"{start}__gte": day})
 
 
 def window(data: dict, actor=None) -> tuple[list[Item], bool]:
@@ -169,7 +190,10 @@ def window(data: dict, actor=None) -> tuple[list[Item], bool]:
     items = []
     for rt in chosen_types(data):
         for start, end, rows in filtered(rt, data, actor):
-            rows = _after(rows, start, rt, data.get("after")).order_by(start, "slug")
+            rows = _after(rows, start, rt, data.get("after"))
+            # Exactly the order of the (date, precision, slug) indexes: a year is stored
+            # as 1 January, and ordering by (date, slug) sorted every record of that day.
+            rows = rows.order_by(start, f"{start}_precision", "slug")
             for record in rows[: WINDOW + 1]:
                 items.append(
                     Item(rt, record, record.fuzzy(start), record.fuzzy(end) if end else None)

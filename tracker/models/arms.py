@@ -9,7 +9,13 @@ from django.db import models
 from django.db.models import F, Q
 
 from ..codes import CURRENCY_CHOICES
-from ..dates import date_order_constraint, fuzzy_date_constraints, fuzzy_date_fields
+from ..date_ranges import span_index
+from ..dates import (
+    date_order_constraint,
+    fuzzy_date_constraints,
+    fuzzy_date_fields,
+    precision_index,
+)
 from .base import (
     TrackedManager,
     TrackedModel,
@@ -185,6 +191,20 @@ class ArmsDeal(TrackedModel):
         ]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="armsdeal_sync_idx"),
+            # The timeline reads a deal at its contract date, else at its period's start,
+            # each in (date, precision, slug) order; a date range probes the rest.
+            models.Index(
+                fields=["contract_date", "contract_date_precision", "slug"],
+                name="armsdeal_contract_tl_idx",
+            ),
+            models.Index(
+                fields=["period_start", "period_start_precision", "slug"],
+                name="armsdeal_period_tl_idx",
+                condition=Q(contract_date__isnull=True),
+            ),
+            precision_index("deal", "contract_date"),
+            precision_index("deal", "period_start"),
+            span_index("deal", "period_start", "period_end"),
             *ordering_indexes(
                 "armsdeal",
                 ["contract_date", "period_start", "slug"],

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.db import models
 
-from ..dates import date_order_constraint, fuzzy_date_constraints, fuzzy_date_fields
+from ..date_ranges import span_index
+from ..dates import (
+    date_order_constraint,
+    fuzzy_date_constraints,
+    fuzzy_date_fields,
+    precision_index,
+)
 from .base import (
     TrackedManager,
     TrackedModel,
@@ -92,6 +98,9 @@ class Exercise(TrackedModel):
         ]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="exercise_sync_idx"),
+            # A date range's probes (tracker.date_ranges.earliest_start).
+            precision_index("exercise", "start_date"),
+            span_index("exercise", "start_date", "end_date"),
             *ordering_indexes(
                 "exercise",
                 ["start_date", "start_date_precision", "slug"],

@@ -1,0 +1,88 @@
+"""Where a date range's rows begin, for a period (start to end) read in start order.
+
+A date range keeps every row whose period may overlap it
+(:func:`tracker.dates.overlap_q`). For a single date, :func:`tracker.dates.earliest_match`
+gives the first start that can match, and the start's index begins its scan there. A
+period with an end is harder: it matches when its *end* reaches the range, and its start
+may lie any distance before, so a list ordered by start read every older row and
+dropped it (104,315 exercises, 340 ms, at a million statements).
+
+:func:`earliest_start` bounds it with the longest period: a row whose end (its first day
+at the end's precision) reaches ``date_from`` started at most its length earlier, and
+the longest length per end precision is one probe of :func:`span_index`. The bound is
+added to the filter as ``start >= bound``: it changes no result (the bound is implied)
+and keeps the order by the start's index, on both engines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+
+from .dates import Precision, earliest_match, normalise
+
+
+class DaysBetween(models.Func):
+    """Whole days from ``start`` to ``end`` (``end - start``), as an index can hold it."""
+
+    output_field = models.IntegerField()
+
+    def __init__(self, end: str, start: str):
+        super().__init__(models.F(end), models.F(start))
+
+    def as_sql(self, compiler, connection, **extra):
+        # PostgreSQL: date - date is an integer number of days (immutable, indexable).
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # julianday() of a stored date is deterministic, so SQLite can index it too.
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def span_index(prefix: str, start: str, end: str) -> models.Index:
+    """An index on (end precision, days from start to end), which :func:`earliest_start` probes."""
+    return models.Index(
+        models.F(f"{end}_precision"), DaysBetween(end, start), name=f"{prefix}_{end}_span_idx"
+    )
+
+
+def longest_span(model, start: str, end: str, precision: int, using: str = "default") -> int | None:
+    """The most days a row's ``end`` (at ``precision``) lies after its ``start`` (None: no row)."""
+    span = DaysBetween(end, start)
+    return (
+        model._default_manager.using(using)
+        .filter(**{f"{end}_precision": precision, f"{start}__isnull": False})
+        .order_by(span.desc())
+        .values_list(span, flat=True)
+        .first()
+    )
+
+
+def earliest_start(
+    queryset: models.QuerySet, start: str, end: str | None, date_from: dt.date
+) -> dt.date | None:
+    """The lowest ``start`` a row of ``queryset``'s model reaching ``date_from`` can have.
+
+    None when no row can reach it. Rows without an end match by their start
+    (:func:`~tracker.dates.earliest_match`); rows with an end at precision *p* match
+    when the end is on or after ``date_from`` truncated to *p*, so they start no
+    earlier than that minus the longest span at *p*. All rows of the model are
+    probed (drafts too): a looser bound, never a wrong one.
+    """
+    bounds = [earliest_match(queryset, start, date_from)]
+    if end is not None:
+        for precision in Precision.values:
+            days = longest_span(queryset.model, start, end, precision, queryset.db)
+            if days is not None:
+                floor = normalise(date_from, precision)
+                bounds.append(floor - dt.timedelta(days=max(days, 0)))
+    return min((bound for bound in bounds if bound is not None), default=None)
