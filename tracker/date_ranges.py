@@ -72,7 +72,8 @@ def earliest_start(
 ) -> dt.date | None:
     """The lowest ``start`` a row of ``queryset``'s model reaching ``date_from`` can have.
 
-    None when no row can reach it. Rows without an end match by their start
+    None when no row can (none has an end, and none starts on or after ``date_from``
+    truncated to its precision). Rows without an end match by their start
     (:func:`~tracker.dates.earliest_match`); rows with an end at precision *p* match
     when the end is on or after ``date_from`` truncated to *p*, so they start no
     earlier than that minus the longest span at *p*. All rows of the model are

@@ -24,7 +24,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from .. import claims, models, registry
-from ..dates import earliest_match, overlap_q
+from ..date_ranges import earliest_start
+from ..dates import overlap_q
 from ..public import sees_drafts
 from ..search import AnyOf, contains_any, field_condition, rank_by_name
 from ..services import citation_target_field
@@ -126,9 +127,9 @@ class RecordFilterSet(django_filters.FilterSet):
                 condition |= overlap_q(start, end, date_from, date_to)
             queryset = queryset.filter(condition)
             [(start, end), *others] = self.date_periods
-            if date_from and end is None and not others:
-                # Changes no result; lets the date index start where matches begin.
-                first = earliest_match(queryset, start, date_from)
+            if date_from and not others:
+                # Changes no result; lets the date index start where matches can begin.
+                first = earliest_start(queryset, start, end, date_from)
                 if first is None:
                     return queryset.none()
                 queryset = queryset.filter(**{f"{start}__gte": first})
