@@ -1,4 +1,4 @@
-"""The start-up check of the library internals the tracker relies on (``tracker.internals``).
+"""The start-up check of the library internals the tracker relies on (``tracker.internals_check``).
 
 Each case changes one internal the way an upgrade could (removed, renamed,
 another signature or result) and expects the check to name it under its id.
@@ -23,7 +23,8 @@ from django.utils import choices
 from rest_framework.fields import DateTimeField
 from rest_framework.utils import urls
 
-from tracker.internals import CHECKED_AGAINST, INTERNALS, check_internals
+from tracker.internals import CHECKED_AGAINST
+from tracker.internals_check import INTERNALS, check_internals
 
 
 def test_the_check_passes_with_the_installed_libraries():

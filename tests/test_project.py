@@ -1,4 +1,5 @@
-"""Project-level guarantees: migrations in sync, production settings pass the deploy checks."""
+"""Project-level guarantees: migrations in sync, production settings pass the deploy checks,
+and a missing test prerequisite fails the suite in CI."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+from tests.ci import in_ci, missing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,3 +54,31 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_a_missing_prerequisite_fails_in_ci(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+
+    with pytest.raises(pytest.fail.Exception) as failure:
+        missing("seed article not found at /nowhere/article.txt")
+
+    assert str(failure.value) == "seed article not found at /nowhere/article.txt (required in CI)"
+
+
+def test_a_missing_prerequisite_skips_outside_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        missing("seed article not found at /nowhere/article.txt")
+
+    assert str(skipped.value) == "seed article not found at /nowhere/article.txt"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("1", True), ("yes", True), ("", False), ("0", False), ("False", False)],
+)
+def test_ci_is_any_value_but_empty_zero_or_false(monkeypatch, value, expected):
+    monkeypatch.setenv("CI", value)
+
+    assert in_ci() is expected

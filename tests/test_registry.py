@@ -10,7 +10,8 @@ from django.utils.module_loading import import_string
 
 from tracker import editors, history, models, registry, synthetic
 from tracker.api import views
-from tracker.exports.files import table_for_model
+from tracker.api.serializers import StatementSerializer
+from tracker.exports.files import record_tables, table_for_model
 
 RECORD_TYPES = registry.RECORD_TYPES
 BY_KEY = pytest.mark.parametrize("record_type", RECORD_TYPES, ids=lambda rt: rt.key)
@@ -99,6 +100,21 @@ def test_the_api_routes_the_resource(record_type):
 
 
 @BY_KEY
+def test_the_api_writes_the_types_links_and_rows(record_type):
+    serializer = views.VIEWSETS[record_type].serializer_class
+    expected = {
+        *(("links",) if record_type.links else ()),
+        *(("citations",) if record_type.cited else ()),
+        *(rows.related_name for rows in record_type.rows),
+    }
+    assert set(serializer.link_fields.values()) == expected
+
+
+def test_the_api_writes_every_about_relation():
+    assert set(StatementSerializer.about_fields) == set(registry.about_relations())
+
+
+@BY_KEY
 def test_history_follows_the_types_link_rows(record_type):
     follow = history.follow_relations()
     expected = (
@@ -125,6 +141,11 @@ def test_exports_write_the_declared_files(record_type):
         assert table_for_model(record_type.links.model).name == record_type.links.csv_file
 
 
+def test_exports_and_imports_have_one_record_file_per_type():
+    # The import reads the files the export writes (tracker.imports.reading).
+    assert [table.name for table in record_tables()] == [rt.csv_file for rt in RECORD_TYPES]
+
+
 @BY_KEY
 def test_synthetic_data_plans_the_type(record_type):
     plan = synthetic.planned(10_000)
@@ -147,6 +168,12 @@ def test_record_rows_point_at_their_types():
             )
             assert rows in record_type.rows
         assert table_for_model(rows.model).name == rows.csv_file
+
+
+def test_record_rows_fields_are_fields_of_their_model():
+    for rows in registry.RECORD_ROWS:
+        names = {field.name for field in rows.model._meta.get_fields()}
+        assert [name for name in rows.fields if name not in names] == []
 
 
 def test_lookups_find_each_type():

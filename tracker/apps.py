@@ -20,9 +20,9 @@ class TrackerConfig(AppConfig):
     verbose_name = "Sino-Russian military cooperation"
 
     def ready(self) -> None:
-        # signals connects the deletion log, changes the change log; internals
+        # signals connects the deletion log, changes the change log; internals_check
         # registers its start-up check.
-        from . import changes, history, internals, signals  # noqa: F401
+        from . import changes, history, internals_check, signals  # noqa: F401
 
         history.register_models()
         post_migrate.connect(create_cache_table, sender=self)

@@ -8,14 +8,14 @@ library it was checked against (the pins in ``requirements.txt``) and what to
 look at when it changes. Nothing outside this module names a library's
 private attribute, so an upgrade is checked in one place.
 
-Every wrapped internal has a *probe*, run by the system check
-:func:`check_internals` wherever Django runs its checks: ``manage.py check``
-(CI runs ``check --deploy``), ``setup_tracker`` and ``runserver`` (so
-``./scripts/run``), ``migrate``. A probe calls the wrapper on objects built in
-memory, never reading the database, and an internal that was renamed or
-changed its signature or result is reported as an error naming it
-(``tracker.E001`` ...) before any request meets it. The upgrade checklist is
-``docs/upgrading.md``.
+Every wrapped internal has a *probe* (:mod:`tracker.internals_check`), run by
+the system check :func:`~tracker.internals_check.check_internals` wherever
+Django runs its checks: ``manage.py check`` (CI runs ``check --deploy``),
+``setup_tracker`` and ``runserver`` (so ``./scripts/run``), ``migrate``. A
+probe calls the wrapper on objects built in memory, never reading the
+database, and an internal that was renamed or changed its signature or result
+is reported as an error naming it (``tracker.E001`` ...) before any request
+meets it. The upgrade checklist is ``docs/upgrading.md``.
 
 Private names are looked up when a wrapper is called, not when this module is
 imported, so a renamed one is reported by its check instead of failing every
@@ -24,21 +24,16 @@ import of the tracker.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import importlib
-import inspect
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django import forms
-from django.core import checks
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import choices as django_choices
-from django.utils import timezone
 
 #: Versions the wrappers below were checked against (``requirements.txt``).
 CHECKED_AGAINST = {
@@ -191,6 +186,17 @@ def annotation_of(queryset: QuerySet, name: str) -> Any:
     return queryset.query.annotations.get(name)
 
 
+def names_used(function: Callable) -> set[str]:
+    """Attribute and global names a function's code uses, nested functions included."""
+    names: set[str] = set()
+    pending = [function.__code__]
+    while pending:
+        code = pending.pop()
+        names.update(code.co_names)
+        pending.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return names
+
+
 # ----------------------------------------------------------------------------
 # Django's admin
 # ----------------------------------------------------------------------------
@@ -203,7 +209,7 @@ def admin_routes_autocomplete_view() -> bool:
     """
     from django.contrib.admin.sites import AdminSite
 
-    return "autocomplete_view" in _names_used(AdminSite.get_urls)
+    return "autocomplete_view" in names_used(AdminSite.get_urls)
 
 
 # ----------------------------------------------------------------------------
@@ -254,6 +260,11 @@ def date_bar_over_whole_table(changelist) -> None:
 #: unchanged instead of copying it into a list (Django's main branch calls it
 #: ``ChoiceIterator``). Without it (``object``) the choices still work, copied per request.
 ChoiceIteratorBase: type = getattr(django_choices, "BaseChoiceIterator", object)
+
+
+def choice_iterator_class() -> type:
+    """Django's ``BaseChoiceIterator`` as it is now, for its start-up check."""
+    return _private("django.utils.choices", "BaseChoiceIterator")
 
 
 # ----------------------------------------------------------------------------
@@ -308,271 +319,9 @@ def delete_rows_raw(queryset: QuerySet) -> int:
     ``QuerySet._raw_delete(using)`` (``django/db/models/query.py``), which
     ``Collector`` uses for fast deletes.
     """
-    return _private("django.db.models.query", "QuerySet._raw_delete")(queryset, queryset.db)
+    return raw_delete_function()(queryset, queryset.db)
 
 
-# ----------------------------------------------------------------------------
-# The start-up check
-# ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Internal:
-    """One wrapped internal: its check id, the library name it stands for, its users."""
-
-    id: str
-    name: str
-    used_by: str
-    probe: Callable[[], None]
-
-
-#: Every wrapped internal, in check id order.
-INTERNALS: list[Internal] = []
-
-
-def _internal(check_id: str, name: str, used_by: str):
-    """Register the decorated function as the probe of one internal."""
-
-    def register(probe: Callable[[], None]) -> Callable[[], None]:
-        INTERNALS.append(Internal(check_id, name, used_by, probe))
-        return probe
-
-    return register
-
-
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise InternalChanged(message)
-
-
-def _names_used(function: Callable) -> set[str]:
-    """Attribute and global names a function's code uses, nested functions included."""
-    names: set[str] = set()
-    pending = [function.__code__]
-    while pending:
-        code = pending.pop()
-        names.update(code.co_names)
-        pending.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    return names
-
-
-@_internal(
-    "tracker.E001",
-    "reversion.revisions._follow_relations_recursive",
-    "tracker.history.record_deletion",
-)
-def _probe_followed_objects() -> None:
-    from .models import Citation
-
-    citation = Citation(pk=1)  # links no record, so following it reads nothing
-    found = followed_objects(citation)
-    if found != {citation}:
-        listed = ", ".join(f"{type(obj).__name__} {obj.pk}" for obj in found)
-        raise InternalChanged(f"returned [{listed}] for a lone citation, expected the citation")
-
-
-@_internal(
-    "tracker.E002",
-    "Query.get_compiler / SQLCompiler.as_sql, select, get_converters",
-    "tracker.api.readers.IdQuery, tracker.models.base.distinct_years",
-)
-def _probe_compile_values() -> None:
-    from django.db import connections
-
-    from .models import Actor
-
-    queryset = Actor.objects.filter(pk__in=[7, 8]).values("pk", "slug", "created_at")
-    compiled = compile_values(queryset)
-    _expect(compiled.params == (7, 8), f"parameters {compiled.params!r}, expected (7, 8)")
-    _expect(
-        compiled.names == ["pk", "slug", "created_at"],
-        f"row keys {compiled.names!r}, expected ['pk', 'slug', 'created_at']",
-    )
-    _expect("tracker_actor" in compiled.sql, f"SQL does not read the table: {compiled.sql}")
-    for position, (functions, _expression) in compiled.converters:
-        _expect(0 <= position < 3, f"a converter for column {position} of 3")
-        for function in functions:
-            inspect.signature(function).bind(None, None, None)
-    converted = convert_row((7, "x", None), compiled.converters, connections[queryset.db])
-    _expect(converted == [7, "x", None], f"converted (7, 'x', None) to {converted!r}")
-
-
-@_internal(
-    "tracker.E003",
-    "Query.where",
-    "tracker.counting, tracker.admin, tracker.models.base, tracker.exports.tables",
-)
-def _probe_is_filtered() -> None:
-    from .models import Actor
-
-    _expect(not is_filtered(Actor.objects.all()), "an unfiltered queryset counts as filtered")
-    _expect(is_filtered(Actor.objects.filter(pk=1)), "a filtered queryset counts as unfiltered")
-
-
-@_internal("tracker.E004", "Query.select_related", "tracker.counting.count_rows")
-def _probe_without_select_related() -> None:
-    from .models import Statement
-
-    joined = Statement.objects.select_related("speaker")
-    _expect(bool(joined.query.select_related), "select_related() left no mark on the query")
-    _expect(
-        not without_select_related(joined).query.select_related,
-        "the select_related() joins were not dropped",
-    )
-    without_select_related(Statement.objects.values("pk"))  # refused if still marked
-
-
-@_internal(
-    "tracker.E005",
-    "ChangeList.date_hierarchy, params, queryset, root_queryset, paginator, get_results",
-    "tracker.admin.base.ScalableChangeList",
-)
-def _probe_changelist() -> None:
-    from django.contrib.admin.templatetags import admin_list
-    from django.contrib.admin.views.main import ChangeList
-
-    inspect.signature(ChangeList.get_results).bind(None, None)
-    missing = {"date_hierarchy", "params", "queryset", "root_queryset"} - _names_used(
-        ChangeList.__init__
-    )
-    _expect(not missing, f"ChangeList no longer sets {', '.join(sorted(missing))}")
-    _expect(
-        "paginator" in _names_used(ChangeList.get_results),
-        "ChangeList.get_results no longer sets paginator",
-    )
-    _expect(
-        "queryset" in _names_used(admin_list.date_hierarchy),
-        "the date_hierarchy template tag no longer reads cl.queryset",
-    )
-
-
-@_internal(
-    "tracker.E006",
-    "django.utils.choices.BaseChoiceIterator",
-    "tracker.api.filter_fields.SharedChoices",
-)
-def _probe_choice_iterator() -> None:
-    from .api.filter_fields import COUNTRY_CHOICES
-
-    base = _private("django.utils.choices", "BaseChoiceIterator")
-    _expect(isinstance(COUNTRY_CHOICES, base), "shared choices are not a BaseChoiceIterator")
-    field = forms.MultipleChoiceField(choices=COUNTRY_CHOICES)
-    _expect(field.choices is COUNTRY_CHOICES, "a form field copies shared choices")
-    _expect(copy.deepcopy(field).choices is COUNTRY_CHOICES, "a copied field copies its choices")
-
-
-@_internal(
-    "tracker.E007",
-    "rest_framework.utils.urls.replace_query_param, remove_query_param",
-    "tracker.api.pagination.RecordPagination",
-)
-def _probe_query_params() -> None:
-    url = "http://testserver/api/?page=2&actor=china"
-    replaced = url_with_param(url, "cursor", "abc")
-    expected = "http://testserver/api/?actor=china&cursor=abc&page=2"
-    _expect(replaced == expected, f"set cursor=abc in {url} gave {replaced}")
-    removed = url_without_param(url, "page")
-    _expect(removed == "http://testserver/api/?actor=china", f"removing page gave {removed}")
-
-
-@_internal(
-    "tracker.E008",
-    "rest_framework.fields.DateTimeField format, timezone, to_representation",
-    "tracker.api.readers",
-)
-def _probe_drf_datetime() -> None:
-    from rest_framework import serializers
-
-    plain = serializers.DateTimeField()
-    _expect(drf_datetime_writes_default_iso(plain), "a plain DateTimeField has its own format")
-    _expect(
-        not drf_datetime_writes_default_iso(serializers.DateTimeField(format="%Y")),
-        "DateTimeField(format=...) is not told apart",
-    )
-    _expect(
-        not drf_datetime_writes_default_iso(serializers.DateTimeField(default_timezone=dt.UTC)),
-        "DateTimeField(default_timezone=...) is not told apart",
-    )
-    with timezone.override(dt.UTC):
-        for value in (
-            dt.datetime(2020, 1, 2, 3, 4, 5, 123456, tzinfo=dt.UTC),
-            dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
-        ):
-            drf = plain.to_representation(value)
-            _expect(drf == drf_utc_iso(value), f"DRF writes {drf}, the reader {drf_utc_iso(value)}")
-
-
-@_internal("tracker.E009", "QuerySet._raw_delete", "bench.bench_export")
-def _probe_raw_delete() -> None:
-    # Only its signature: calling it deletes rows.
-    raw_delete = _private("django.db.models.query", "QuerySet._raw_delete")
-    inspect.signature(raw_delete).bind(None, "default")
-
-
-@_internal(
-    "tracker.E010",
-    "Query.is_sliced, distinct, combinator, annotations, extra",
-    "tracker.exports.tables.Table.iter_rows",
-)
-def _probe_is_reshaped() -> None:
-    from django.db.models import Value
-
-    from .models import Actor
-
-    plain = Actor.objects.all()
-    _expect(not is_reshaped(plain), "a plain queryset counts as reshaped")
-    for label, reshaped in (
-        ("a slice", plain[:2]),
-        ("distinct()", plain.distinct()),
-        ("union()", plain.union(plain)),
-        ("annotate()", plain.annotate(one=Value(1))),
-        ("extra()", plain.extra(select={"one": "1"})),
-    ):
-        _expect(is_reshaped(reshaped), f"{label} is not noticed")
-
-
-@_internal("tracker.E011", "Query.order_by, Query.annotations", "tracker.search.rank_by_name")
-def _probe_ordering_and_annotations() -> None:
-    from django.db.models import Value
-
-    from .models import Actor
-
-    ordered = Actor.objects.order_by("name", "-slug")
-    _expect(ordering_of(ordered) == ("name", "-slug"), "order_by() left no mark on the query")
-    _expect(ordering_of(Actor.objects.all()) == (), "an unordered queryset has an ordering")
-    _expect(ordering_of(ordered.order_by()) == (), "order_by() did not clear the ordering")
-    aliased = Actor.objects.alias(rank=Value(1))
-    _expect(isinstance(annotation_of(aliased, "rank"), Value), "alias() kept no expression")
-    _expect(annotation_of(Actor.objects.all(), "rank") is None, "an annotation out of nowhere")
-
-
-@_internal(
-    "tracker.E012",
-    "AdminSite.get_urls routing autocomplete/ to AdminSite.autocomplete_view",
-    "tracker.admin.pickers",
-)
-def _probe_autocomplete_route() -> None:
-    _expect(
-        admin_routes_autocomplete_view(),
-        "AdminSite.get_urls no longer routes autocomplete/ to site.autocomplete_view",
-    )
-
-
-@checks.register()
-def check_internals(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """An error for each library internal whose probe fails (see the module doc)."""
-    if app_configs is not None and not any(c.name == "tracker" for c in app_configs):
-        return []
-    errors: list[checks.CheckMessage] = []
-    for internal in INTERNALS:
-        try:
-            internal.probe()
-        # Whatever a changed library raises (AttributeError, TypeError, ...) is the news.
-        except Exception as exc:
-            errors.append(
-                checks.Error(
-                    f"{internal.name} changed ({type(exc).__name__}: {exc}).",
-                    hint=f"Used by {internal.used_by}. Adapt its wrapper in "
-                    "tracker/internals.py; see docs/upgrading.md.",
-                    id=internal.id,
-                )
-            )
-    return errors
+def raw_delete_function() -> Callable[..., int]:
+    """Django's ``QuerySet._raw_delete`` itself, for its start-up check (calling it deletes)."""
+    return _private("django.db.models.query", "QuerySet._raw_delete")

@@ -54,6 +54,9 @@ class RecordRows:
     csv_file: str
     #: Keys of the record types that carry such rows (``arms_deal``).
     targets: tuple[str, ...]
+    #: What an editor or client writes of a row, in order: the admin inline's fields
+    #: and the API object's keys.
+    fields: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -227,11 +230,31 @@ RECORD_TYPES: tuple[RecordType, ...] = (ACTOR, SOURCE, AGREEMENT, EXERCISE, ARMS
 
 #: Values sources report differently for a record's dates, money value and quantity.
 REPORTED_VALUES = RecordRows(
-    models.ReportedValue, "reported_values", "reported_values", models.CLAIM_TARGETS
+    models.ReportedValue,
+    "reported_values",
+    "reported_values",
+    models.CLAIM_TARGETS,
+    fields=(
+        "field",
+        "date",
+        "amount",
+        "currency",
+        "quantity",
+        "value_text",
+        "rank",
+        "reason",
+        "source",
+        "footnote",
+        "locator",
+    ),
 )
 #: An agreement's or a deal's status as of a date.
 STATUS_UPDATES = RecordRows(
-    models.StatusUpdate, "status_updates", "status_updates", models.STATUS_TARGETS
+    models.StatusUpdate,
+    "status_updates",
+    "status_updates",
+    models.STATUS_TARGETS,
+    fields=("status", "as_of", "note", "source", "footnote", "locator"),
 )
 #: Every kind of cited row records keep beside their citations.
 RECORD_ROWS: tuple[RecordRows, ...] = (REPORTED_VALUES, STATUS_UPDATES)

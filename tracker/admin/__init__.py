@@ -14,10 +14,14 @@ Modules: ``base`` (what every record's admin shares: scalable changelists,
 the versioned form, the write path), ``saving`` (a record and its inlines'
 rows saved by one ``record_save``), ``revert`` (the revert and recover pages
 on that path), ``citations`` (citation inlines and the citations list, its
-page versioned too), ``pickers`` (the autocomplete boxes: ranked, labelled
-options), ``records`` (one admin per record type), ``compare`` (two versions
-compared, revision comments), ``references`` (what refers to a record, on its change page)
-and ``changes`` (recent changes of every record, admin and API alike).
+page versioned too), ``rows`` (the reported values and status updates
+inlines), ``pickers`` (the autocomplete boxes: ranked, labelled options),
+``records`` (one admin per record type), ``compare`` (two versions compared,
+revision comments), ``references`` (what refers to a record, on its change
+page), ``changes`` (recent changes of every record, admin and API alike),
+``publication`` (the status column, buttons and review list), ``imports``
+(the import page), and the small parts: ``dates``, ``filters``, ``columns``,
+``widgets``, ``duplicates``.
 """
 
 from django.contrib import admin

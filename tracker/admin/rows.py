@@ -18,20 +18,6 @@ from ..models import ReportedValue, StatusUpdate, TrackedModel
 from ..models.claims import MONEY_FIELD, QUANTITY_FIELD
 from .dates import FuzzyDateFormField
 
-#: The columns of each inline, in order.
-VALUE_FIELDS = (
-    "field",
-    "date",
-    "amount",
-    "currency",
-    "quantity",
-    "value_text",
-    "rank",
-    "reason",
-    "source",
-    "footnote",
-    "locator",
-)
 #: The reported values' lines in their (stacked) inline.
 VALUE_LAYOUT = (
     ("field", "rank"),
@@ -42,7 +28,6 @@ VALUE_LAYOUT = (
     "reason",
     ("source", "footnote", "locator"),
 )
-UPDATE_FIELDS = ("status", "as_of", "note", "source", "footnote", "locator")
 UPDATE_LAYOUT = (("status", "as_of"), "note", ("source", "footnote", "locator"))
 
 
@@ -104,7 +89,7 @@ def reported_values_inline(model: type[TrackedModel]) -> type[admin.StackedInlin
 
         class Meta:
             model = ReportedValue
-            fields = VALUE_FIELDS
+            fields = registry.REPORTED_VALUES.fields
 
     return type(
         f"{model.__name__}ReportedValueInline",
@@ -133,7 +118,7 @@ def status_updates_inline(model: type[TrackedModel]) -> type[admin.StackedInline
 
         class Meta:
             model = StatusUpdate
-            fields = UPDATE_FIELDS
+            fields = registry.STATUS_UPDATES.fields
 
     return type(
         f"{model.__name__}StatusUpdateInline",

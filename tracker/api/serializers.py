@@ -1,4 +1,5 @@
-"""Representations of every record: nested summaries, fuzzy dates, money, citations.
+"""Representations of every record: nested summaries, fuzzy dates, money, and the
+rows each keeps (citations, links, reported values: :mod:`tracker.api.rows`).
 
 Reads use the prefetched link sets of the named querysets (no per-row
 queries); writes go through :func:`tracker.services.record_save`, the same
@@ -7,7 +8,6 @@ validation the admin uses.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -19,11 +19,10 @@ from rest_framework import serializers
 
 from .. import models, registry
 from ..codes import CURRENCY_CHOICES
-from ..services import citation_required_message, record_save
+from ..services import record_save
 from ..versions import StaleRecord
 from .fields import (
     MAX_POSITIVE_INTEGER,
-    MAX_POSITIVE_SMALL_INTEGER,
     DisputedField,
     FuzzyDateField,
     OptionalURLField,
@@ -35,149 +34,27 @@ from .fields import (
     StrictModelSerializer,
     SummaryField,
 )
-from .rows import ReportedValueSerializer, StatusUpdateSerializer
+from .rows import (
+    ContractorSerializer,
+    ParticipantSerializer,
+    PartySerializer,
+    citation_list,
+    link_list,
+    reported_values_list,
+    status_updates_list,
+)
 from .summaries import (
     ActorSummarySerializer,
     AgreementSummarySerializer,
     ArmsDealSummarySerializer,
     ExerciseSummarySerializer,
-    SourceSummarySerializer,
     actor_field,
 )
 
 
 # ----------------------------------------------------------------------------
-# Link rows
+# Values
 # ----------------------------------------------------------------------------
-class CitationSerializer(StrictModelSerializer):
-    """Where a record's evidence is: source, footnote, page."""
-
-    source = SummaryField(SourceSummarySerializer, queryset=models.Source.objects.all())
-    footnote = StrictIntegerField(
-        min_value=1,
-        max_value=MAX_POSITIVE_SMALL_INTEGER,
-        allow_null=True,
-        required=False,
-        help_text="Footnote number in the citing article.",
-    )
-    locator = StrictCharField(
-        max_length=100,
-        allow_blank=True,
-        allow_null=True,
-        required=False,
-        help_text="Page or section, e.g. p. 13. Empty or null for none (stored as empty).",
-    )
-
-    class Meta:
-        model = models.Citation
-        fields = ["source", "footnote", "locator", "excerpt"]
-        validators: list = []
-
-    def validate_locator(self, value: str | None) -> str:
-        # Written "", null or with spaces, the same locator is the same citation.
-        return models.normalise_locator(value)
-
-
-class ParticipantSerializer(StrictModelSerializer):
-    """One actor's part in an exercise."""
-
-    actor = actor_field()
-
-    class Meta:
-        model = models.ExerciseParticipant
-        fields = ["actor", "role", "contribution"]
-        validators: list = []
-
-
-class PartySerializer(StrictModelSerializer):
-    """One actor's part in an agreement."""
-
-    actor = actor_field()
-
-    class Meta:
-        model = models.AgreementParty
-        fields = ["actor", "role", "note"]
-        validators: list = []
-
-
-class ContractorSerializer(StrictModelSerializer):
-    """A company or agency involved in an arms deal."""
-
-    actor = actor_field()
-
-    class Meta:
-        model = models.ArmsDealContractor
-        fields = ["actor", "role", "note"]
-        validators: list = []
-
-
-class LinkListSerializer(serializers.ListSerializer):
-    """A list of link rows in which no linked record appears twice."""
-
-    def __init__(self, *args: Any, unique_on: tuple[str, ...] = ("actor",), **kwargs: Any):
-        self.unique_on = unique_on
-        super().__init__(*args, **kwargs)
-
-    def to_internal_value(self, data):
-        # DRF words an empty list as {"non_field_errors": [...]}; a field's own error is a list.
-        if isinstance(data, list) and not data and not self.allow_empty:
-            self.fail("empty")
-        return super().to_internal_value(data)
-
-    def validate(self, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if not self.unique_on:
-            return attrs
-        keys = Counter(
-            tuple(getattr(row.get(k), "pk", row.get(k)) for k in self.unique_on) for row in attrs
-        )
-        if any(count > 1 for count in keys.values()):
-            raise serializers.ValidationError(
-                f"The same {' / '.join(self.unique_on)} is listed more than once."
-            )
-        return attrs
-
-
-def link_list(
-    child: serializers.Serializer,
-    source: str | None = None,
-    unique_on=("actor",),
-    **extra: Any,
-):
-    """A writable list of link rows; omitted on update means "keep as stored"."""
-    if source:
-        extra["source"] = source
-    extra.setdefault("required", False)
-    return LinkListSerializer(child=child, unique_on=unique_on, **extra)
-
-
-def reported_values_list():
-    """A record's reported values (written as a whole list, like citations)."""
-    return link_list(ReportedValueSerializer(), unique_on=())
-
-
-def status_updates_list():
-    """An agreement's or deal's status updates, oldest first."""
-    return link_list(StatusUpdateSerializer(), unique_on=())
-
-
-def citation_list(model=None):
-    """Every record's citations, unique on where they point.
-
-    For a type that must cite (``registry.must_cite``) the list is required in a
-    create or replace and may not be empty (``required`` and ``minItems: 1`` in the
-    schema), with the message ``record_save`` gives; a ``PATCH`` may leave it out.
-    """
-    extra: dict[str, Any] = {}
-    if model is not None and registry.must_cite(model):
-        message = citation_required_message(model)
-        extra = {
-            "required": True,
-            "allow_empty": False,
-            "error_messages": {"required": message, "empty": message},
-        }
-    return link_list(CitationSerializer(), unique_on=("source", "footnote", "locator"), **extra)
-
-
 class MoneySerializer(serializers.Serializer):
     """A value: amount, currency, whether estimated, and the source's own words."""
 

@@ -20,9 +20,10 @@ from rest_framework.response import Response
 from .. import changes, models, registry
 from .. import public as gate
 from ..internals import url_with_param, url_without_param
+from .operations import READ_ERRORS
 from .pagination import RecordPagination
 from .readers import reader_for
-from .views import READ_ERRORS, VIEWSETS, ApiViewMixin
+from .views import VIEWSETS, ApiViewMixin
 
 TOKEN_PARAMETER = "sync_token"
 KNOWN_PARAMETERS = frozenset({TOKEN_PARAMETER, "page_size", "format"})

@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 from ..codes import DELIMITER
@@ -46,9 +47,18 @@ STRING, INTEGER, NUMBER, BOOLEAN, DATE, DATETIME = (
 )
 
 
+#: Longest cell our readers of written files accept (the csv module's C long).
+CSV_FIELD_LIMIT = 2**31 - 1
+
+
 def csv_writer(stream: IO[str]) -> Any:
     """The one CSV dialect of the tracker: RFC 4180 (comma, ``"`` quoting, CRLF)."""
     return csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def open_csv(path: Path, excel: bool) -> IO[str]:
+    """Open ``path`` for a CSV file, with a byte-order mark for Excel if asked."""
+    return open(path, "w", encoding="utf-8-sig" if excel else "utf-8", newline="")
 
 
 def format_cell(value: Any, kind: str = STRING) -> str:

@@ -1,6 +1,8 @@
 """The files of an export: each one's columns, keys and links, declared once.
 
-The nightly export files, the admin's "Export selected as CSV" action and the
+The record files are declared here, the link files in
+:mod:`tracker.exports.link_files`; :data:`TABLES` lists them all. The nightly
+export files, the admin's "Export selected as CSV" action and the
 API's ``?format=csv`` all take their columns and cells from here, so a column
 means the same thing and a cell is written the same way wherever a user gets
 it. Per-type facts (file stems, link tables, Statement's ``about_*``
@@ -9,14 +11,11 @@ relations) come from :mod:`tracker.registry`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.db import models
 from django_countries import countries
 
 from .. import registry
 from ..models import (
-    CITATION_TARGETS,
     Actor,
     ActorKind,
     Agreement,
@@ -24,14 +23,10 @@ from ..models import (
     AgreementStatus,
     ArmsCategory,
     ArmsDeal,
-    Citation,
-    ContractorRole,
     DealScope,
     DealStatus,
     Exercise,
     ExerciseDomain,
-    ParticipantRole,
-    PartyRole,
     Source,
     SourceKind,
     Statement,
@@ -39,7 +34,6 @@ from ..models import (
 )
 from .cells import BOOLEAN, DATE, DELIMITER, INTEGER, NUMBER, STRING
 from .columns import (
-    Column,
     ForeignKey,
     choice_columns,
     col,
@@ -50,6 +44,15 @@ from .columns import (
     lookup_column,
     record_tail_columns,
     slug_column,
+)
+from .link_files import (
+    ABOUT,
+    AGREEMENT_PARTIES,
+    ARMS_DEAL_CONTRACTORS,
+    CITATIONS,
+    EXERCISE_PARTICIPANTS,
+    STATEMENT_LINKS,
+    file_of,
 )
 from .links import (
     LINKED_ACTORS,
@@ -66,12 +69,8 @@ from .tables import Table
 # --- Per-type facts: read from tracker.registry ------------------------------------
 # Each record type's file stem (``csv_file``), its name in link columns (``key``),
 # its table of linked actors (``links``) and Statement's relation to it (``about``)
-# are declared once, in the registry; the declarations below take them from here.
-
-
-def file_of(model: type[models.Model]) -> str:
-    """The file stem of ``model``'s records (``ArmsDeal`` -> ``arms_deals``)."""
-    return registry.for_model(model).csv_file
+# are declared once, in the registry; the declarations below take them from there
+# (``file_of`` and ``ABOUT``: :mod:`tracker.exports.link_files`).
 
 
 def _citations(model: type[models.Model]) -> Attach:
@@ -82,10 +81,6 @@ def _actor_links(model: type[models.Model]) -> Attach:
     links = registry.for_model(model).links
     return linked_actors(links.model, links.fk)
 
-
-#: What statements concern, in the order of the statements file's ``about_*``
-#: columns and of each statement's rows in statement_links.csv (a published layout).
-_ABOUT = tuple(registry.for_model(model) for model in (Agreement, Exercise, ArmsDeal, Actor))
 
 # --- The record files -------------------------------------------------------------
 
@@ -292,7 +287,7 @@ STATEMENTS = Table(
                 f"Slugs of the {about.csv_file.replace('_', ' ')} it concerns.",
                 about_key(about.about),
             )
-            for about in _ABOUT
+            for about in ABOUT
         ),
         disputed_column(Statement),
         *record_tail_columns(),
@@ -300,191 +295,11 @@ STATEMENTS = Table(
     primary_key=("slug",),
     foreign_keys=(ForeignKey(("speaker",), file_of(Actor)),),
     attach=(
-        *(statement_about(about.about) for about in _ABOUT),
+        *(statement_about(about.about) for about in ABOUT),
         _citations(Statement),
         disputed_flags(Statement),
     ),
     is_record_file=True,
-)
-
-# --- The link files ---------------------------------------------------------------
-
-
-def _citation_target_type(row: Row) -> str | None:
-    for name in CITATION_TARGETS:
-        if row[f"{name}_id"] is not None:
-            return name
-    return None
-
-
-def _citation_target_slug(row: Row) -> str | None:
-    name = _citation_target_type(row)
-    return row[f"{name}__slug"] if name is not None else None
-
-
-_CITATION_TARGET_IDS = tuple(f"{name}_id" for name in CITATION_TARGETS)
-_CITATION_TARGET_SLUGS = tuple(f"{name}__slug" for name in CITATION_TARGETS)
-
-CITATIONS = Table(
-    name="citations",
-    model=Citation,
-    title="Citations",
-    description="The evidence for each record: which source, where in it, which footnote. "
-    "Exactly one of agreement, exercise, arms_deal, statement and actor is filled.",
-    columns=(
-        col("id", INTEGER, "Number of the citation within this snapshot.", required=True),
-        fk_slug_column("source", "Slug of the cited source (in sources.csv)."),
-        col(
-            "record_type",
-            STRING,
-            "Which kind of record it supports.",
-            _citation_target_type,
-            reads=_CITATION_TARGET_IDS,
-            enum=list(CITATION_TARGETS),
-        ),
-        col(
-            "record",
-            STRING,
-            "Slug of the record it supports.",
-            _citation_target_slug,
-            reads=_CITATION_TARGET_IDS + _CITATION_TARGET_SLUGS,
-        ),
-        *(
-            fk_slug_column(name, f"Slug of the {name.replace('_', ' ')} it supports, if any.")
-            for name in CITATION_TARGETS
-        ),
-        col("footnote", INTEGER, "Footnote number in the citing article, if it came from one."),
-        col("locator", STRING, "Page or section of the source."),
-        col("excerpt", STRING, "The supporting passage."),
-    ),
-    primary_key=("id",),
-    foreign_keys=(
-        ForeignKey(("source",), file_of(Source)),
-        *(
-            ForeignKey((name,), file_of(Citation._meta.get_field(name).related_model))
-            for name in CITATION_TARGETS
-        ),
-    ),
-)
-
-
-def link_table(
-    record_model: type[models.Model],
-    roles: type[models.Choices],
-    extra: Column,
-    title: str,
-    description: str,
-) -> Table:
-    """The file of the actors linked to a record, one row per link, with role and note.
-
-    Its first column names the record by its type's name (``arms_deal``),
-    whatever the link model calls its key (``deal``).
-    """
-    record = registry.for_model(record_model)
-    links = record.links
-    column = record.key
-    return Table(
-        name=links.csv_file,
-        model=links.model,
-        title=title,
-        description=description,
-        columns=(
-            fk_slug_column(column, f"Slug of the record (in {record.csv_file}.csv).", links.fk),
-            fk_slug_column("actor", "Slug of the actor (in actors.csv)."),
-            fk_name_column("actor_name", "Name of the actor.", "actor"),
-            *choice_columns("role", roles, "Role"),
-            extra,
-        ),
-        primary_key=(column, "actor"),
-        foreign_keys=(
-            ForeignKey((column,), record.csv_file),
-            ForeignKey(("actor",), file_of(Actor)),
-        ),
-    )
-
-
-EXERCISE_PARTICIPANTS = link_table(
-    Exercise,
-    ParticipantRole,
-    col("contribution", STRING, "What it brought, e.g. “Type 054A frigate Weifang”."),
-    "Exercise participants",
-    "Who took part in each exercise, in which role, with what.",
-)
-AGREEMENT_PARTIES = link_table(
-    Agreement,
-    PartyRole,
-    col("note", STRING, "A note on the actor's part."),
-    "Agreement parties",
-    "Who is party to each agreement, and in which role.",
-)
-ARMS_DEAL_CONTRACTORS = link_table(
-    ArmsDeal,
-    ContractorRole,
-    col("note", STRING, "A note on the contractor's part."),
-    "Arms deal contractors",
-    "Companies and agencies involved in each deal, and in which role.",
-)
-
-
-def _statement_links(row: Row) -> Iterator[Row]:
-    # One row per thing a statement concerns: {statement, about_type, about}.
-    statement = row["slug"]
-    for about in _ABOUT:
-        for target in row[about_key(about.about)]:
-            yield {"statement": statement, "about_type": about.key, "about": target}
-
-
-def _about_if(about_type: str):
-    return lambda link: link["about"] if link["about_type"] == about_type else None
-
-
-STATEMENT_LINKS = Table(
-    name="statement_links",
-    model=Statement,
-    title="Statement links",
-    description="What each statement concerns, one row per link. Exactly one of "
-    "agreement, exercise, arms_deal and actor is filled, the one named by about_type.",
-    columns=(
-        col(
-            "statement",
-            STRING,
-            "Slug of the statement (in statements.csv).",
-            lambda link: link["statement"],
-            required=True,
-        ),
-        col(
-            "about_type",
-            STRING,
-            "Kind of record it concerns.",
-            lambda link: link["about_type"],
-            required=True,
-            enum=[about.key for about in _ABOUT],
-        ),
-        col(
-            "about",
-            STRING,
-            "Slug of the record it concerns.",
-            lambda link: link["about"],
-            required=True,
-        ),
-        *(
-            col(
-                about.key,
-                STRING,
-                f"Slug of the {about.key.replace('_', ' ')} it concerns.",
-                _about_if(about.key),
-            )
-            for about in _ABOUT
-        ),
-    ),
-    primary_key=("statement", "about_type", "about"),
-    foreign_keys=(
-        ForeignKey(("statement",), file_of(Statement)),
-        *(ForeignKey((about.key,), about.csv_file) for about in _ABOUT),
-    ),
-    reads=("slug",),
-    attach=tuple(statement_about(about.about) for about in _ABOUT),
-    expand=_statement_links,
 )
 
 # --- Every file -------------------------------------------------------------------

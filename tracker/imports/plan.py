@@ -457,22 +457,3 @@ def _column_of(proposal: parsing.Proposal, name: str) -> str:
         if name in (date, f"{date}_precision", f"{date}_qualifier"):
             return f"{date}_display" if f"{date}_display" in proposal.columns else date
     return name
-
-
-def _checked_in_bulk(errors: dict) -> None:
-    """Stands in for ``TrackedModel._clean_slug`` during a preview (see ``_validate``)."""
-
-
-def _table(proposal: parsing.Proposal):
-    from ..exports.files import TABLES
-
-    return TABLES[proposal.record_type.csv_file]
-
-
-def _column_of(proposal: parsing.Proposal, name: str) -> str:
-    if name == "__all__":
-        return ""
-    for date in proposal.dates:
-        if name in (date, f"{date}_precision", f"{date}_qualifier"):
-            return f"{date}_display" if f"{date}_display" in proposal.columns else date
-    return name
