@@ -16,6 +16,7 @@ from tests.api_factories import (
     linked_statement,
 )
 from tests.factories import ActorFactory, ExerciseFactory, SourceFactory
+from tracker import search
 from tracker.dates import Precision
 
 pytestmark = pytest.mark.django_db
@@ -384,3 +385,42 @@ def test_a_value_that_is_no_identifier_is_refused_before_any_query(api, trio):
         {"actor": ["Contains a NUL character (%00)."]},
         0,
     )
+
+
+@pytest.fixture
+def deals_by_country(db):
+    """Arms deals reaching Kazakhstan as supplier, recipient, contractor, and not at all."""
+    kz = ActorFactory(slug="kazakhstan", name="Kazakhstan", country="KZ")
+    kz_plant = ActorFactory(slug="kz-plant", name="KZ plant", country="KZ")
+    ru = ActorFactory(slug="russia", name="Russia", country="RU")
+    cn = ActorFactory(slug="china", name="China", country="CN")
+    linked_deal("kz-supplies", kz, cn)
+    linked_deal("kz-receives", ru, kz)
+    for number in (1, 2, 3):
+        linked_deal(f"kz-builds-{number}", ru, cn, kz_plant)
+    linked_deal("ru-to-cn", ru, cn)
+
+
+@pytest.mark.parametrize("listed_keys_limit", [500, 2, 0])
+def test_country_filter_finds_deals_through_every_role(
+    api, deals_by_country, monkeypatch, listed_keys_limit
+):
+    # 500: every key named as a value; 2: the two actors named, the three
+    # deals they build for by a subquery; 0: the actors by a subquery too.
+    monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", listed_keys_limit)
+
+    response = api.get("/api/v1/arms-deals/?country=KZ&ordering=slug")
+
+    assert slugs(response) == [
+        "kz-builds-1",
+        "kz-builds-2",
+        "kz-builds-3",
+        "kz-receives",
+        "kz-supplies",
+    ]
+
+
+def test_country_without_actors_matches_nothing(api, deals_by_country):
+    response = api.get("/api/v1/arms-deals/?country=AF")
+
+    assert (response.status_code, response.json()["count"]) == (200, 0)

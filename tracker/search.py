@@ -80,6 +80,35 @@ class AnyOf(Expression):
         return f"{column_sql} IN {subquery_sql}", params
 
 
+class InKeys(Expression):
+    """``column = ANY(%s)`` with the keys as one array on PostgreSQL, ``IN (%s, ...)`` elsewhere.
+
+    The values still reach the planner (the driver writes the array into the
+    query), but Django prepares one parameter instead of one per key: an
+    ``__in`` of 1,700 actors took longer to compile than to run.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, keys: list):
+        super().__init__(output_field=BooleanField())
+        self.column, self.keys = F(column), [int(key) for key in keys]
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        column_sql, column_params = compiler.compile(self.column)
+        if connection.vendor == "postgresql":
+            return f"{column_sql} = ANY(%s::bigint[])", (*column_params, self.keys)
+        marks = ", ".join(["%s"] * len(self.keys))
+        return f"{column_sql} IN ({marks})", (*column_params, *self.keys)
+
+
 def field_condition(model: type[Model], path: str, lookup: str, value, public: bool = False) -> Q:
     """Rows of ``model`` whose ``path__lookup`` matches ``value``, on its own columns.
 
@@ -119,6 +148,53 @@ def field_condition(model: type[Model], path: str, lookup: str, value, public: b
             related = related.filter(publication_status=PUBLISHED)
         return Q(AnyOf(field.attname, related.values("pk")))
     return Q(**{f"{path}__{lookup}": value})
+
+
+#: Up to this many keys a condition names them as values, whose share of the rows
+#: the planner can estimate; beyond, it names a subquery (planning an array of
+#: 1,700 values took 7 ms, a plain subquery none).
+LISTED_KEYS_LIMIT = 500
+
+
+def linked_to_any(model: type[Model], paths, targets: QuerySet) -> Q:
+    """Rows of ``model`` linked through any of ``paths`` to one of the records ``targets``.
+
+    Few targets (and, through a link table, few linked rows) are named by their
+    keys, so the planner knows how many rows match and reads those few by their
+    indexes. Many are named by a plain ``IN (subquery)``, which the planner takes
+    for a large share and answers by reading the list in its order until a page
+    is full. ``ANY(ARRAY(subquery))`` hid the count either way: a country of a
+    fifth of all deals was planned as a few hundred rows and every match was
+    sorted (116 ms at 150,000 deals against 9 ms for the first hundred in order).
+    """
+    targets = targets.order_by()
+    keys = list(targets.values_list("pk", flat=True)[: LISTED_KEYS_LIMIT + 1])
+    if not keys:
+        return Q(pk__in=[])
+    listed = len(keys) <= LISTED_KEYS_LIMIT
+    condition = Q()
+    for path in paths:
+        field = model._meta.get_field(path)
+        if field.many_to_one or field.one_to_one:
+            column = field.attname
+            condition |= Q(InKeys(column, keys)) if listed else Q(**{f"{column}__in": targets})
+            continue
+        if not isinstance(field, ManyToManyField):
+            raise TypeError(f"{model.__name__}.{path}: not a foreign key or many-to-many link")
+        through = field.remote_field.through
+        target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+        source = through._meta.get_field(field.m2m_field_name()).attname
+        if not listed:  # many targets: many linked rows (reading them costs what they number)
+            links = through._default_manager.filter(**{f"{target}__in": targets})
+            condition |= Q(pk__in=links.values(source))
+            continue
+        links = through._default_manager.filter(InKeys(target, keys)).order_by()
+        owners = list(links.values_list(source, flat=True).distinct()[: LISTED_KEYS_LIMIT + 1])
+        if len(owners) > LISTED_KEYS_LIMIT:
+            condition |= Q(pk__in=links.values(source))
+        elif owners:
+            condition |= Q(InKeys("pk", owners))
+    return condition or Q(pk__in=[])
 
 
 def final_field(model: type[Model], path: str):

@@ -27,7 +27,7 @@ from .. import claims, models, registry
 from ..date_ranges import earliest_start
 from ..dates import overlap_q
 from ..public import sees_drafts
-from ..search import AnyOf, contains_any, field_condition, rank_by_name
+from ..search import AnyOf, contains_any, field_condition, linked_to_any, rank_by_name
 from ..services import citation_target_field
 from .filter_fields import (
     COUNTRY_CHOICES,
@@ -174,6 +174,12 @@ def linked_to(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
     return condition
 
 
+def of_country(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
+    """Condition: ``model`` rows linked through any of ``paths`` to an actor of a country
+    (written so that the planner can tell how many match: :func:`tracker.search.linked_to_any`)."""
+    return lambda code: linked_to_any(model, paths, models.Actor.objects.filter(country=code))
+
+
 def citing(model, key: str) -> Callable[[object], Q]:
     """Condition: ``model`` rows with a citation whose ``key`` is the value."""
     target = citation_target_field(model())
@@ -196,7 +202,7 @@ def actor_filters(model, paths: tuple[str, ...]) -> dict[str, django_filters.Fil
         ),
         "country": AllOfValuesFilter(
             choices=COUNTRY_CHOICES,
-            condition=linked_to(model, tuple(f"{p}__country" for p in paths)),
+            condition=of_country(model, paths),
             help_text="ISO 3166 alpha-2 code (CN, RU) of an actor in any role. Repeat for "
             "records linked to actors of all of them.",
         ),
