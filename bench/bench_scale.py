@@ -255,6 +255,11 @@ def case_names() -> dict:
     }
 
 
+#: Records each API list case showed (its page holds at most 100): a case that
+#: fills its page at one scale only compares unequal work.
+SHOWN: dict[str, int] = {}
+
+
 def measure_api(client, repeat: int) -> tuple[int, dict[str, float]]:
     """The statements' count and the API read cases' medians, read-only."""
     from tracker.models import Statement
@@ -264,7 +269,11 @@ def measure_api(client, repeat: int) -> tuple[int, dict[str, float]]:
     results: dict[str, float] = {}
     for label, url in API_CASES:
         url = url.format(**names)
-        assert client.get(url).status_code == 200, url
+        response = client.get(url)
+        assert response.status_code == 200, url
+        listed = response.json().get("results")
+        if isinstance(listed, list):
+            SHOWN[label] = len(listed)
         results[label] = timed(lambda url=url: client.get(url), repeat)
     return statement_count, results
 
@@ -276,7 +285,7 @@ def child_reads(database_url: str, repeat: int) -> dict:
     from django.test import Client
 
     statement_count, results = measure_api(Client(), repeat)
-    return {"statements": statement_count, "results": results}
+    return {"statements": statement_count, "results": results, "shown": SHOWN}
 
 
 #: The groups of cases ``--only`` selects from.
@@ -306,7 +315,7 @@ def child_measure(database_url: str, repeat: int, groups: tuple[str, ...] = GROU
         assert client.get(url).status_code == 200, url
         results[label] = timed(lambda url=url: client.get(url), repeat)
     if "admin" not in groups and "api" not in groups:
-        return {"statements": statement_count, "results": results}
+        return {"statements": statement_count, "results": results, "shown": SHOWN}
 
     from django.contrib.auth.models import User
 
@@ -330,7 +339,7 @@ def child_measure(database_url: str, repeat: int, groups: tuple[str, ...] = GROU
 
     if "api" in groups:
         results[FLOOR_LABEL] = timed(floor_page, repeat)
-    return {"statements": statement_count, "results": results}
+    return {"statements": statement_count, "results": results, "shown": SHOWN}
 
 
 def child_export(database_url: str, python: bool = False) -> dict:
@@ -388,7 +397,10 @@ def print_table(small: dict, large: dict) -> None:
     s_rows, l_rows = small["measure"]["statements"], large["measure"]["statements"]
     head = f"{s_rows:,} st."
     tail = f"{l_rows:,} st."
-    print(f"{'median ms':36} {head:>12} {tail:>12} {'large/small':>11} {'x floor':>8}")
+    print(
+        f"{'median ms':36} {head:>12} {tail:>12} {'large/small':>11} {'x floor':>8} "
+        f"{'records shown':>13}"
+    )
     floor_small = small["measure"]["results"].get(FLOOR_LABEL)
     floor_large = large["measure"]["results"].get(FLOOR_LABEL)
     labels = [label for label, _ in API_CASES + EXPLORER_CASES + ADMIN_CASES] + [FLOOR_LABEL]
@@ -400,7 +412,12 @@ def print_table(small: dict, large: dict) -> None:
         versus = ""
         if label == "API statements page" and floor_small and floor_large:
             versus = f"{ratio(a, floor_small)}/{ratio(b, floor_large)}"
-        print(f"{label:36} {a:12.1f} {b:12.1f} {ratio(b, a):>11} {versus:>8}")
+        shown = ""
+        shown_small = small["measure"].get("shown", {})
+        shown_large = large["measure"].get("shown", {})
+        if label in shown_small and label in shown_large:
+            shown = f"{shown_small[label]}/{shown_large[label]}"
+        print(f"{label:36} {a:12.1f} {b:12.1f} {ratio(b, a):>11} {versus:>8} {shown:>13}")
     if all(not data["exports"].get("export") for data in (small, large)):
         return
     print()
