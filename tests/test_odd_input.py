@@ -38,6 +38,7 @@ from reversion.models import Version
 
 from tests.factories import SourceFactory
 from tracker import public, registry
+from tracker.api import views
 
 #: What users and scanners send: NUL, huge and negative numbers, non-ASCII digits
 #: (superscript two, Arabic-Indic twelve), empty list items, a malformed date, an
@@ -433,3 +434,18 @@ def test_an_add_page_keeps_an_initial_link_to_a_row(superuser_client):
     source = SourceFactory()
     response = client.get("/admin/tracker/citation/add/", {"source": str(source.pk)})
     assert response.context["adminform"].form.initial["source"] == str(source.pk)
+
+
+@pytest.mark.django_db
+def test_a_server_error_on_an_api_path_answers_json(client, monkeypatch):
+    def fail(self, request, *args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.VIEWSETS[registry.ACTOR], "list", fail)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/actors/")
+    assert (response.status_code, response["Content-Type"], response.json()) == (
+        500,
+        "application/json",
+        {"detail": "The server failed to answer this request. It has been logged."},
+    )
