@@ -2,7 +2,7 @@
 
 Usage: ``python .ci/check_served.py http://127.0.0.1:PORT --screenshot PATH [--wait S]``
 
-Fetches the explorer's home and timeline, the API docs page and the admin login
+Fetches the explorer's home, timeline, charts and search, the API docs page and the admin login
 page, then every script, style sheet and icon each references (and the docs'
 start-up script): each must answer 200, the pages must carry a
 Content-Security-Policy, and none may load anything from another site. Then
@@ -23,9 +23,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 
-# The explorer's home and timeline, the admin login and the API docs; Chromium opens
-# them all, the login page last (its screenshot).
-PAGES = ["/", "/timeline/", "/api/v1/docs/", "/admin/login/"]
+# The explorer's pages (its record pages need records; the served database is empty),
+# the admin login and the API docs; Chromium opens them all, the login page last (its
+# screenshot).
+EXPLORER_PAGES = ["/", "/timeline/", "/charts/", "/search/?q=exercise"]
+PAGES = [*EXPLORER_PAGES, "/api/v1/docs/", "/admin/login/"]
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -115,7 +117,7 @@ def check_in_chromium(base: str, screenshot: Path) -> list[str]:
                 else None
             ),
         )
-        for explorer_page in ("/", "/timeline/"):
+        for explorer_page in EXPLORER_PAGES:
             page.goto(explorer_page, wait_until="networkidle")
         page.goto("/api/v1/docs/")
         # Swagger UI has read the schema and drawn the operations.

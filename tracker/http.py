@@ -4,6 +4,14 @@
   view runs: no field of the tracker can hold one, and PostgreSQL refuses it
   in a query (which would otherwise surface as a 500 in whichever admin
   filter or API parameter received it).
+* Outside the API (which checks its own parameters, ``tracker.api.views``),
+  the admin's and the explorer's query strings are checked for what Django's
+  views would turn into a 500: more than ``MAX_VALUES_PER_PARAMETER`` values of
+  one parameter (each a condition; SQLite refuses the query past its expression
+  depth), an empty ``_to_field`` (the admin looks up a field named ""), and a
+  date-bar part (``…__year``, ``__month``, ``__day``) of more than four
+  digits (beyond what a date holds; Django's changelist overflows). Each is
+  a 400 naming the parameter.
 * A server error on an API path is answered in JSON like every other API
   answer, not with the HTML error page.
 """
@@ -14,6 +22,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views import defaults
+
+from .api.schema import MAX_VALUES_PER_PARAMETER
 
 API_PREFIX = "/api/"
 
@@ -45,7 +55,28 @@ class RefuseNulMiddleware:
                 return bad_parameter(
                     request, name.replace("\x00", "\\0"), "Contains a NUL character (%00)."
                 )
+            if not is_api(request):
+                problem = view_parameter_problem(name, values)
+                if problem:
+                    return bad_parameter(request, name, problem)
         return self.get_response(request)
+
+
+#: The admin changelist's date bar (``start_date__year=2019``).
+DATE_PARTS = ("__year", "__month", "__day")
+
+
+def view_parameter_problem(name: str, values: list[str]) -> str:
+    """Why Django's admin or a page would fail on this parameter ("" when it would not)."""
+    if len(values) > MAX_VALUES_PER_PARAMETER:
+        return (
+            f"At most {MAX_VALUES_PER_PARAMETER} values in one request; {len(values)} were given."
+        )
+    if name == "_to_field" and "" in values:
+        return "Give a field name or leave this parameter out."
+    if name.endswith(DATE_PARTS) and any(len(value) > 4 for value in values):
+        return "A year, month or day has at most four digits."
+    return ""
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.db import models
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection, models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst, smart_split, unescape_string_literal
@@ -59,6 +60,32 @@ def fuzzy_column(field: str, description: str):
     return column
 
 
+def is_possible_key(model, name: str, value) -> bool:
+    """Whether ``value`` (a string, or a list of them for a many-to-many field) could be
+    the key of a row the relation ``name`` of ``model`` points to; True for other names."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return True
+    if not field.is_relation or field.related_model is None:
+        return True
+    target = field.target_field
+    internal_type = target.get_internal_type()
+    low = high = None
+    if internal_type.endswith(("IntegerField", "AutoField")):
+        low, high = connection.ops.integer_field_range(internal_type)
+    for item in value if isinstance(value, list) else [value]:
+        try:
+            key = target.to_python(item)
+        except (ValidationError, ValueError, TypeError):
+            return False
+        if isinstance(key, int) and not (
+            (low is None or key >= low) and (high is None or key <= high)
+        ):
+            return False
+    return True
+
+
 class ScalableChangeList(ChangeList):
     """A changelist whose date bar costs index probes, not a read of every match.
 
@@ -110,6 +137,16 @@ class ScalableAdmin(PickerLabels, admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return ScalableChangeList
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        """Initial values from the query (``add/?source=3``), without those that name no
+        possible row: the picker would look them up as they are (``?source=²`` or a
+        20-digit number made the page fail); the box is left empty instead."""
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            if not is_possible_key(self.model, name, value):
+                del initial[name]
+        return initial
 
     def get_search_results(self, request, queryset, search_term):
         fields = self.get_search_fields(request)

@@ -130,7 +130,7 @@ class FormatNegotiation(DefaultContentNegotiation):
     def filter_renderers(self, renderers, format):
         matching = [renderer for renderer in renderers if renderer.format == format]
         if not matching:
-            choices = ", ".join(renderer.format for renderer in renderers)
+            choices = ", ".join(dict.fromkeys(renderer.format for renderer in renderers))
             raise ValidationError({"format": [f"Choose from: {choices}."]})
         return matching
 

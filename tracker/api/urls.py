@@ -4,10 +4,13 @@ from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from .. import registry
 from . import sync, views
+from .exceptions import FormatNegotiation
 
 app_name = "api"
 
@@ -28,6 +31,28 @@ def not_found(request, path: str = "") -> JsonResponse:
 
 #: ``/api/v1/<resource>.csv``: every matching row of a list, as CSV (its own operation,
 #: so that each response has one media type).
+class ErrorsInJson:
+    """The schema and its docs page as every API path answers: an unknown ``?format=`` is
+    a 400 naming it, and every error is JSON (not YAML, nor Swagger UI's HTML page)."""
+
+    content_negotiation_class = FormatNegotiation
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(ErrorsInJson, SpectacularAPIView):
+    """The OpenAPI schema (YAML, or JSON with ``?format=json``)."""
+
+
+class DocsView(ErrorsInJson, SpectacularSwaggerSplitView):
+    """Swagger UI, reading the schema."""
+
+
 csv_exports = [
     path(
         f"{record_type.resource}.csv",
@@ -38,14 +63,12 @@ csv_exports = [
 ]
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (?script), which the
     # Content-Security-Policy allows; the page template keeps its style in a file too.
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", template_name="tracker/swagger_ui.html"
-        ),
+        DocsView.as_view(url_name="api:schema", template_name="tracker/swagger_ui.html"),
         name="docs",
     ),
     *csv_exports,
