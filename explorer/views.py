@@ -176,6 +176,10 @@ def robots(request):
 SEARCH_SHOWN = 10
 #: Words of a search used (as in the API).
 SEARCH_WORDS = 10
+#: Matches counted exactly per record type; above, the database's estimate ("about").
+#: Counting up to the API's 10,000 read every match of a common word: the page
+#: then cost what the matches numbered, not what it shows.
+SEARCH_EXACT_COUNT = 100
 
 
 def search_type(rt: registry.RecordType, words: list[str]) -> dict:
@@ -184,7 +188,7 @@ def search_type(rt: registry.RecordType, words: list[str]) -> dict:
     for word in words:
         queryset = queryset.filter(contains_any(rt.model, rt.search_fields, word))
     queryset = records.with_keys(rank_by_name(queryset, " ".join(words)))
-    paginator = EstimatedCountPaginator(queryset, SEARCH_SHOWN)
+    paginator = EstimatedCountPaginator(queryset, SEARCH_SHOWN, exact_limit=SEARCH_EXACT_COUNT)
     page = paginator.page(1)
     return {
         "record_type": rt,

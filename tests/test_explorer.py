@@ -7,9 +7,10 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.urls import reverse
 
-from explorer import records
+from explorer import records, views
 from tests.factories import ActorFactory, StatementFactory
 from tracker import models, registry
 from tracker.services import record_save
@@ -223,6 +224,32 @@ def test_search_finds_an_actor_by_a_latin_alias(client, db):
     html = client.get("/search/?q=federation").content.decode()
 
     assert re.findall(r'<li><a href="(/actors/[^"]+)">', html) == ["/actors/russia/"]
+
+
+def test_search_counts_matches_exactly_up_to_its_limit(client, db, monkeypatch):
+    monkeypatch.setattr(views, "SEARCH_EXACT_COUNT", 3)
+    for number in range(3):
+        ActorFactory(slug=f"naval-unit-{number}", name=f"Naval unit {number}")
+
+    html = client.get("/search/?q=naval").content.decode()
+
+    assert re.search(r'<h2 id="results-actor">(.*?)</h2>', html).group(1) == "Actors (3)"
+
+
+def test_search_past_its_exact_limit_counts_as_the_database_does(client, db, monkeypatch):
+    # PostgreSQL: counting stops past the limit and the count is marked "about";
+    # other databases count every match.
+    monkeypatch.setattr(views, "SEARCH_EXACT_COUNT", 3)
+    for number in range(5):
+        ActorFactory(slug=f"naval-unit-{number}", name=f"Naval unit {number}")
+
+    html = client.get("/search/?q=naval").content.decode()
+
+    heading = re.search(r'<h2 id="results-actor">(.*?)</h2>', html).group(1)
+    if connection.vendor == "postgresql":
+        assert re.fullmatch(r"Actors \(about \d+\)", heading), heading
+    else:
+        assert heading == "Actors (5)"
 
 
 def test_search_without_words_lists_nothing(client, db):
