@@ -51,3 +51,9 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_browsers_icon_request_leads_to_the_trackers_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert (response.status_code, response["Location"]) == (302, "/static/explorer/favicon.svg")
