@@ -6,6 +6,7 @@ from django.urls import include, path
 from tracker.admin.changes import recent_changes
 from tracker.admin.imports import confirm_import, import_records
 from tracker.admin.publication import review_list
+from tracker.http import favicon
 from tracker.routing import healthz
 
 urlpatterns = [
@@ -25,6 +26,8 @@ urlpatterns = [
     path("api/v1/", include("tracker.api.urls")),
     # The primary answers, and each read replica's lag (docs/replicas.md).
     path("healthz/", healthz, name="healthz"),
+    # Browsers ask for it on the admin's and the API's pages, which name no icon.
+    path("favicon.ico", favicon, name="favicon"),
     # Last: its record pages (/<resource>/<slug>/) take what the others leave.
     path("", include("explorer.urls")),
 ]

@@ -94,6 +94,63 @@ def test_admin_save_without_a_version_is_refused(exercise):
     assert (response.status_code, models.Exercise.objects.get().name) == (200, "Tsentr")
 
 
+@pytest.fixture
+def deletion_confirmed_after_a_colleagues_save(exercise):
+    """Alice opens the exercise's deletion page; Bob renames it; Alice confirms the deletion."""
+    delete_url = reverse("admin:tracker_exercise_delete", args=[exercise.pk])
+    change_url = reverse("admin:tracker_exercise_change", args=[exercise.pk])
+    alice, bob = admin_session("alice"), admin_session("bob")
+    version = alice.get(delete_url).context["record_version"]
+    bob.post(change_url, {**change_form_data(bob.get(change_url)), "name": "Tsentr-2019"})
+    return alice, alice.post(delete_url, {"post": "yes", "version": version})
+
+
+def test_admin_deletion_confirmed_after_a_colleagues_save_deletes_nothing(
+    deletion_confirmed_after_a_colleagues_save,
+):
+    _, response = deletion_confirmed_after_a_colleagues_save
+
+    assert (
+        response.status_code,
+        list(models.Exercise.objects.values_list("name", flat=True)),
+        models.DeletedRecord.objects.count(),
+    ) == (302, ["Tsentr-2019"], 0)
+
+
+def test_admin_deletion_confirmed_after_a_colleagues_save_says_who_changed_what(
+    deletion_confirmed_after_a_colleagues_save,
+):
+    alice, response = deletion_confirmed_after_a_colleagues_save
+
+    page = alice.get(response["Location"])
+    message = [str(m) for m in page.context["messages"]]
+    said = "This exercise was changed by someone else after you opened it, so your changes were "
+    said += "not saved (nothing of theirs was overwritten). bob saved it at "
+    assert (response["Location"], len(message), message[0][: len(said)]) == (
+        reverse("admin:tracker_exercise_delete", args=[models.Exercise.objects.get().pk]),
+        1,
+        said,
+    )
+
+
+def test_admin_deletion_without_a_version_is_refused(exercise):
+    url = reverse("admin:tracker_exercise_delete", args=[exercise.pk])
+
+    response = admin_session("alice").post(url, {"post": "yes"})
+
+    assert (response.status_code, models.Exercise.objects.count()) == (302, 1)
+
+
+def test_admin_deletion_from_the_current_version_deletes(exercise):
+    client = admin_session("alice")
+    url = reverse("admin:tracker_exercise_delete", args=[exercise.pk])
+    version = client.get(url).context["record_version"]
+
+    response = client.post(url, {"post": "yes", "version": version})
+
+    assert (response.status_code, models.Exercise.objects.count()) == (302, 0)
+
+
 def test_admin_save_from_the_current_version_is_accepted_twice_in_a_row(exercise):
     client = admin_session("alice")
     url = reverse("admin:tracker_exercise_change", args=[exercise.pk])

@@ -82,3 +82,9 @@ def test_ci_is_any_value_but_empty_zero_or_false(monkeypatch, value, expected):
     monkeypatch.setenv("CI", value)
 
     assert in_ci() is expected
+
+
+def test_the_browsers_icon_request_leads_to_the_trackers_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert (response.status_code, response["Location"]) == (302, "/static/explorer/favicon.svg")

@@ -329,6 +329,18 @@ def test_the_home_page_links_to_the_review_list(editor_client):
     assert reverse("tracker-review") in editor_client.get(reverse("admin:index")).content.decode()
 
 
+def test_a_viewers_home_page_has_no_link_to_the_review_list_they_may_not_open(viewer_client):
+    home = viewer_client.get(reverse("admin:index")).content.decode()
+
+    assert (
+        reverse("tracker-review") in home,
+        viewer_client.get(reverse("tracker-review")).status_code,
+    ) == (
+        False,
+        403,
+    )
+
+
 @override_settings(REVIEW_REQUIRED=True)
 def test_four_eyes_passes_over_a_colleague_s_submission_for_review(editor, second_editor):
     draft = _edited_draft(editor)

@@ -92,8 +92,10 @@ def test_editor_cannot_delete_an_exercise_a_statement_concerns():
 def test_editor_deletes_an_exercise_nothing_refers_to():
     exercise = linked_exercise("tsentr-2019")
     url = reverse("admin:tracker_exercise_delete", args=[exercise.pk])
+    editor = session("editor")
+    version = editor.get(url).context["record_version"]
 
-    response = session("editor").post(url, {"post": "yes"})
+    response = editor.post(url, {"post": "yes", "version": version})
 
     assert (response.status_code, models.Exercise.objects.count()) == (302, 0)
 

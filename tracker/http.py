@@ -14,13 +14,23 @@
   a 400 naming the parameter.
 * A server error on an API path is answered in JSON like every other API
   answer, not with the HTML error page.
+* ``/favicon.ico``, which browsers ask for on every page that names no icon
+  (the admin's and the API's), leads to the explorer's icon: a 404 there is
+  an error in every editor's browser console.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.templatetags.static import static
 from django.views import defaults
 
 from .api.schema import MAX_VALUES_PER_PARAMETER
@@ -87,3 +97,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return defaults.server_error(request)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``: the tracker's icon (the explorer's), under its static name."""
+    # Not permanent: the static name changes with the file in production.
+    return HttpResponseRedirect(static("explorer/favicon.svg"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 from reversion.admin import VersionAdmin
 
@@ -217,6 +220,8 @@ class TrackedAdmin(
     """
 
     form = TrackedForm
+    # The deletion page's form carries the record's version (delete_view).
+    delete_confirmation_template = "tracker/admin/delete_confirmation.html"
     # Reversion's list (with "Recover deleted ...") plus a link to Import records.
     change_list_template = "admin/tracker/change_list.html"
     history_latest_first = True
@@ -260,7 +265,27 @@ class TrackedAdmin(
             (title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets
         ]
 
+    def delete_view(self, request, object_id, extra_context=None):
+        """The deletion page, whose form carries the version of the record it shows.
+
+        A deletion confirmed after someone else saved the record is refused
+        with the change form's conflict message, and nothing is deleted (the
+        admin's log entry is rolled back with it): the editor decided on what
+        they saw, not on the colleague's save.
+        """
+        obj = self.get_object(request, unquote(object_id))
+        version = versions.record_version(obj) if obj is not None else None
+        context = {**(extra_context or {}), "record_version": version}
+        try:
+            return super().delete_view(request, object_id, context)
+        except forms.ValidationError as exc:
+            # StaleRecord says who saved what since; a missing version says to reload.
+            messages.error(request, " ".join(exc.messages))
+            return redirect(request.path)
+
     def delete_model(self, request: HttpRequest, obj) -> None:
+        # Inside the admin's transaction: the row stays locked from the check to the deletion.
+        versions.check_form_version(obj, request.POST.get("version"))
         services.record_delete(obj, user=request.user)
 
     def get_deleted_objects(self, objs, request):

@@ -17,6 +17,7 @@ from .. import registry, services, versions
 from ..models import CITATION_TARGETS, Citation, normalise_locator
 from .base import ScalableAdmin
 from .columns import clip, clipped_column
+from .pickers import PickerLabels
 
 
 class CitationFormSet(forms.BaseInlineFormSet):
@@ -55,7 +56,7 @@ def citation_inline(target: str) -> type[admin.TabularInline]:
     """An inline editing the citations of the record type behind ``target``."""
     return type(
         f"{target.title().replace('_', '')}CitationInline",
-        (admin.TabularInline,),
+        (PickerLabels, admin.TabularInline),
         {
             "model": Citation,
             "formset": CitationFormSet,

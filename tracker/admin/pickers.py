@@ -6,12 +6,23 @@ options are the record admin's search results ranked by name
 first, then names starting with it, then names with a word starting with
 it, then the rest), and an actor's option names its kind and country
 ("Russia — state, Russia"), as does the chosen actor shown in the form.
+
+A picker's posted value is the chosen record's key. Django's picker looks a
+posted value up as it is to show it again, so one that cannot be a key
+(``abc``, a NUL, a number beyond the column's range) made the refused form's
+page a server error; here such a value is shown as no choice, and the form
+says "Select a valid choice" next to the box. A several-records field (what
+a statement is about) refuses a number too large for the key column before
+looking it up, as it refuses ``abc``.
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from ..models import Actor
@@ -47,8 +58,71 @@ def autocomplete_view(request):
     return PickerView.as_view(admin_site=admin.site)(request)
 
 
+def could_be_key(field: models.Field, value) -> bool:
+    """Whether ``value`` could be stored in ``field`` (a picker's key column), so looked up."""
+    if value is None or "\x00" in str(value):
+        return False
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+class CheckedKeys:
+    """Picker widget mixin: posted values that cannot be keys are shown as no choice."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        name = getattr(remote, "field_name", None)  # a many-to-many picker's is the key
+        key = remote.model._meta.get_field(name) if name else remote.model._meta.pk
+        return super().optgroups(name, [v for v in value if could_be_key(key, v)], attr)
+
+
+class CheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A several-records field that refuses a value beyond its key column before looking it up.
+
+    Django's own looks each value up and refuses only what the lookup rejects
+    (``abc``); a number too large for the column failed in the database.
+    """
+
+    def _check_values(self, value):
+        meta = self.queryset.model._meta
+        key = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+        for item in value:
+            if not could_be_key(key, item):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                )
+        return super()._check_values(value)
+
+
+class CheckedPicker(CheckedKeys, AutocompleteSelect):
+    """The admin's picker of one record, with :class:`CheckedKeys`."""
+
+
+class CheckedMultiplePicker(CheckedKeys, AutocompleteSelectMultiple):
+    """The admin's picker of several records, with :class:`CheckedKeys`."""
+
+
 class PickerLabels:
-    """Model admin and inline mixin: chosen records in pickers shown by :func:`picker_label`."""
+    """Model admin and inline mixin: chosen records in pickers shown by :func:`picker_label`,
+    posted values that cannot be keys shown as no choice (:class:`CheckedKeys`)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedPicker(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedMultiplePicker(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", CheckedMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)

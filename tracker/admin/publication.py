@@ -125,14 +125,23 @@ class PublicationAdminMixin:
         return HttpResponseRedirect(change_url)
 
 
+def reviewable_types(user) -> list[registry.RecordType]:
+    """The record types whose records ``user`` may review (change): the review list's types."""
+    return [
+        record_type
+        for record_type in registry.RECORD_TYPES
+        if user.has_perm(
+            f"{record_type.model._meta.app_label}.change_{record_type.model._meta.model_name}"
+        )
+    ]
+
+
 def review_list(request: HttpRequest):
     """The records waiting for review, of every type the user may change, oldest first."""
     groups = []
-    for record_type in registry.RECORD_TYPES:
+    for record_type in reviewable_types(request.user):
         model = record_type.model
         opts = model._meta
-        if not request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
-            continue
         rows = list(
             model._default_manager.filter(publication_status=PublicationStatus.IN_REVIEW)
             .order_by("updated_at", "pk")

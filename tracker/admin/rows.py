@@ -17,6 +17,7 @@ from ..dates import FuzzyDate
 from ..models import ReportedValue, StatusUpdate, TrackedModel
 from ..models.claims import MONEY_FIELD, QUANTITY_FIELD
 from .dates import FuzzyDateFormField
+from .pickers import PickerLabels
 
 #: The reported values' lines in their (stacked) inline.
 VALUE_LAYOUT = (
@@ -94,7 +95,7 @@ def reported_values_inline(model: type[TrackedModel]) -> type[admin.StackedInlin
     return type(
         f"{model.__name__}ReportedValueInline",
         # Stacked: eleven columns side by side would not fit a laptop's screen.
-        (admin.StackedInline,),
+        (PickerLabels, admin.StackedInline),
         {
             "model": ReportedValue,
             "form": Form,
@@ -122,7 +123,7 @@ def status_updates_inline(model: type[TrackedModel]) -> type[admin.StackedInline
 
     return type(
         f"{model.__name__}StatusUpdateInline",
-        (admin.StackedInline,),
+        (PickerLabels, admin.StackedInline),
         {
             "model": StatusUpdate,
             "form": Form,

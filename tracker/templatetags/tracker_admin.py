@@ -24,3 +24,11 @@ def may_import(user, opts=None) -> bool:
     except KeyError:
         return False
     return allowed(user, [record_type])
+
+
+@register.simple_tag
+def may_review(user) -> bool:
+    """Whether ``user`` may open the review list (a viewer, who changes nothing, may not)."""
+    from ..admin.publication import reviewable_types
+
+    return bool(reviewable_types(user))
