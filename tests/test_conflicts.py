@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -149,6 +151,66 @@ def test_admin_deletion_from_the_current_version_deletes(exercise):
     response = client.post(url, {"post": "yes", "version": version})
 
     assert (response.status_code, models.Exercise.objects.count()) == (302, 0)
+
+
+@pytest.fixture
+def two_exercises(exercise) -> list[models.Exercise]:
+    """Tsentr (the ``exercise``) and Vostok, both saved once."""
+    vostok = linked_exercise("vostok-2018", ActorFactory(slug="china", name="China"))
+    return [exercise, record_save(vostok)]
+
+
+def confirm_deleting(client: Client, records) -> dict:
+    """The confirmation form of "Delete selected" for ``records``, as the page draws it."""
+    url = reverse("admin:tracker_exercise_changelist")
+    page = client.post(
+        url, {"action": "delete_selected", "_selected_action": [r.pk for r in records]}
+    )
+    fields = re.findall(r'name="(version-\d+)" value="([^"]*)"', page.content.decode())
+    return {
+        "action": "delete_selected",
+        "post": "yes",
+        "_selected_action": [r.pk for r in records],
+        **dict(fields),
+    }
+
+
+def test_deleting_selected_records_from_their_current_versions_deletes_them(two_exercises):
+    client = admin_session("alice")
+    form = confirm_deleting(client, two_exercises)
+
+    response = client.post(reverse("admin:tracker_exercise_changelist"), form)
+
+    assert (response.status_code, models.Exercise.objects.count()) == (302, 0)
+
+
+def test_deleting_selected_records_after_a_colleague_saved_one_deletes_none(two_exercises):
+    alice, bob = admin_session("alice"), admin_session("bob")
+    form = confirm_deleting(alice, two_exercises)
+    change_url = reverse("admin:tracker_exercise_change", args=[two_exercises[1].pk])
+    bob.post(change_url, {**change_form_data(bob.get(change_url)), "name": "Vostok-2018"})
+
+    response = alice.post(reverse("admin:tracker_exercise_changelist"), form, follow=True)
+
+    message = [str(m) for m in response.context["messages"]]
+    assert (
+        sorted(models.Exercise.objects.values_list("name", flat=True)),
+        models.DeletedRecord.objects.count(),
+        message[0][:41],
+    ) == (["Tsentr", "Vostok-2018"], 0, "This exercise was changed by someone else")
+
+
+def test_deleting_selected_records_without_their_versions_deletes_none(two_exercises):
+    client = admin_session("alice")
+    form = {
+        "action": "delete_selected",
+        "post": "yes",
+        "_selected_action": [r.pk for r in two_exercises],
+    }
+
+    client.post(reverse("admin:tracker_exercise_changelist"), form)
+
+    assert models.Exercise.objects.count() == 2
 
 
 def test_admin_save_from_the_current_version_is_accepted_twice_in_a_row(exercise):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import redirect
@@ -202,6 +203,19 @@ class TrackedForm(DuplicateWarningForm):
         return cleaned
 
 
+def delete_selected_at_versions(modeladmin, request: HttpRequest, queryset: QuerySet):
+    """Django's "Delete selected" whose confirmation checks each record's version.
+
+    A record saved by someone else since the confirmation page was drawn (or a
+    confirmation without versions) deletes nothing and says why, on the list.
+    """
+    try:
+        return delete_selected(modeladmin, request, queryset)
+    except forms.ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return None
+
+
 class TrackedAdmin(
     PublicationAdminMixin,
     RevertAdmin,
@@ -222,6 +236,8 @@ class TrackedAdmin(
     form = TrackedForm
     # The deletion page's form carries the record's version (delete_view).
     delete_confirmation_template = "tracker/admin/delete_confirmation.html"
+    # ... and the deletion of several records from the list carries each one's.
+    delete_selected_confirmation_template = "tracker/admin/delete_selected_confirmation.html"
     # Reversion's list (with "Recover deleted ...") plus a link to Import records.
     change_list_template = "admin/tracker/change_list.html"
     history_latest_first = True
@@ -300,9 +316,26 @@ class TrackedAdmin(
         return deleted, counts, perms_needed, protected
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # One by one so each deletion leaves its tombstone and history through the same path.
-        for obj in queryset:
-            services.record_delete(obj, user=request.user)
+        """Delete the records the editor confirmed, each at the version shown to them.
+
+        Every version is checked before anything is deleted, and all in one
+        transaction: if a colleague saved one of them since, none is deleted.
+        One by one so each deletion leaves its tombstone and history through
+        the one write path.
+        """
+        with transaction.atomic():
+            records = list(queryset)
+            for obj in records:
+                versions.check_form_version(obj, request.POST.get(f"version-{obj.pk}"))
+            for obj in records:
+                services.record_delete(obj, user=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_selected_at_versions, name, description)
+        return actions
 
 
 RECORD_FIELDSET = (

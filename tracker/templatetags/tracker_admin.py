@@ -32,3 +32,11 @@ def may_review(user) -> bool:
     from ..admin.publication import reviewable_types
 
     return bool(reviewable_types(user))
+
+
+@register.filter
+def record_version(record) -> str:
+    """The version token of ``record`` as shown (the deletion of several records carries each)."""
+    from ..versions import record_version as version_of
+
+    return version_of(record) or ""
