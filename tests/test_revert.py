@@ -296,6 +296,22 @@ def test_recover_page_of_a_live_record_leads_to_its_revert_page(exercise):
     assert (response.status_code, response["Location"]) == (302, revision_url(exercise, version))
 
 
+def test_a_recovery_posted_after_a_colleague_recovered_changes_nothing_and_says_so(db):
+    record = f.SourceFactory(slug="ivanov-2020", title="Ivanov 2020")
+    url = reverse("admin:tracker_source_recover", args=[delete(record).pk])
+    alice, bob = session("alice"), session("bob")
+    alice_form = change_form_data(alice.get(url))
+    bob.post(url, {**change_form_data(bob.get(url)), "title": "Ivanov (2020)"})
+
+    response = alice.post(url, {**alice_form, "title": "Ivanov, 2020"}, follow=True)
+
+    message = [str(m) for m in response.context["messages"]]
+    assert (models.Source.objects.get(slug="ivanov-2020").title, message[0][:41]) == (
+        "Ivanov (2020)",
+        "This source is no longer deleted: someone",
+    )
+
+
 def test_revert_page_of_a_deleted_record_leads_to_its_recover_page(source):
     version = delete(f.ActorFactory(slug="iran"))
     url = reverse("admin:tracker_actor_revision", args=[version.object_id, version.pk])

@@ -46,6 +46,13 @@ UNREADABLE = (
 DROP_GONE_LINKS = "drop_gone_links"
 
 
+#: A recovery posted for a record that is live again (a colleague recovered it first).
+ALREADY_LIVE = (
+    "This {noun} is no longer deleted: someone recovered it after you opened the page, so "
+    "nothing was changed. Below is its version you chose, to compare and revert to if needed."
+)
+
+
 @dataclass
 class Revert:
     """The version a revert or recover page restores, kept on the request."""
@@ -133,6 +140,9 @@ class RevertAdmin:
         opts = self.model._meta
         if self.model._default_manager.filter(pk=version.object_id).exists():
             # Not deleted: going back to this version is a revert, with its version check.
+            if request.method == "POST":
+                # Recovered by someone else since this page was drawn: say so, change nothing.
+                messages.error(request, ALREADY_LIVE.format(noun=opts.verbose_name))
             return redirect(
                 f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision",
                 quote(version.object_id),
