@@ -73,6 +73,31 @@ def test_a_filtered_count_far_over_the_limit_is_the_estimate_without_counting_ro
         assert (count, exact) == (40, True)
 
 
+def test_a_filtered_count_in_a_table_no_larger_than_the_limit_is_counted_without_explain():
+    make_exercises(5)
+    analyse(Exercise)
+
+    with CaptureQueriesContext(connection) as queries:
+        count, exact = count_rows(Exercise.objects.filter(name__gt="Drill 2"), exact_limit=5)
+
+    explained = [q for q in queries if q["sql"].startswith("EXPLAIN")]
+    assert (count, exact, explained) == (2, True, [])
+
+
+def test_a_table_grown_past_its_statistics_still_gets_a_count_marked_as_estimated():
+    make_exercises(3)
+    analyse(Exercise)  # the statistics say 3 rows; 9 more come after
+    for n in range(3, 12):
+        ExerciseFactory(slug=f"drill-{n:02d}", name=f"Drill {n}")
+
+    count, exact = count_rows(Exercise.objects.filter(name__gt="D"), exact_limit=5)
+
+    if ON_POSTGRESQL:
+        assert (count >= 6, exact) == (True, False)
+    else:
+        assert (count, exact) == (12, True)
+
+
 def test_estimated_paginator_pages_stop_exactly_at_the_last_row():
     make_exercises(12)
     analyse(Exercise)

@@ -204,7 +204,7 @@ def test_api_ranked_search_asks_the_database_no_more_often_than_an_ordered_one(a
         return len(captured)
 
     # The read that counts the matches also ranks them.
-    assert queries("/api/v1/actors/?search=russia") == queries(
+    assert queries("/api/v1/actors/?search=russia") <= queries(
         "/api/v1/actors/?search=russia&ordering=name"
     )
 

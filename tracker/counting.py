@@ -5,7 +5,8 @@ costs more than the page it is shown with. Up to a limit the count here is
 exact (a count over ``LIMIT limit + 1`` rows reads at most that many); above
 it, on PostgreSQL, it is the planner's estimate: the table's ``reltuples``
 for an unfiltered list (kept current by ANALYZE and autovacuum), EXPLAIN's
-row estimate for a filtered one, and never less than ``limit + 1``. Other
+row estimate for a filtered one, and never less than ``limit + 1``. A filtered
+list of a table no larger than the limit is counted without EXPLAIN. Other
 databases (SQLite, for small installations) always count exactly.
 """
 
@@ -85,10 +86,19 @@ def count_rows(
         first = count_first(queryset, exact_limit + 1)
         return (first, True) if first <= exact_limit else (queryset.count(), True)
     queryset = without_select_related(queryset)
+    counted_whole_table = False
     if not is_filtered(queryset):
         estimate, margin = table_estimate(queryset), TRUSTED_TABLE_MARGIN
     else:
-        estimate, margin = plan_estimate(queryset), TRUSTED_PLAN_MARGIN
+        estimate, margin = None, TRUSTED_PLAN_MARGIN
+        if count_first is None:  # (a ranked search's estimate decides how it is ranked)
+            estimate = table_estimate(queryset)
+            # The matches cannot outnumber a table's rows: in a table no larger than
+            # the limit they are counted without planning the query first (EXPLAIN
+            # cost as much as the count it decided on).
+            counted_whole_table = estimate is not None and estimate <= exact_limit
+        if not counted_whole_table:
+            estimate = plan_estimate(queryset)
     if estimate is not None and estimate > margin * exact_limit:
         return estimate, False
     if count_first is None or (estimate is not None and estimate > first_expecting):
@@ -96,6 +106,8 @@ def count_rows(
     capped = count_first(queryset, exact_limit + 1)
     if capped <= exact_limit:
         return capped, True
+    if counted_whole_table:  # the table has grown past its statistics
+        estimate = plan_estimate(queryset)
     if estimate is None:
         return queryset.count(), True
     return max(estimate, exact_limit + 1), False

@@ -10,6 +10,7 @@ record type are in :mod:`tracker.api.filters`.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -52,6 +53,30 @@ class SharedChoices(ChoiceIteratorBase):
 
 
 COUNTRY_CHOICES = SharedChoices((code, name) for code, name in countries)
+
+
+class DeclaredFilters(dict):
+    """A filterset's declared filters, copied one level deep for each request.
+
+    django-filter deep copies every filter for each filterset it builds: the
+    querysets and choices inside them too, 1.6 ms of a 16 ms list page. A
+    filter's own attributes are all a request changes (its ``parent`` and
+    ``model``), so each filter is copied alone; what it holds is shared and
+    never changed (a model choice field clones the queryset it is given).
+    """
+
+    def __deepcopy__(self, memo) -> dict:
+        return {name: fresh_filter(filter_) for name, filter_ in self.items()}
+
+
+def fresh_filter(filter_: django_filters.Filter) -> django_filters.Filter:
+    """A copy of ``filter_`` for one filterset: its own attributes, a form field of its own."""
+    clone = copy.copy(filter_)
+    clone.__dict__.pop("_field", None)
+    if filter_.method is not None:
+        # Re-bound: the copied FilterMethod would look the method up on the original's parent.
+        clone.method = filter_.method
+    return clone
 
 
 class SlugListField(forms.Field):

@@ -33,6 +33,7 @@ from .filter_fields import (
     COUNTRY_CHOICES,
     AllOfFilter,
     AllOfValuesFilter,
+    DeclaredFilters,
     FootnoteFilter,
     PartialDateFilter,
     StableOrderingFilter,
@@ -99,6 +100,20 @@ class RecordFilterSet(django_filters.FilterSet):
     class Meta:
         form = RecordFilterForm
         fields: list[str] = []
+
+    @classmethod
+    def get_filters(cls) -> DeclaredFilters:
+        return DeclaredFilters(super().get_filters())
+
+    def get_form_class(self) -> type[forms.Form]:
+        """The form class, built once per filterset class (django-filter builds it for
+        each request). Its fields depend on the declared filters alone; each form
+        copies them when it is made."""
+        built = type(self).__dict__.get("_form_class")
+        if built is None:
+            built = super().get_form_class()
+            type(self)._form_class = built
+        return built
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Every word must occur in at least one search field (icontains, no regex).
