@@ -101,7 +101,10 @@ ADMIN_CASES = [
     ("admin statements", "/admin/tracker/statement/"),
     ("admin statements search", "/admin/tracker/statement/?q=zhurong"),
     ("admin statements year filter", "/admin/tracker/statement/?date_year=2019"),
+    ("admin exercises", "/admin/tracker/exercise/"),
     ("admin exercises search", "/admin/tracker/exercise/?q=naval"),
+    # The form offers the series and regions in use (tracker.distinct).
+    ("admin exercise add form", "/admin/tracker/exercise/add/"),
     # The autocomplete pickers of change forms (20 options a page).
     ("admin actor picker", f"{PICKER}model_name=exerciseparticipant&field_name=actor&term=naval"),
     (
@@ -258,6 +261,9 @@ def case_names() -> dict:
 #: Records each API list case showed (its page holds at most 100): a case that
 #: fills its page at one scale only compares unequal work.
 SHOWN: dict[str, int] = {}
+#: What each API list case matched, all pages (its ``count``; ``~`` where the count
+#: is the database's estimate): the work a search or filter does grows with it.
+MATCHED: dict[str, str] = {}
 
 
 def measure_api(client, repeat: int) -> tuple[int, dict[str, float]]:
@@ -274,6 +280,8 @@ def measure_api(client, repeat: int) -> tuple[int, dict[str, float]]:
         listed = response.json().get("results")
         if isinstance(listed, list):
             SHOWN[label] = len(listed)
+            estimated = response.headers.get("X-Count-Estimated") == "true"
+            MATCHED[label] = f"{'~' if estimated else ''}{response.json()['count']:,}"
         results[label] = timed(lambda url=url: client.get(url), repeat)
     return statement_count, results
 
@@ -285,7 +293,7 @@ def child_reads(database_url: str, repeat: int) -> dict:
     from django.test import Client
 
     statement_count, results = measure_api(Client(), repeat)
-    return {"statements": statement_count, "results": results, "shown": SHOWN}
+    return {"statements": statement_count, "results": results, "shown": SHOWN, "matched": MATCHED}
 
 
 #: The groups of cases ``--only`` selects from.
@@ -315,7 +323,12 @@ def child_measure(database_url: str, repeat: int, groups: tuple[str, ...] = GROU
         assert client.get(url).status_code == 200, url
         results[label] = timed(lambda url=url: client.get(url), repeat)
     if "admin" not in groups and "api" not in groups:
-        return {"statements": statement_count, "results": results, "shown": SHOWN}
+        return {
+            "statements": statement_count,
+            "results": results,
+            "shown": SHOWN,
+            "matched": MATCHED,
+        }
 
     from django.contrib.auth.models import User
 
@@ -339,7 +352,7 @@ def child_measure(database_url: str, repeat: int, groups: tuple[str, ...] = GROU
 
     if "api" in groups:
         results[FLOOR_LABEL] = timed(floor_page, repeat)
-    return {"statements": statement_count, "results": results, "shown": SHOWN}
+    return {"statements": statement_count, "results": results, "shown": SHOWN, "matched": MATCHED}
 
 
 def child_export(database_url: str, python: bool = False) -> dict:
@@ -399,7 +412,7 @@ def print_table(small: dict, large: dict) -> None:
     tail = f"{l_rows:,} st."
     print(
         f"{'median ms':36} {head:>12} {tail:>12} {'large/small':>11} {'x floor':>8} "
-        f"{'records shown':>13}"
+        f"{'records shown':>13} {'matches':>19}"
     )
     floor_small = small["measure"]["results"].get(FLOOR_LABEL)
     floor_large = large["measure"]["results"].get(FLOOR_LABEL)
@@ -417,7 +430,15 @@ def print_table(small: dict, large: dict) -> None:
         shown_large = large["measure"].get("shown", {})
         if label in shown_small and label in shown_large:
             shown = f"{shown_small[label]}/{shown_large[label]}"
-        print(f"{label:36} {a:12.1f} {b:12.1f} {ratio(b, a):>11} {versus:>8} {shown:>13}")
+        matched_small = small["measure"].get("matched", {})
+        matched_large = large["measure"].get("matched", {})
+        matched = ""
+        if label in matched_small and label in matched_large:
+            matched = f"{matched_small[label]}/{matched_large[label]}"
+        print(
+            f"{label:36} {a:12.1f} {b:12.1f} {ratio(b, a):>11} {versus:>8} {shown:>13} "
+            f"{matched:>19}"
+        )
     if all(not data["exports"].get("export") for data in (small, large)):
         return
     print()

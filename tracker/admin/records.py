@@ -25,7 +25,7 @@ from .base import (
 )
 from .citations import citation_inline
 from .columns import clip, clipped_column
-from .filters import country_filter
+from .filters import IndexedValuesFilter, country_filter
 from .pickers import LinkInline
 from .rows import row_inlines
 
@@ -128,7 +128,7 @@ class ExerciseAdmin(TrackedAdmin):
     )
     list_filter = (
         "domain",
-        ("series", admin.AllValuesFieldListFilter),
+        ("series", IndexedValuesFilter),
         year_filter("start_date", "year"),
         country_filter("participants__country", "participant's country"),
     )

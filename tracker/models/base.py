@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 
 from ..codes import LONG_TEXT, LONG_TEXT_VALIDATOR, SLUG
 from ..dates import FuzzyDate, FuzzyDateAttribute
+from ..distinct import distinct_values
 from ..internals import compile_values, is_filtered
 
 
@@ -285,8 +286,7 @@ class TrackedModel(models.Model):
 
     def vocabulary(self, field: str) -> list[str]:
         """The values of ``field`` in use, sorted (what an editor picks from)."""
-        values = type(self)._default_manager.exclude(**{field: ""}).order_by(field)
-        return list(values.values_list(field, flat=True).distinct())
+        return [value for value in distinct_values(type(self), field) if value != ""]
 
     def _clean_vocabulary(self, errors: dict[str, list[str]]) -> None:
         for field in self.vocabulary_fields:
