@@ -1,4 +1,5 @@
-"""The values in use of an indexed column, read from its index (tracker.distinct)."""
+"""The values in use of an indexed column, read from its index (tracker.distinct), and the
+lists whose filters offer them."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ActorFactory, ExerciseFactory
+from tests.factories import ActorFactory, CitationFactory, ExerciseFactory, StatementFactory
 from tracker.admin.filters import IndexedValuesFilter, actor_countries
 from tracker.distinct import distinct_values
-from tracker.models import Actor, Exercise
+from tracker.models import Actor, Citation, Exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +77,28 @@ def test_the_exercise_list_filters_by_each_series_in_use(editor_client):
     (spec,) = [s for s in response.context["cl"].filter_specs if isinstance(s, IndexedValuesFilter)]
     shown = [row.slug for row in response.context["cl"].result_list]
     assert (list(spec.lookup_choices), shown) == (["Tsentr", "Vostok"], ["drill-1"])
+
+
+def test_the_citation_list_filters_by_footnote_and_by_no_footnote(editor_client):
+    statement = StatementFactory(slug="said")
+    for footnote, locator in ((14, "p. 1"), (3, "p. 2"), (None, "p. 3"), (14, "p. 4")):
+        CitationFactory(statement=statement, footnote=footnote, locator=locator)
+
+    response = editor_client.get(
+        reverse("admin:tracker_citation_changelist"), {"footnote__isnull": "True"}
+    )
+
+    (spec,) = [s for s in response.context["cl"].filter_specs if isinstance(s, IndexedValuesFilter)]
+    shown = [row.locator for row in response.context["cl"].result_list]
+    # 1: the statement's own citation, made with it.
+    assert (list(spec.lookup_choices), shown) == ([1, 3, 14, None], ["p. 3"])
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the plan is PostgreSQL's")
+def test_the_citation_list_reads_its_first_page_in_the_order_of_an_index():
+    queryset = Citation.objects.order_by("footnote", "id")[:101]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+
+    assert ("citation_order_idx" in plan, "Sort" in plan) == (True, False), plan

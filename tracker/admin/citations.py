@@ -17,6 +17,7 @@ from .. import registry, services, versions
 from ..models import CITATION_TARGETS, Citation, normalise_locator
 from .base import ScalableAdmin
 from .columns import clip, clipped_column
+from .filters import IndexedValuesFilter
 from .pickers import PickerLabels
 
 
@@ -118,11 +119,12 @@ class CitationAdmin(VersionAdmin, ScalableAdmin):
     form = CitationForm
     list_display = ("footnote", "locator", "source_column", "target_label")
     search_fields = ("source__title", "source__slug", "locator", "excerpt")
-    list_filter = ("footnote", "source__kind")
+    list_filter = (("footnote", IndexedValuesFilter), "source__kind")
     autocomplete_fields = ("source", "agreement", "exercise", "arms_deal", "statement", "actor")
     readonly_fields = ("created_at", "updated_at")
     # A statement is named by its speaker: loaded with it, not once per row.
-    list_select_related = (
+    list_select_related = ()
+    list_prefetch_related = (
         "source",
         "agreement",
         "exercise",

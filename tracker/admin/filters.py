@@ -26,18 +26,20 @@ def actor_countries() -> list[str]:
 
 
 class IndexedValuesFilter(admin.AllValuesFieldListFilter):
-    """A filter by each value in use of an indexed column that holds no NULLs (a
-    series), the values read from its index (:mod:`tracker.distinct`) rather than by
-    a ``DISTINCT`` over every row of the table."""
+    """A filter by each value in use of an indexed column (a series, a footnote), the
+    values read from its index (:mod:`tracker.distinct`) rather than by a
+    ``DISTINCT`` over every row of the table; "empty" too where some row has none."""
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
-        if field.null or field_path != field.name:
+        if field_path != field.name:
             raise ImproperlyConfigured(
-                f"IndexedValuesFilter: {model.__name__}.{field_path} must be a column of "
-                "its own table that holds no NULLs"
+                f"IndexedValuesFilter: {model.__name__}.{field_path} is not a column of its table"
             )
-        self.lookup_choices = distinct_values(model, field.name)
+        choices = distinct_values(model, field.name)
+        if field.null and model._default_manager.filter(**{f"{field.name}__isnull": True}).exists():
+            choices.append(None)
+        self.lookup_choices = choices
 
 
 class _ActorLink:

@@ -131,6 +131,9 @@ class Citation(models.Model):
 
     class Meta:
         ordering = ["footnote", "id"]
+        # The list of all citations reads its first page in this order: with the
+        # footnote's index alone every citation of the first footnote was sorted.
+        indexes = [models.Index(fields=["footnote", "id"], name="citation_order_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=_exactly_one_target(),
