@@ -105,6 +105,7 @@ ADMIN_CASES = [
     ("admin exercises search", "/admin/tracker/exercise/?q=naval"),
     # The form offers the series and regions in use (tracker.distinct).
     ("admin exercise add form", "/admin/tracker/exercise/add/"),
+    ("admin citations", "/admin/tracker/citation/"),
     # The autocomplete pickers of change forms (20 options a page).
     ("admin actor picker", f"{PICKER}model_name=exerciseparticipant&field_name=actor&term=naval"),
     (
