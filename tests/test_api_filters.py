@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from tests.api_factories import (
@@ -17,7 +18,9 @@ from tests.api_factories import (
 )
 from tests.factories import ActorFactory, ExerciseFactory, SourceFactory
 from tracker import search
+from tracker.api.filters import ExerciseFilterSet
 from tracker.dates import Precision
+from tracker.models import Exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -424,3 +427,21 @@ def test_country_without_actors_matches_nothing(api, deals_by_country):
     response = api.get("/api/v1/arms-deals/?country=AF")
 
     assert (response.status_code, response.json()["count"]) == (200, 0)
+
+
+def test_each_filterset_has_filters_of_its_own_and_the_declared_ones_stay_untouched():
+    ExerciseFactory(slug="zapad-2021", name="Zapad-2021")
+    ExerciseFactory(slug="vostok-2018", name="Vostok-2018")
+    first = ExerciseFilterSet(QueryDict("search=zapad"), Exercise.objects.all())
+    second = ExerciseFilterSet(QueryDict("search=vostok"), Exercise.objects.all())
+
+    found = [[row.slug for row in filterset.qs] for filterset in (first, second)]
+    declared = ExerciseFilterSet.base_filters["search"]
+    assert (
+        found,
+        first.filters["search"].parent is first,
+        second.filters["search"].parent is second,
+        getattr(declared, "parent", None),
+        first.form.__class__ is second.form.__class__,
+        first.form.fields["actor"] is not second.form.fields["actor"],
+    ) == ([["zapad-2021"], ["vostok-2018"]], True, True, None, True, True)

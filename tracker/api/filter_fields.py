@@ -73,6 +73,8 @@ def fresh_filter(filter_: django_filters.Filter) -> django_filters.Filter:
     """A copy of ``filter_`` for one filterset: its own attributes, a form field of its own."""
     clone = copy.copy(filter_)
     clone.__dict__.pop("_field", None)
+    # A model choice filter writes its (request's) queryset into ``extra``.
+    clone.extra = dict(filter_.extra)
     if filter_.method is not None:
         # Re-bound: the copied FilterMethod would look the method up on the original's parent.
         clone.method = filter_.method
