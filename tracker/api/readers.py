@@ -359,12 +359,13 @@ def converter(field: serializers.Field, model: type[models.Model]) -> Callable[[
     """
     column_type = COLUMN_TYPES.get(model._meta.get_field(field.source).get_internal_type())
     method = type(field).to_representation
-    if column_type is not None and UNCHANGED.get(method) is column_type:
+    if column_type is None:
+        return field.to_representation
+    if UNCHANGED.get(method) is column_type:
         return None
-    choices_unchanged = method is serializers.ChoiceField.to_representation and all(
-        isinstance(key, column_type or ()) for key in field.choices
-    )
-    if column_type is not None and choices_unchanged:
+    if method is serializers.ChoiceField.to_representation and all(
+        isinstance(key, column_type) for key in field.choices
+    ):
         return None
     return field.to_representation
 
