@@ -178,10 +178,13 @@ def manage(env: dict, *args: str) -> str:
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode:
+        # The command's own message says what went wrong; without it CI shows
+        # only an exit status.
+        sys.exit(f"manage.py {args[0]} failed ({done.returncode}):\n{done.stderr}")
     return done.stdout.strip()
 
 
@@ -237,7 +240,9 @@ def main() -> None:
         "import User; print(list(User.objects.values_list("
         "'username', flat=True)))",
     ):
-        manage(env, "create_editor", "load-editor", "--password", secrets.token_urlsafe(20))
+        # One argument "--password=…": a generated password may begin with "-",
+        # which argparse would read as an option if it stood on its own.
+        manage(env, "create_editor", "load-editor", f"--password={secrets.token_urlsafe(20)}")
     token = manage(env, "create_api_token", "load-editor").splitlines()[-1]
     with psycopg2.connect(args.db) as conn, conn.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM tracker_statement WHERE slug LIKE 'syn-%%'")
