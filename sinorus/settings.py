@@ -124,6 +124,11 @@ DATABASES = {
     )
 }
 
+# Repeated read queries of list pages are prepared on PostgreSQL (tracker/prepared.py);
+# false for a pooler that moves a client between server connections (PgBouncer in
+# transaction mode).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+
 # Read replicas (docs/replicas.md): PostgreSQL streaming standbys of DATABASE_URL, as
 # aliases replica_1, replica_2, ... Anonymous and read-only requests read from one of
 # them; writes, the admin and a client that wrote in the last

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
@@ -99,3 +103,34 @@ def test_pages_of_the_same_length_reuse_compiled_link_queries_with_their_own_ids
     first, second = reader.represent(rows[:20], request), reader.represent(rows[20:40], request)
 
     assert first + second == [by_slug[row["slug"]] for row in rows[:40]]
+
+
+def test_postgresql_builds_every_undated_link_of_a_page_in_one_query(seeded, settings):
+    """Speaker, what a statement concerns and citations: one JSON query on PostgreSQL,
+    one query each on SQLite; the dated reported values keep their own everywhere
+    (the article's statements report none, so no source is looked up for them)."""
+    request = APIRequestFactory().get("/api/v1/")
+    reader = reader_for(api_serializers.StatementSerializer)
+    rows = list(reader.rows(models.Statement.objects.all()))
+    settings.DATABASE_PREPARED_STATEMENTS = False  # each query's own SQL, to read its table
+
+    with CaptureQueriesContext(connection) as captured:
+        reader.represent(rows, request)
+
+    tables = [re.findall(r'FROM "(\w+)"', query["sql"])[-1] for query in captured]
+    assert (
+        tables
+        == {
+            "postgresql": ["tracker_statement", "tracker_reportedvalue"],
+            "sqlite": [
+                "tracker_actor",
+                "tracker_agreement",
+                "tracker_exercise",
+                "tracker_armsdeal",
+                "tracker_actor",
+                "tracker_citation",
+                "tracker_source",
+                "tracker_reportedvalue",
+            ],
+        }[connection.vendor]
+    )

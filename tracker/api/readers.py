@@ -13,6 +13,9 @@ values are fetched:
   one ``values()`` query for the whole page, ordered as the prefetch orders it;
 * the records a page or its link rows point at (speaker, supplier, a
   participant's actor, a citation's source) by primary key, one query each;
+* on PostgreSQL, every link above whose values need no formatting is instead
+  built as JSON by the database, all in one query (:mod:`.json_links`), and
+  the link queries run as prepared statements (:mod:`tracker.prepared`);
 * every value is still formatted by the serializer field's own
   ``to_representation`` (dates, decimals, timestamps), and fuzzy dates by
   :func:`tracker.api.fields.fuzzy_date_representation`.
@@ -41,6 +44,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import relations, serializers
 
+from .. import prepared
 from .. import public as gate
 from ..dates import FuzzyDate
 from ..internals import (
@@ -51,6 +55,7 @@ from ..internals import (
     drf_utc_iso,
 )
 from .fields import FuzzyDateField, LinkDerivedField, SummaryField, fuzzy_date_representation
+from .json_links import JSONLinks
 
 Row = dict[str, Any]
 #: Builds one output value from a row of values and the page's loaded links.
@@ -73,6 +78,8 @@ class PageReader:
         #: key is the record's pk (lists of links) or the linked record's pk (one link).
         self.loaders: dict[str, Loader] = {}
         self.url_field: relations.HyperlinkedIdentityField | None = None
+        #: The links PostgreSQL builds as JSON in one query (``json_links``).
+        self.json = JSONLinks(self.model)
         self.renders: list[tuple[str, Render]] = []
         for name, field in serializer.fields.items():
             if field.write_only:
@@ -82,6 +89,10 @@ class PageReader:
         for column in ("slug", "updated_at"):
             if column not in self.columns:
                 self.columns.append(column)
+        self.json_queries = {
+            public: IdQuery(self.model, lambda ids, public=public: self.json.query(public, ids))
+            for public in (False, True)
+        }
 
     # -- reading ------------------------------------------------------------------
     def rows(self, queryset: QuerySet) -> QuerySet:
@@ -99,7 +110,7 @@ class PageReader:
         rows = list(rows)
         if public is None:
             public = not gate.sees_drafts(getattr(request, "user", None))
-        loaded = {name: load(rows, public) for name, load in self.loaders.items()} if rows else {}
+        loaded = self._load(rows, public)
         url = self._url_template(request, format)
         renders = self.renders
         out = []
@@ -109,6 +120,20 @@ class PageReader:
                 item["api_url"] = url.replace(SLUG_MARK, row["slug"])
             out.append(item)
         return out
+
+    def _load(self, rows: list[Row], public: bool) -> dict[str, dict[Any, Any]]:
+        """Every link of the page: built as JSON in one query on PostgreSQL where it can be
+        (:mod:`.json_links`), each other one by its loader."""
+        if not rows:
+            return {}
+        built: dict[str, dict[Any, Any]] = {}
+        if self.json and connections[router.db_for_read(self.model)].vendor == "postgresql":
+            keys = [row["pk"] for row in rows]
+            built = self.json.shape(self.json_queries[public].rows(keys))
+        return {
+            name: built[name] if name in built else load(rows, public)
+            for name, load in self.loaders.items()
+        }
 
     def _url_template(self, request, format: str | None) -> str | None:
         if self.url_field is None:
@@ -162,6 +187,8 @@ class PageReader:
         """
         lookup = SummaryLookup(self.model, field)
         column = self._column(lookup.column)
+        if lookup.as_json is not None:
+            self.json.add_foreign_key(name, column, lookup.target, lookup.as_json)
         self.loaders[name] = lambda page, public: lookup.load((row[column] for row in page), public)
         # A linked record the reader may not see reads as no link.
         return lambda row, loaded: loaded[name].get(row[column])
@@ -174,6 +201,8 @@ class PageReader:
         summary = summary_fields(field.child_relation)
         columns = [sub.source for _, sub in summary]
         parts = [(name, sub.source, converter(sub, target)) for name, sub in summary]
+        if as_json(parts, target) is not None:
+            self.json.add_many_to_many(field.field_name, relation, as_json(parts, target))
 
         def load(page: list[Row], public: bool) -> dict[int, list[Any]]:
             found: dict[int, list[Any]] = defaultdict(list)
@@ -204,21 +233,42 @@ class PageReader:
         columns: list[str] = [owner]
         plain: list[tuple[str, Render]] = []
         linked: list[tuple[str, str, SummaryLookup]] = []
+        # The same link rows as PostgreSQL would build them (``json_links``), while
+        # every value goes to JSON as the database holds it.
+        json_plain: dict[str, str] | None = {}
         for name, sub in field.child.fields.items():
             if isinstance(sub, FuzzyDateField):
                 parts = [sub.field_name + suffix for suffix in ("", "_precision", "_qualifier")]
                 columns += parts
                 plain.append((name, _fuzzy_render(parts)))
+                json_plain = None
                 continue
             if isinstance(sub, SummaryField):
                 lookup = SummaryLookup(link_model, sub)
                 columns.append(lookup.column)
                 linked.append((name, lookup.column, lookup))
+                if lookup.as_json is None:
+                    json_plain = None
                 continue
             _check_plain(sub, link_model)
             columns.append(sub.source)
             plain.append((name, _plain_render(sub, sub.source, link_model)))
+            if json_plain is not None and converter(sub, link_model) is None:
+                json_plain[name] = sub.source
+            else:
+                json_plain = None
         names = [name for name, _ in field.child.fields.items()]
+        if json_plain is not None:
+            self.json.add_link_rows(
+                field.field_name,
+                relation,
+                names,
+                plain=json_plain,
+                linked={
+                    name: (lookup.relation.name, lookup.target, lookup.as_json)
+                    for name, _, lookup in linked
+                },
+            )
 
         def load(page: list[Row], public: bool) -> dict[int, list[Any]]:
             rows = query.rows([row["pk"] for row in page])
@@ -252,9 +302,11 @@ class SummaryLookup:
 
     def __init__(self, model: type[models.Model], field: SummaryField):
         relation = model._meta.get_field(field.source)
-        self.column = relation.attname
-        target = relation.related_model
+        self.relation, self.column = relation, relation.attname
+        self.target = target = relation.related_model
         self.parts = [(n, sub.source, converter(sub, target)) for n, sub in summary_fields(field)]
+        #: The summary as PostgreSQL can build it (``json_links``), or None.
+        self.as_json = as_json(self.parts, target)
         columns = [c for _, c, _ in self.parts]
         self.queries = {
             False: IdQuery(
@@ -283,14 +335,15 @@ class IdQuery:
     cost about as much as PostgreSQL took to plan and run it. The SQL Django
     writes for ``n`` ids differs from page to page only in its parameters, so
     it is kept (per database and ``n``) and run with the next page's ids; the
-    columns' converters are applied as Django's values() applies them. A query
-    whose parameters are not the ids followed by constants of its own (the
-    gate's ``published``) is never reused.
+    columns' converters are applied as Django's values() applies them. The ids
+    may stand anywhere among the parameters, once, between constants of the
+    query's own (the gate's ``published``); a query where they cannot be found
+    exactly once is never reused.
     """
 
     def __init__(self, model: type[models.Model], build: Callable[[list[int]], QuerySet]):
         self.model, self.build = model, build
-        self.compiled: dict[tuple[str, int], tuple[CompiledValues, list] | None] = {}
+        self.compiled: dict[tuple[str, int], tuple[CompiledValues, list, list] | None] = {}
 
     def rows(self, ids: list[int]) -> list[Row]:
         """The rows for ``ids``, as dicts keyed like values()."""
@@ -300,22 +353,34 @@ class IdQuery:
         key = (alias, len(ids))
         if key not in self.compiled:
             compiled = compile_values(self.build(ids).using(alias))
-            params = list(compiled.params)
-            # The ids first, then constants that do not depend on them.
-            reusable = params[: len(ids)] == list(ids)
-            self.compiled[key] = (compiled, params[len(ids) :]) if reusable else None
+            params, n = list(compiled.params), len(ids)
+            # Constants that do not depend on the ids, the ids, constants again.
+            found = [i for i in range(len(params) - n + 1) if params[i : i + n] == list(ids)]
+            self.compiled[key] = (
+                (compiled, params[: found[0]], params[found[0] + n :]) if len(found) == 1 else None
+            )
         entry = self.compiled[key]
         if entry is None:
             return list(self.build(ids).using(alias))
-        compiled, tail = entry
+        compiled, head, tail = entry
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, [*ids, *tail])
+            prepared.execute(connection, cursor, compiled.sql, [*head, *ids, *tail])
             rows = cursor.fetchall()
         if compiled.converters:
             # With this thread's connection, as Django's own values() would.
             rows = [convert_row(row, compiled.converters, connection) for row in rows]
         return [dict(zip(compiled.names, row, strict=True)) for row in rows]
+
+
+def as_json(
+    parts: list[tuple[str, str, Callable[[Any], Any] | None]], target: type[models.Model]
+) -> list[tuple[str, str]] | None:
+    """A summary's (key, column) pairs if PostgreSQL can build it as the serializer shows
+    it (every value as the database holds it, a record type to gate), else None."""
+    if not JSONLinks.can_build(target) or any(rep is not None for _, _, rep in parts):
+        return None
+    return [(name, column) for name, column, _ in parts]
 
 
 def _summary(row: Row, parts: list[tuple[str, str, Callable[[Any], Any] | None]]) -> dict[str, Any]:
