@@ -80,8 +80,36 @@ def test_a_new_server_connection_starts_with_nothing_prepared():
     run(sql, [1])
     run(sql, [2])
     # As after CONN_MAX_AGE or a failed health check: another server connection.
-    connection.tracker_prepared = (object(), {})
+    connection.tracker_prepared = prepared.Seen(object())
 
     rows, sent = run(sql, [3])
 
     assert (rows[0][0], sent) == (6, ["SELECT"])
+
+
+def test_no_more_than_the_limit_of_statements_is_prepared_per_connection(monkeypatch):
+    monkeypatch.setattr(prepared, "LIMIT", 1)
+    connection.tracker_prepared = prepared.Seen(connection.connection)
+    first, second = unique_sql("SELECT %s, MARK"), unique_sql("SELECT %s, MARK")
+    for sql in (first, first, second):
+        run(sql, [1])
+
+    rows, sent = run(second, [1])
+
+    assert (rows[0][0], sent) == (1, ["SELECT"])
+    assert run(first, [1])[1] == (["EXECUTE"] if ON_POSTGRESQL else ["SELECT"])
+
+
+def test_a_connection_whose_record_was_lost_prepares_again_under_new_names():
+    sql = unique_sql("SELECT %s - 1, MARK")
+    for n in (1, 2):
+        run(sql, [n])
+    # The record of what this server connection prepared is gone; the server keeps it.
+    connection.tracker_prepared = prepared.Seen(connection.connection)
+
+    sent = [run(sql, [n]) for n in (3, 4, 5)]
+
+    assert [rows[0][0] for rows, _ in sent] == [2, 3, 4]
+    assert [words for _, words in sent] == (
+        [["SELECT"], ["PREPARE"], ["EXECUTE"]] if ON_POSTGRESQL else [["SELECT"]] * 3
+    )

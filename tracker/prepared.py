@@ -23,10 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+
+#: At most this many statements are prepared per connection (each holds its plan in
+#: the server process's memory; page lengths alone could make hundreds of them).
+LIMIT = 64
 
 #: Django's placeholders, and a literal percent sign as Django escapes it.
 PLACEHOLDER = re.compile(r"%%|%s")
@@ -50,9 +55,25 @@ def numbered(sql: str) -> str:
     return PLACEHOLDER.sub(replace, sql)
 
 
-def statement_name(sql: str) -> str:
-    """The prepared statement's name: the same SQL, the same name on every connection."""
-    return "tracker_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
+def statement_name(sql: str, prefix: str) -> str:
+    """The prepared statement's name: the SQL's digest after the connection's prefix."""
+    return prefix + hashlib.sha256(sql.encode()).hexdigest()[:24]
+
+
+class Seen:
+    """What one server connection has run and prepared.
+
+    The names carry a prefix of its own: were this record lost while the
+    server connection lives on, a statement prepared again takes a new name
+    rather than failing on the old one.
+    """
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.prefix = f"tracker_{secrets.token_hex(4)}_"
+        #: Statement name -> "seen" (ran once), "prepared", or "plain" (never prepared).
+        self.states: dict[str, str] = {}
+        self.prepared = 0
 
 
 def execute(connection, cursor, sql: str, params: Sequence[Any]) -> None:
@@ -61,25 +82,25 @@ def execute(connection, cursor, sql: str, params: Sequence[Any]) -> None:
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         cursor.execute(sql, params)
         return
-    # What this server connection has seen, kept with it: a new connection (after
-    # CONN_MAX_AGE, a failed health check) starts with nothing prepared.
-    raw, seen = getattr(connection, "tracker_prepared", (None, None))
-    if raw is not connection.connection or seen is None:
-        raw, seen = connection.connection, {}
-        connection.tracker_prepared = (raw, seen)
-    name = statement_name(sql)
+    # Kept with the server connection: a new one (after CONN_MAX_AGE, a failed
+    # health check) starts with nothing prepared.
+    seen = getattr(connection, "tracker_prepared", None)
+    if seen is None or seen.raw is not connection.connection:
+        seen = connection.tracker_prepared = Seen(connection.connection)
+    name = statement_name(sql, seen.prefix)
     arguments = ", ".join(["%s"] * len(params))
     run = f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}"
-    state = seen.get(name)
+    state = seen.states.get(name)
     if state == "prepared":
         cursor.execute(run, params)
-    elif state == "seen":
+    elif state == "seen" and seen.prepared < LIMIT:
         # Whether PREPARE took effect is unknown if the statement fails (it outlives
         # the failed transaction if it did): from then on the SQL runs as it is.
-        seen[name] = "plain"
+        seen.states[name] = "plain"
         cursor.execute(f"PREPARE {name} AS {numbered(sql)}; {run}", params)
-        seen[name] = "prepared"
+        seen.states[name] = "prepared"
+        seen.prepared += 1
     else:
         cursor.execute(sql, params)
         if state is None:
-            seen[name] = "seen"
+            seen.states[name] = "seen"
