@@ -30,7 +30,9 @@ table shows, per case, the lower of the two rounds' medians, in milliseconds:
 * admin changelists, with and without a search, and the change forms'
   autocomplete pickers, as a logged-in editor (the benchmark creates a staff
   user ``bench-editor`` in each database if missing);
-* the floor: the same page's rows and links fetched by plain psycopg2;
+* the floor: the same page's rows and links fetched by plain psycopg2, timed
+  alternately with the API statements page (the page's figure is from those
+  alternating runs, three times as many as the other cases);
 * the statements file of the nightly export (``snapshot.write_table``: on
   PostgreSQL one COPY, :mod:`tracker.exports.sql`; ``--python-export`` also
   times the Python path): rows per second and peak resident memory, against
@@ -59,8 +61,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: (label, URL) of the API requests measured; {statement}/{exercise} are filled per database.
+PAGE_LABEL = "API statements page"
 API_CASES = [
-    ("API statements page", "/api/v1/statements/?page_size=100"),
+    (PAGE_LABEL, "/api/v1/statements/?page_size=100"),
     (
         "API statements kind+language",
         "/api/v1/statements/?page_size=100&kind=paraphrase&language=ru",
@@ -236,6 +239,22 @@ def timed(function, repeat: int) -> float:
     return statistics.median(samples)
 
 
+def timed_pair(first, second, repeat: int) -> tuple[float, float]:
+    """Median milliseconds of ``first()`` and of ``second()``, run alternately.
+
+    For a ratio of the two: the machine's speed drifts by more than the ratio's
+    margin within a minute, and alternating runs see the same drift.
+    """
+    first(), second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for function, times in zip((first, second), samples, strict=True):
+            started = time.perf_counter()
+            function()
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples[0]), statistics.median(samples[1])
+
+
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sinorus.settings_test")
@@ -352,7 +371,13 @@ def child_measure(database_url: str, repeat: int, groups: tuple[str, ...] = GROU
                 cursor.fetchall()
 
     if "api" in groups:
-        results[FLOOR_LABEL] = timed(floor_page, repeat)
+        # The page against its floor: timed alternately (``timed_pair``), three times
+        # as often as the other cases.
+        # As the other API cases, anonymous (``client`` has logged in for the admin's).
+        anonymous, page_url = Client(), dict(API_CASES)[PAGE_LABEL]
+        results[PAGE_LABEL], results[FLOOR_LABEL] = timed_pair(
+            lambda: anonymous.get(page_url), floor_page, 3 * repeat
+        )
     return {"statements": statement_count, "results": results, "shown": SHOWN, "matched": MATCHED}
 
 
@@ -424,7 +449,7 @@ def print_table(small: dict, large: dict) -> None:
         a = small["measure"]["results"][label]
         b = large["measure"]["results"][label]
         versus = ""
-        if label == "API statements page" and floor_small and floor_large:
+        if label == PAGE_LABEL and floor_small and floor_large:
             versus = f"{ratio(a, floor_small)}/{ratio(b, floor_large)}"
         shown = ""
         shown_small = small["measure"].get("shown", {})
@@ -478,7 +503,7 @@ def print_targets(small: dict, large: dict) -> None:
     ]
     print()
     print(f"targets: cases above 1.5x large/small: {', '.join(steep) or 'none'}")
-    page = "API statements page"
+    page = PAGE_LABEL
     if page not in results_small:
         return
     print(
