@@ -15,6 +15,14 @@ pytestmark = pytest.mark.django_db
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
+@pytest.fixture(autouse=True)
+def fresh_record():
+    """Each test starts from a connection record of its own: the connection outlives
+    tests, and what earlier ones prepared counts towards the limit."""
+    connection.ensure_connection()
+    connection.tracker_prepared = prepared.Seen(connection.connection)
+
+
 def unique_sql(template: str) -> str:
     """``template`` with a constant of its own, so no earlier test prepared the same SQL."""
     return template.replace("MARK", f"'{uuid.uuid4().hex}'")
@@ -79,8 +87,9 @@ def test_a_new_server_connection_starts_with_nothing_prepared():
     sql = unique_sql("SELECT %s * 2, MARK")
     run(sql, [1])
     run(sql, [2])
-    # As after CONN_MAX_AGE or a failed health check: another server connection.
-    connection.tracker_prepared = prepared.Seen(object())
+    # As after CONN_MAX_AGE or a failed health check: another server connection
+    # (the record still says the statement is prepared).
+    connection.tracker_prepared.raw = object()
 
     rows, sent = run(sql, [3])
 
@@ -89,7 +98,6 @@ def test_a_new_server_connection_starts_with_nothing_prepared():
 
 def test_no_more_than_the_limit_of_statements_is_prepared_per_connection(monkeypatch):
     monkeypatch.setattr(prepared, "LIMIT", 1)
-    connection.tracker_prepared = prepared.Seen(connection.connection)
     first, second = unique_sql("SELECT %s, MARK"), unique_sql("SELECT %s, MARK")
     for sql in (first, first, second):
         run(sql, [1])
@@ -113,3 +121,40 @@ def test_a_connection_whose_record_was_lost_prepares_again_under_new_names():
     assert [words for _, words in sent] == (
         [["SELECT"], ["PREPARE"], ["EXECUTE"]] if ON_POSTGRESQL else [["SELECT"]] * 3
     )
+
+
+def prepare(sql: str) -> str:
+    """Run ``sql`` twice (prepared on PostgreSQL from the second), then drop the prepared
+    statement behind the record's back, as a pooler's other server connection would."""
+    run(sql, [1])
+    run(sql, [1])
+    name = prepared.statement_name(sql, connection.tracker_prepared.prefix)
+    if ON_POSTGRESQL:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DEALLOCATE {name}")
+    return name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_gone_runs_as_plain_sql_at_once_outside_a_transaction():
+    sql = unique_sql("SELECT %s + 40, MARK")
+    prepare(sql)
+
+    later = [run(sql, [2]) for _ in range(2)]
+
+    assert [rows[0][0] for rows, _ in later] == [42, 42]
+    assert [words for _, words in later] == (
+        [["EXECUTE", "SELECT"], ["SELECT"]] if ON_POSTGRESQL else [["SELECT"], ["SELECT"]]
+    )
+
+
+def test_a_prepared_statement_gone_fails_once_inside_a_transaction_then_runs_as_plain_sql():
+    sql = unique_sql("SELECT %s + 40, MARK")
+    prepare(sql)
+
+    if ON_POSTGRESQL:
+        with pytest.raises(DatabaseError), transaction.atomic():
+            run(sql, [2])
+    rows, sent = run(sql, [2])
+
+    assert (rows[0][0], sent) == (42, ["SELECT"])

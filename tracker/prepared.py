@@ -12,7 +12,9 @@ same round trip as its run (``PREPARE ...; EXECUTE ...``), so a connection
 used for one request (``CONN_MAX_AGE=0``) never prepares anything and the
 query count stays what it was. Prepared statements outlive a rolled back
 transaction and end with the connection; a schema change makes PostgreSQL
-plan them again.
+plan them again, and one that changes a column they return makes it refuse
+them: a prepared statement that fails is not run again on that connection,
+and outside a transaction its SQL runs as it is at once.
 
 ``DATABASE_PREPARED_STATEMENTS=false`` turns this off for a connection pooler
 that hands one client's statements to another server connection (PgBouncer in
@@ -28,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 
 #: At most this many statements are prepared per connection (each holds its plan in
 #: the server process's memory; page lengths alone could make hundreds of them).
@@ -92,7 +95,16 @@ def execute(connection, cursor, sql: str, params: Sequence[Any]) -> None:
     run = f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}"
     state = seen.states.get(name)
     if state == "prepared":
-        cursor.execute(run, params)
+        try:
+            cursor.execute(run, params)
+        except DatabaseError:
+            # The statement may be gone (a pooler gave this client another server
+            # connection) or refused (a migration changed a column it returns): the
+            # SQL runs as it is from now on, at once where no transaction failed with it.
+            seen.states[name] = "plain"
+            if connection.in_atomic_block:
+                raise
+            cursor.execute(sql, params)
     elif state == "seen" and seen.prepared < LIMIT:
         # Whether PREPARE took effect is unknown if the statement fails (it outlives
         # the failed transaction if it did): from then on the SQL runs as it is.

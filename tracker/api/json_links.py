@@ -34,7 +34,7 @@ from .. import public as gate
 
 #: A key of a JSON object, written into the SQL as a literal (so that the query's
 #: parameters are the page's keys and a few constants, and it can be reused).
-KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class JSONBuildObject(models.Func):
@@ -50,7 +50,7 @@ class JSONBuildObject(models.Func):
 
     def __init__(self, **fields: Any):
         for key in fields:
-            if not KEY.match(key):
+            if not KEY.fullmatch(key):
                 raise ValueError(f"not a plain JSON key: {key!r}")
         self.keys = list(fields)
         super().__init__(*fields.values())
