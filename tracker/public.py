@@ -28,6 +28,13 @@ def is_record_model(model: type[models.Model]) -> bool:
     return issubclass(model, TrackedModel)
 
 
+def is_published(path: str = "") -> models.Q:
+    """The condition that the record at ``path`` (a relation's name, or "" for the row
+    itself) is published."""
+    prefix = f"{path}__" if path else ""
+    return models.Q(**{f"{prefix}publication_status": PUBLISHED})
+
+
 def published(queryset: models.QuerySet) -> models.QuerySet:
     """Rows of ``queryset`` that anonymous readers may see.
 
@@ -35,7 +42,7 @@ def published(queryset: models.QuerySet) -> models.QuerySet:
     One condition on the rows' own column (indexed), never a query per row.
     """
     if is_record_model(queryset.model):
-        return queryset.filter(publication_status=PUBLISHED)
+        return queryset.filter(is_published())
     return public_links(queryset)
 
 
@@ -49,9 +56,7 @@ def public_links(queryset: models.QuerySet) -> models.QuerySet:
     condition = models.Q()
     for field in queryset.model._meta.concrete_fields:
         if field.is_relation and is_record_model(field.related_model):
-            condition &= models.Q(**{f"{field.name}__isnull": True}) | models.Q(
-                **{f"{field.name}__publication_status": PUBLISHED}
-            )
+            condition &= models.Q(**{f"{field.name}__isnull": True}) | is_published(field.name)
     return queryset.filter(condition)
 
 

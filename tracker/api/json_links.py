@@ -68,13 +68,6 @@ Summary = list[tuple[str, str]]
 """A linked record's summary: (JSON key, column of the linked record) per value."""
 
 
-def visible(path: str, target: type[models.Model]) -> Q:
-    """The condition that the record at ``path`` (a relation, or "" for the row itself) is
-    published, as :func:`tracker.public.published` puts it for ``target``."""
-    prefix = f"{path}__" if path else ""
-    return Q(**{f"{prefix}publication_status": gate.PUBLISHED})
-
-
 class JSONLinks:
     """The links of one model's page that PostgreSQL builds, and the query that reads them."""
 
@@ -100,7 +93,7 @@ class JSONLinks:
         def build(public: bool):
             rows = target._default_manager.filter(**{owner: OuterRef("pk")})
             if public:
-                rows = rows.filter(visible("", target))
+                rows = rows.filter(gate.is_published())
             return _array(rows.values(json=_object(summary)))
 
         self.lists[name] = build
@@ -111,16 +104,16 @@ class JSONLinks:
         relation,
         keys: list[str],
         plain: dict[str, str],
-        linked: dict[str, tuple[str, type[models.Model], Summary]],
+        linked: dict[str, tuple[str, Summary]],
     ) -> None:
         """A list of link rows (citations), in ``keys`` order: ``plain`` keys to columns of
-        the link row, ``linked`` keys to (relation, target, summary) of a record it names."""
+        the link row, ``linked`` keys to (relation, summary) of a record it names."""
         link_model, owner = relation.related_model, relation.field.name
 
         def value(key: str):
             if key in plain:
                 return F(plain[key])
-            path, _, summary = linked[key]
+            path, summary = linked[key]
             built = _object(summary, prefix=f"{path}__")
             # A link row without this link (null) shows null, not an object of nulls.
             return Case(
@@ -133,8 +126,8 @@ class JSONLinks:
             rows = link_model._default_manager.filter(**{owner: OuterRef("pk")})
             if public:
                 # A link row naming a record the reader may not see is left out whole.
-                for path, target, _ in linked.values():
-                    rows = rows.filter(Q(**{f"{path}__isnull": True}) | visible(path, target))
+                for path, _ in linked.values():
+                    rows = rows.filter(Q(**{f"{path}__isnull": True}) | gate.is_published(path))
             return _array(rows.values(json=JSONBuildObject(**{key: value(key) for key in keys})))
 
         self.lists[name] = build
@@ -148,7 +141,7 @@ class JSONLinks:
             # One row by its key: no ordering (the model's would be a sort per record).
             rows = target._default_manager.filter(pk=OuterRef(column)).order_by()
             if public:
-                rows = rows.filter(visible("", target))
+                rows = rows.filter(gate.is_published())
             return Subquery(rows.values(json=_object(summary))[:1], output_field=models.Field())
 
         self.singles[name] = (column, build)

@@ -264,10 +264,7 @@ class PageReader:
                 relation,
                 names,
                 plain=json_plain,
-                linked={
-                    name: (lookup.relation.name, lookup.target, lookup.as_json)
-                    for name, _, lookup in linked
-                },
+                linked={name: (lookup.relation.name, lookup.as_json) for name, _, lookup in linked},
             )
 
         def load(page: list[Row], public: bool) -> dict[int, list[Any]]:
