@@ -15,7 +15,7 @@ For each page, in one process, anonymous, through Django's test client:
 * ``loaders``: one query per list of links, as on SQLite;
 * ``loaders+prepared``;
 * ``psycopg2 floor``: the statements page's rows and links fetched by plain
-  psycopg2 (``bench_scale.FLOOR_PAGE`` and ``FLOOR_LINKS``).
+  psycopg2 (``bench_scale.floor_page``).
 
 Every round runs each once, in a new random order, so that neither a drift of
 the machine's speed nor a position in the round favours one; medians in ms, and
@@ -29,7 +29,7 @@ import random
 import statistics
 import time
 
-from bench_scale import FLOOR_LINKS, FLOOR_PAGE, setup_django
+from bench_scale import floor_page, setup_django
 
 
 def main() -> None:
@@ -47,16 +47,7 @@ def main() -> None:
     from tracker.api.json_links import JSONLinks
     from tracker.api.readers import reader_for
 
-    client = Client()
-    raw = connection.cursor().connection
-
-    def floor():
-        with raw.cursor() as cursor:
-            cursor.execute(FLOOR_PAGE)
-            ids = [row[0] for row in cursor.fetchall()]
-            for sql in FLOOR_LINKS:
-                cursor.execute(sql, [ids])
-                cursor.fetchall()
+    client, floor = Client(), floor_page(connection)
 
     for url in args.urls:
         reader = reader_for(resolve(url.split("?")[0]).func.cls.serializer_class)

@@ -239,6 +239,22 @@ def timed(function, repeat: int) -> float:
     return statistics.median(samples)
 
 
+def floor_page(connection):
+    """The floor: the statements page's rows and links fetched by plain psycopg2,
+    on Django's ``connection``'s own psycopg2 connection, as a function to time."""
+    raw = connection.cursor().connection
+
+    def fetch() -> None:
+        with raw.cursor() as cursor:
+            cursor.execute(FLOOR_PAGE)
+            ids = [row[0] for row in cursor.fetchall()]
+            for sql in FLOOR_LINKS:
+                cursor.execute(sql, [ids])
+                cursor.fetchall()
+
+    return fetch
+
+
 def timed_pair(first, second, repeat: int) -> tuple[float, float]:
     """Median milliseconds of ``first()`` and of ``second()``, run alternately.
 
@@ -360,23 +376,13 @@ def child_measure(database_url: str, repeat: int, groups: tuple[str, ...] = GROU
         assert client.get(url).status_code == 200, url
         results[label] = timed(lambda url=url: client.get(url), repeat)
 
-    raw = connection.cursor().connection  # the plain psycopg2 connection
-
-    def floor_page():
-        with raw.cursor() as cursor:
-            cursor.execute(FLOOR_PAGE)
-            ids = [row[0] for row in cursor.fetchall()]
-            for sql in FLOOR_LINKS:
-                cursor.execute(sql, [ids])
-                cursor.fetchall()
-
     if "api" in groups:
         # The page against its floor: timed alternately (``timed_pair``), three times
-        # as often as the other cases.
-        # As the other API cases, anonymous (``client`` has logged in for the admin's).
+        # as often as the other cases, anonymous as the other API cases (``client``
+        # has logged in for the admin's).
         anonymous, page_url = Client(), dict(API_CASES)[PAGE_LABEL]
         results[PAGE_LABEL], results[FLOOR_LABEL] = timed_pair(
-            lambda: anonymous.get(page_url), floor_page, 3 * repeat
+            lambda: anonymous.get(page_url), floor_page(connection), 3 * repeat
         )
     return {"statements": statement_count, "results": results, "shown": SHOWN, "matched": MATCHED}
 

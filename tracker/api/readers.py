@@ -201,8 +201,8 @@ class PageReader:
         summary = summary_fields(field.child_relation)
         columns = [sub.source for _, sub in summary]
         parts = [(name, sub.source, converter(sub, target)) for name, sub in summary]
-        if as_json(parts, target) is not None:
-            self.json.add_many_to_many(field.field_name, relation, as_json(parts, target))
+        if (built := as_json(parts, target)) is not None:
+            self.json.add_many_to_many(field.field_name, relation, built)
 
         def load(page: list[Row], public: bool) -> dict[int, list[Any]]:
             found: dict[int, list[Any]] = defaultdict(list)
