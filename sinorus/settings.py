@@ -286,6 +286,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.TrackerAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's JSON, written by orjson (tracker/api/renderers.py); the API's views name it too.
+    "DEFAULT_RENDERER_CLASSES": [
+        "tracker.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
 }
 

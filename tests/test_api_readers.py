@@ -7,6 +7,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
@@ -134,3 +135,16 @@ def test_postgresql_builds_every_undated_link_of_a_page_in_one_query(seeded, set
             ],
         }[connection.vendor]
     )
+
+
+def test_timestamps_are_shown_in_the_current_zone_as_the_serializer_shows_them(seeded):
+    request = APIRequestFactory().get("/api/v1/")
+    reader = reader_for(api_serializers.StatementSerializer)
+    view = StatementViewSet(request=request, format_kwarg=None, action="list", kwargs={})
+
+    with timezone.override("Europe/Tallinn"):
+        shown = reader.represent(reader.rows(view.get_queryset()), request)
+        expected = serializer_output(StatementViewSet, request)
+
+    assert shown == expected
+    assert re.search(r"\+0[23]:00$", shown[0]["updated_at"])

@@ -4,13 +4,13 @@ from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from .. import registry
 from . import sync, views
 from .exceptions import FormatNegotiation
+from .renderers import JSONRenderer
 
 app_name = "api"
 

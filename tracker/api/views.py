@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .. import models, registry, versions
@@ -34,7 +33,7 @@ from .operations import CSV_NOTE, READ_ERRORS, document
 from .pagination import SYNC_PARAMETER, RecordPagination
 from .parsers import LimitedJSONParser
 from .readers import reader_for
-from .renderers import CSVRenderer
+from .renderers import CSVRenderer, JSONRenderer
 from .schema import MAX_VALUES_PER_PARAMETER
 
 #: Parameters every list understands besides its filters (``cursor``: with ``updated_since``).
