@@ -271,6 +271,27 @@ def test_picker_ranks_only_the_best_when_the_database_expects_more_matches_than_
     assert actor_options(editor_client, "Russia") == expected_options("Russia", RUSSIA_RANKED[:3])
 
 
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+@pytest.mark.parametrize("expected, counted", [(40, False), (30, True)])
+def test_picker_counts_its_matches_only_when_it_ranks_them_all(
+    editor_client, seeded, monkeypatch, expected, counted
+):
+    # A picker shows no total: matches too many to rank in full are not counted for it.
+    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 35)
+    monkeypatch.setattr(counting, "plan_estimate", lambda queryset: expected)
+    query = {"app_label": "tracker", "model_name": "exerciseparticipant", "field_name": "actor"}
+
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get("/admin/autocomplete/", {**query, "term": "Russia"})
+
+    ranked_keys_read = [
+        q for q in queries if "ORDER BY CASE WHEN" in q["sql"] and "LIMIT 10001" in q["sql"]
+    ]
+    counts = [q for q in queries if "COUNT(" in q["sql"]]
+    assert (len(response.json()["results"]), bool(ranked_keys_read), counts) == (20, counted, [])
+    assert response.json()["pagination"]["more"] is True
+
+
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the name-prefix indexes exist on PostgreSQL only")
 def test_prefix_matches_are_read_from_the_name_prefix_index(seeded):
     queryset = search.rank_by_name(Actor.objects.all(), "russ")

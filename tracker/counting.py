@@ -69,6 +69,7 @@ def count_rows(
     exact_limit: int,
     count_first: Callable[[QuerySet, int], int] | None = None,
     first_expecting: int = 0,
+    count_the_rest: bool = True,
 ) -> tuple[int, bool]:
     """``(count, exact)``: exact up to ``exact_limit`` rows, estimated above on PostgreSQL.
 
@@ -78,7 +79,8 @@ def count_rows(
     ``count_first(queryset, number)`` counts them where no estimate expects
     more than ``first_expecting`` rows (a ranked search reads their keys in
     rank order on the way, which costs more than counting them);
-    :func:`count_keys` otherwise.
+    :func:`count_keys` otherwise, unless ``count_the_rest`` is false: then the
+    estimate is taken (for a list that shows no count, such as a picker's).
     """
     if connections[queryset.db].vendor != "postgresql":
         if count_first is None:
@@ -102,6 +104,8 @@ def count_rows(
     if estimate is not None and estimate > margin * exact_limit:
         return estimate, False
     if count_first is None or (estimate is not None and estimate > first_expecting):
+        if not count_the_rest and estimate is not None:
+            return estimate, False
         count_first = count_keys
     capped = count_first(queryset, exact_limit + 1)
     if capped <= exact_limit:
@@ -133,6 +137,9 @@ class EstimatedCountPaginator(Paginator):
     """
 
     exact_limit = 10_000
+    #: Whether a search with more matches than are ranked in full is counted (see
+    #: :func:`count_rows`); a list that shows no count need not.
+    counts_every_search = True
 
     def __init__(self, *args, exact_limit: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,6 +160,7 @@ class EstimatedCountPaginator(Paginator):
             self.exact_limit,
             self._count_ranked_keys,
             first_expecting=search.FULL_RANK_LIMIT,
+            count_the_rest=self.counts_every_search,
         )
 
     def _count_ranked_keys(self, queryset: QuerySet, number: int) -> int:

@@ -25,6 +25,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from ..counting import EstimatedCountPaginator
 from ..models import Actor
 from ..search import rank_by_name
 
@@ -39,8 +40,19 @@ def picker_label(obj: models.Model) -> str:
     return str(obj)
 
 
+class PickerPaginator(EstimatedCountPaginator):
+    """A picker's pages of options. A picker shows no count, only whether more options
+    follow (read one row ahead), so a search with more matches than are ranked in full
+    is not counted: counting 2,663 actors took a fifth of a picker's answer at 1M."""
+
+    counts_every_search = False
+
+
 class PickerView(AutocompleteJsonView):
     """The admin's autocomplete answers, ranked by name and labelled by :func:`picker_label`."""
+
+    def get_paginator(self, *args, **kwargs):
+        return PickerPaginator(*args, **kwargs)
 
     def get_queryset(self):
         return rank_by_name(super().get_queryset(), self.request.GET.get("term", ""))
