@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
+import typing
 import uuid
 
 import pytest
@@ -14,6 +16,7 @@ from rest_framework.settings import api_settings
 
 from tracker import registry
 from tracker.api.renderers import JSONRenderer
+from tracker.api.serializers import DeletedRecordSerializer
 from tracker.api.views import VIEWSETS
 
 RESOURCES = [rt.resource for rt in registry.RECORD_TYPES]
@@ -45,12 +48,38 @@ def test_a_record_is_written_as_drf_writes_it(seeded, api, resource):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/statements/", "/api/v1/changes/"])
-def test_the_api_answers_through_this_renderer(api, path):
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/api/v1/", 200),
+        ("/api/v1/statements/", 200),
+        ("/api/v1/changes/", 200),
+        ("/api/v1/statements.csv?colour=red", 400),
+        ("/api/v1/schema/?format=xml", 400),
+    ],
+)
+def test_the_api_answers_through_this_renderer(api, path, status):
     response = api.get(path)
 
-    assert response.status_code == 200
-    assert type(response.accepted_renderer) is JSONRenderer
+    assert (response.status_code, type(response.accepted_renderer)) == (status, JSONRenderer)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/statements/", "/api/v1/changes/", "/api/v1/deletions/"])
+def test_lists_are_written_without_drf_renderer(seeded, api, monkeypatch, path):
+    def refuse(*args, **kwargs):
+        raise AssertionError("DRF's renderer was used")
+
+    monkeypatch.setattr(drf_renderers.JSONRenderer, "render", refuse)
+
+    assert api.get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unknown_path_is_answered_as_every_other_api_error(api):
+    response = api.get("/api/v1/no-such-thing/")
+
+    assert (response.status_code, response.content) == (404, b'{"detail":"Not found."}')
 
 
 @pytest.mark.django_db
@@ -100,12 +129,36 @@ def test_dates_times_and_lazy_text_go_through_drf_encoder():
     [
         {1: "a key that is not text"},
         {"big": 2**64},
-        {"amount": decimal.Decimal("1E+20")},
+        {"amount": decimal.Decimal("0.00001")},
     ],
     ids=["integer key", "beyond 64 bits", "decimal as float"],
 )
 def test_what_orjson_writes_otherwise_is_written_by_drf(data):
     assert JSONRenderer().render(data) == drf_bytes(data)
+
+
+def test_a_small_decimal_is_written_in_python_form():
+    assert JSONRenderer().render({"amount": decimal.Decimal("0.00001")}) == b'{"amount":1e-05}'
+
+
+def test_ascii_only_output_is_drf_output():
+    class AsciiRenderer(JSONRenderer):
+        ensure_ascii = True
+
+    data = {"name": "Шойгу"}
+
+    assert AsciiRenderer().render(data) == b'{"name":"\\u0428\\u043e\\u0439\\u0433\\u0443"}'
+
+
+def test_a_dataclass_is_refused_as_drf_refuses_it():
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    with pytest.raises(TypeError):
+        drf_bytes({"point": Point(1)})
+    with pytest.raises(TypeError):
+        JSONRenderer().render({"point": Point(1)})
 
 
 def test_indented_output_is_drf_output():
@@ -129,28 +182,59 @@ def test_no_body_is_empty():
 
 
 def all_fields(serializer: serializers.Serializer):
+    """Every field of a serializer, nested serializers' and list or dict fields' children too."""
     for name, field in serializer.fields.items():
-        yield name, field
-        child = getattr(field, "child", None)
-        if isinstance(field, serializers.Serializer):
-            yield from all_fields(field)
-        elif isinstance(child, serializers.Serializer):
-            yield from all_fields(child)
+        yield from field_tree(name, field)
 
 
-@pytest.mark.parametrize("viewset", VIEWSETS.values(), ids=lambda v: v.__name__)
-def test_no_api_field_gives_a_float(viewset):
-    # orjson writes floats in its own form ("1e16" where DRF writes "1e+16"): a float field
-    # would need the renderer to send its bodies to DRF's.
-    serializer = viewset.serializer_class()
-    floats = [
-        name
-        for name, field in all_fields(serializer)
-        if isinstance(field, serializers.FloatField)
-        or (
-            isinstance(field, serializers.DecimalField)
-            and not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-        )
-    ]
+def field_tree(name: str, field: serializers.Field):
+    yield name, field
+    if isinstance(field, serializers.Serializer):
+        for sub_name, sub in field.fields.items():
+            yield from field_tree(f"{name}.{sub_name}", sub)
+    child = getattr(field, "child", None) or getattr(field, "child_relation", None)
+    if child is not None:
+        yield from field_tree(f"{name}[]", child)
+
+
+def may_give_a_float(field: serializers.Field) -> bool:
+    if isinstance(field, serializers.FloatField | serializers.JSONField):
+        return True
+    if isinstance(field, serializers.DecimalField):
+        return not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if isinstance(field, serializers.SerializerMethodField):
+        method = getattr(field.parent, field.method_name)
+        return typing.get_type_hints(method).get("return") not in (str, int, bool)
+    return False
+
+
+SERIALIZERS = [viewset.serializer_class for viewset in VIEWSETS.values()] + [
+    DeletedRecordSerializer
+]
+
+
+@pytest.mark.parametrize("serializer_class", SERIALIZERS, ids=lambda s: s.__name__)
+def test_no_api_field_gives_a_float(serializer_class):
+    # orjson writes some floats in its own form ("1e-5" where DRF writes "1e-05"): a float
+    # field would need the renderer to send its bodies to DRF's.
+    floats = [name for name, field in all_fields(serializer_class()) if may_give_a_float(field)]
 
     assert floats == []
+
+
+def test_the_float_check_sees_floats_in_lists_dicts_and_methods():
+    class Floats(serializers.Serializer):
+        values = serializers.ListField(child=serializers.FloatField())
+        shares = serializers.DictField(child=serializers.DecimalField(9, 2, coerce_to_string=False))
+        ratio = serializers.SerializerMethodField()
+        label = serializers.SerializerMethodField()
+
+        def get_ratio(self, obj) -> float:
+            return 0.5
+
+        def get_label(self, obj) -> str:
+            return ""
+
+    found = [name for name, field in all_fields(Floats()) if may_give_a_float(field)]
+
+    assert found == ["values[]", "shares[]", "ratio"]

@@ -21,7 +21,7 @@ def _default(value):
     # Dates, times, lazy strings, querysets: as DRF's encoder turns them into plain values.
     plain = _drf_default(value)
     if isinstance(plain, float):
-        # A Decimal becomes a float there; orjson writes exponents as "1e16", Python "1e+16".
+        # A Decimal becomes a float there; orjson writes small ones as "1e-5", Python "1e-05".
         raise NotLikeDRF(type(value).__name__)
     return plain
 
@@ -38,12 +38,16 @@ class JSONRenderer(renderers.JSONRenderer):
 
     What orjson would write differently is sent to DRF's renderer whole: an
     indented body (``Accept: application/json; indent=4``), an object key that
-    is not text, an integer beyond 64 bits, text that is not valid Unicode, and a
-    float made by DRF's encoder. A float in the data itself would be written in
-    orjson's form ("1e16" where DRF writes "1e+16", null for NaN where DRF fails):
-    the API has no float field (``tests/test_api_renderer.py`` holds that), and the
-    settings that change DRF's output (``COMPACT_JSON``, ``UNICODE_JSON``,
-    ``STRICT_JSON``) send every body to DRF's renderer unless at their defaults.
+    is not text, an integer beyond 64 bits, text that is not valid Unicode, a
+    float made by DRF's encoder (from a Decimal), and every body while
+    ``COMPACT_JSON``, ``UNICODE_JSON`` or ``STRICT_JSON`` is not at its default.
+
+    Left as orjson writes them, because the API produces none of them
+    (``tests/test_api_renderer.py`` checks its fields for floats): a float in the
+    data (the same number, written ``1e-5`` or ``0.00001`` where DRF writes
+    ``1e-05``; NaN and infinities as ``null`` where DRF refuses them), a plain
+    ``Enum`` (its value; DRF refuses it), and a dict subclass whose ``items()``
+    differs from what it stores (a ``QueryDict``).
     """
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:

@@ -1,6 +1,6 @@
 """Routes under /api/v1/: the six resources, deletions, the change feed, the schema and its docs."""
 
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -24,9 +24,11 @@ router.register("changes", sync.ChangeFeedViewSet, basename="change")
 
 
 @csrf_exempt
-def not_found(request, path: str = "") -> JsonResponse:
-    """Any other path under /api/v1/ (a malformed identifier too): 404 in JSON, not HTML."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+def not_found(request, path: str = "") -> HttpResponse:
+    """Any other path under /api/v1/ (a malformed identifier too): 404 in JSON, not HTML,
+    written as every other API error is."""
+    body = JSONRenderer().render({"detail": "Not found."})
+    return HttpResponse(body, status=404, content_type=JSONRenderer.media_type)
 
 
 #: ``/api/v1/<resource>.csv``: every matching row of a list, as CSV (its own operation,
