@@ -441,3 +441,27 @@ def test_write_to_a_malformed_identifier_is_404_in_json(editor_api):
     response = editor_api.delete("/api/v1/exercises/a%0Ab/")
 
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+def test_the_api_index_is_closed_to_anonymous_clients_as_the_lists_are(api, settings):
+    settings.API_ANONYMOUS_READ = False
+
+    assert api.get("/api/v1/").status_code == 401
+
+
+def test_the_api_index_is_throttled_as_the_lists_are(api, settings):
+    settings.API_ANON_THROTTLE_RATE = "2/minute"
+    from django.core.cache import cache
+
+    cache.clear()
+    statuses = [
+        api.get(path).status_code for path in ("/api/v1/", "/api/v1/exercises/", "/api/v1/")
+    ]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_the_api_index_refuses_an_unknown_format_naming_it(api):
+    response = api.get("/api/v1/?format=xml")
+
+    assert (response.status_code, list(response.json())) == (400, ["format"])

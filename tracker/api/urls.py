@@ -5,16 +5,28 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from .. import registry
 from . import sync, views
+from .access import AnonymousRateThrottle, ModelPermissionsOrConfiguredAnonRead
 from .exceptions import FormatNegotiation
 from .renderers import JSONRenderer
 
 app_name = "api"
 
+
+class ApiRoot(APIRootView):
+    """The index of the resources, let in and throttled as every endpoint is (anonymous
+    clients only while ``API_ANONYMOUS_READ``), an unknown ``?format=`` a 400."""
+
+    permission_classes = [ModelPermissionsOrConfiguredAnonRead]
+    throttle_classes = [AnonymousRateThrottle]
+    content_negotiation_class = FormatNegotiation
+
+
 router = DefaultRouter()
+router.APIRootView = ApiRoot
 for record_type in registry.RECORD_TYPES:
     router.register(
         record_type.resource, views.VIEWSETS[record_type], basename=record_type.api_basename
