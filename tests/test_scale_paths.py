@@ -112,6 +112,53 @@ def test_estimated_paginator_pages_stop_exactly_at_the_last_row():
         paginator.page(4)
 
 
+def test_a_paginator_keeping_the_matches_keys_reads_pages_by_them():
+    make_exercises(12)
+    analyse(Exercise)
+    matches = Exercise.objects.filter(slug__endswith="1").order_by("-slug") | (
+        Exercise.objects.filter(slug__endswith="4").order_by("-slug")
+    )
+    paginator = EstimatedCountPaginator(matches, 2, exact_limit=5)
+    paginator.keeps_matched_keys = True
+
+    pages = [paginator.page(n) for n in (1, 2)]
+
+    expected = ["drill-11", "drill-04", "drill-01"]
+    assert (paginator.count, paginator.count_is_exact) == (3, True)
+    assert paginator.ordered_keys == [Exercise.objects.get(slug=s).pk for s in expected]
+    assert [[e.slug for e in page] for page in pages] == [expected[:2], expected[2:]]
+    assert [page.has_next() for page in pages] == [True, False]
+
+
+def test_a_paginator_keeping_keys_reads_pages_as_before_beyond_its_limit():
+    make_exercises(12)
+    analyse(Exercise)
+    matches = Exercise.objects.filter(name__contains="rill").order_by("slug")
+    paginator = EstimatedCountPaginator(matches, 5, exact_limit=5)
+    paginator.keeps_matched_keys = True
+
+    first = [e.slug for e in paginator.page(1)]
+
+    assert (first, paginator.ordered_keys) == ([f"drill-{n:02d}" for n in range(5)], None)
+
+
+@pytest.mark.parametrize("searched", [True, False])
+def test_an_admin_search_counts_its_matches_by_reading_their_keys(editor_client, searched):
+    make_exercises(12)
+    analyse(Exercise)
+    year = Exercise.objects.get(slug="drill-00").start_date.year
+    query = "q=drill" if searched else f"start_date__year={year}"
+    expected = 12 if searched else Exercise.objects.filter(start_date__year=year).count()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(f"/admin/tracker/exercise/?{query}")
+
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    # A search's keys are read while counting; a filter is counted (cheaper for it).
+    assert (response.status_code, bool(counts)) == (200, not searched)
+    assert response.context["cl"].result_count == expected
+
+
 def follow_next_links(api, url: str) -> tuple[list[str], list[str | None]]:
     """Every page from ``url`` on: the rows' slugs and each page's X-Count-Estimated."""
     seen, estimated = [], []

@@ -77,8 +77,8 @@ def count_rows(
     database's estimate is far above the limit: counting 10,001 rows of a word
     found in a quarter of a million statements cost more than the page itself.
     ``count_first(queryset, number)`` counts them where no estimate expects
-    more than ``first_expecting`` rows (a ranked search reads their keys in
-    rank order on the way, which costs more than counting them);
+    more than ``first_expecting`` rows (a ranked search, or a changelist, reads
+    their keys in order on the way, which costs more than counting them);
     :func:`count_keys` otherwise, unless ``count_the_rest`` is false: then the
     estimate is taken (for a list that shows no count, such as a picker's).
     """
@@ -93,7 +93,9 @@ def count_rows(
         estimate, margin = table_estimate(queryset), TRUSTED_TABLE_MARGIN
     else:
         estimate, margin = None, TRUSTED_PLAN_MARGIN
-        if count_first is None:  # (a ranked search's estimate decides how it is ranked)
+        # A ranked search's estimate decides how it is ranked; nothing else needs one
+        # where every match is counted.
+        if count_first is None or first_expecting >= exact_limit:
             estimate = table_estimate(queryset)
             # The matches cannot outnumber a table's rows: in a table no larger than
             # the limit they are counted without planning the query first (EXPLAIN
@@ -140,33 +142,46 @@ class EstimatedCountPaginator(Paginator):
     #: Whether a search with more matches than are ranked in full is counted (see
     #: :func:`count_rows`); a list that shows no count need not.
     counts_every_search = True
+    #: Whether a filtered list's matches, when at most ``exact_limit``, are counted by
+    #: reading their keys in the list's order, and its pages then read by those keys:
+    #: the list's conditions are tested once, not again for the page (a changelist's
+    #: date bar reads the matches by their keys too).
+    keeps_matched_keys = False
 
     def __init__(self, *args, exact_limit: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if exact_limit is not None:
             self.exact_limit = exact_limit
 
-    #: Keys of every match in rank order, when counting a ranked search read them all.
-    ranked_keys: list | None = None
+    #: Keys of every match in the list's order (a ranked search's: best first), when
+    #: counting read them all.
+    ordered_keys: list | None = None
 
     @cached_property
     def counted(self) -> tuple[int, bool]:
         if not isinstance(self.object_list, QuerySet):
             return len(self.object_list), True
-        if search.rank_of(self.object_list) is None:
-            return count_rows(self.object_list, self.exact_limit)
-        return count_rows(
-            self.object_list,
-            self.exact_limit,
-            self._count_ranked_keys,
-            first_expecting=search.FULL_RANK_LIMIT,
-            count_the_rest=self.counts_every_search,
-        )
+        if search.rank_of(self.object_list) is not None:
+            return count_rows(
+                self.object_list,
+                self.exact_limit,
+                self._count_ordered_keys,
+                first_expecting=search.FULL_RANK_LIMIT,
+                count_the_rest=self.counts_every_search,
+            )
+        if self.keeps_matched_keys and is_filtered(self.object_list):
+            return count_rows(
+                self.object_list,
+                self.exact_limit,
+                self._count_ordered_keys,
+                first_expecting=self.exact_limit,
+            )
+        return count_rows(self.object_list, self.exact_limit)
 
-    def _count_ranked_keys(self, queryset: QuerySet, number: int) -> int:
-        # The read that counts the matches also ranks them: their keys, best first.
+    def _count_ordered_keys(self, queryset: QuerySet, number: int) -> int:
+        # The read that counts the matches also orders them (a ranked search's by rank).
         keys = list(queryset.values_list("pk", flat=True)[:number])
-        self.ranked_keys = keys if len(keys) < number else None
+        self.ordered_keys = keys if len(keys) < number else None
         return len(keys)
 
     @cached_property
@@ -206,16 +221,16 @@ class EstimatedCountPaginator(Paginator):
     def rows(self, bottom: int, top: int):
         """Rows ``bottom:top``, a search ranked by name (``tracker.search``) as well.
 
-        A ranked search whose count read every match's key in rank order (the
-        database expected at most ``search.FULL_RANK_LIMIT`` matches, and
-        there were at most ``exact_limit``) is read by those keys; other
-        ranked searches by :func:`tracker.search.bounded_rows`.
+        A list whose count read every match's key in order (a ranked search the
+        database expected at most ``search.FULL_RANK_LIMIT`` matches of, a
+        changelist's filtered rows: at most ``exact_limit`` either way) is read
+        by those keys; other ranked searches by :func:`tracker.search.bounded_rows`.
         """
         if not isinstance(self.object_list, QuerySet):
             return self.object_list[bottom:top]
+        if self.ordered_keys is not None:  # (page() has counted by now)
+            return search.rows_of(self.object_list, self.ordered_keys[bottom:top])
         rank = search.rank_of(self.object_list)
         if rank is None:
             return self.object_list[bottom:top]
-        if self.ranked_keys is not None:  # (page() has counted by now)
-            return search.rows_of(self.object_list, self.ranked_keys[bottom:top])
         return search.bounded_rows(self.object_list, rank, bottom, top)
