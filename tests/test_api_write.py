@@ -421,10 +421,11 @@ def test_create_api_token_command_prints_the_users_token(editor, capsys):
     assert capsys.readouterr().out.strip() == Token.objects.get(user=editor).key
 
 
-def test_anonymous_reads_can_be_switched_off(api, settings):
+@pytest.mark.parametrize("path", ["/api/v1/exercises/", "/api/v1/"])
+def test_anonymous_reads_can_be_switched_off(api, settings, path):
     settings.API_ANONYMOUS_READ = False
 
-    assert api.get("/api/v1/exercises/").status_code == 401
+    assert api.get(path).status_code == 401
 
 
 def test_anonymous_clients_are_throttled(api, settings):
@@ -441,12 +442,6 @@ def test_write_to_a_malformed_identifier_is_404_in_json(editor_api):
     response = editor_api.delete("/api/v1/exercises/a%0Ab/")
 
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
-
-
-def test_the_api_index_is_closed_to_anonymous_clients_as_the_lists_are(api, settings):
-    settings.API_ANONYMOUS_READ = False
-
-    assert api.get("/api/v1/").status_code == 401
 
 
 def test_the_api_index_is_throttled_as_the_lists_are(api, settings):

@@ -77,7 +77,7 @@ def count_rows(
     database's estimate is far above the limit: counting 10,001 rows of a word
     found in a quarter of a million statements cost more than the page itself.
     ``count_first(queryset, number)`` counts them where no estimate expects
-    more than ``first_expecting`` rows (a ranked search, or a changelist, reads
+    more than ``first_expecting`` rows (a ranked search, or an admin search, reads
     their keys in order on the way, which costs more than counting them);
     :func:`count_keys` otherwise, unless ``count_the_rest`` is false: then the
     estimate is taken (for a list that shows no count, such as a picker's).
@@ -144,8 +144,7 @@ class EstimatedCountPaginator(Paginator):
     counts_every_search = True
     #: Whether a filtered list's matches, when at most ``exact_limit``, are counted by
     #: reading their keys in the list's order, and its pages then read by those keys:
-    #: the list's conditions are tested once, not again for the page (a changelist's
-    #: date bar reads the matches by their keys too).
+    #: the list's conditions are tested once, not again for the page (an admin search).
     keeps_matched_keys = False
 
     def __init__(self, *args, exact_limit: int | None = None, **kwargs):
@@ -161,22 +160,17 @@ class EstimatedCountPaginator(Paginator):
     def counted(self) -> tuple[int, bool]:
         if not isinstance(self.object_list, QuerySet):
             return len(self.object_list), True
-        if search.rank_of(self.object_list) is not None:
-            return count_rows(
-                self.object_list,
-                self.exact_limit,
-                self._count_ordered_keys,
-                first_expecting=search.FULL_RANK_LIMIT,
-                count_the_rest=self.counts_every_search,
-            )
-        if self.keeps_matched_keys and is_filtered(self.object_list):
-            return count_rows(
-                self.object_list,
-                self.exact_limit,
-                self._count_ordered_keys,
-                first_expecting=self.exact_limit,
-            )
-        return count_rows(self.object_list, self.exact_limit)
+        ranked = search.rank_of(self.object_list) is not None
+        if not ranked and not (self.keeps_matched_keys and is_filtered(self.object_list)):
+            return count_rows(self.object_list, self.exact_limit)
+        return count_rows(
+            self.object_list,
+            self.exact_limit,
+            self._count_ordered_keys,
+            # A ranked search reads its keys only where it ranks every match.
+            first_expecting=search.FULL_RANK_LIMIT if ranked else self.exact_limit,
+            count_the_rest=self.counts_every_search,
+        )
 
     def _count_ordered_keys(self, queryset: QuerySet, number: int) -> int:
         # The read that counts the matches also orders them (a ranked search's by rank).
