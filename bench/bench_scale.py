@@ -72,6 +72,15 @@ API_CASES = [
     ("API statements search common", "/api/v1/statements/?page_size=100&search=naval"),
     ("API statements search 2 words", "/api/v1/statements/?page_size=100&search=naval+beijing"),
     ("API statements ordering=-date", "/api/v1/statements/?page_size=100&ordering=-date"),
+    ("API statements ordering=-slug", "/api/v1/statements/?page_size=100&ordering=-slug"),
+    (
+        "API statements search by date",
+        "/api/v1/statements/?page_size=100&search=zhurong&ordering=date",
+    ),
+    (
+        "API arms-deals search by start",
+        "/api/v1/arms-deals/?page_size=100&search=naval&ordering=period_start",
+    ),
     ("API statements actor filter", "/api/v1/statements/?page_size=100&actor=syn-actor-7"),
     ("API statements date range", "/api/v1/statements/?page_size=100&date_from=2015-01-01"),
     (

@@ -15,16 +15,32 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ActorFactory, ExerciseFactory, StatementFactory
+from tests.factories import (
+    ActorFactory,
+    AgreementFactory,
+    ArmsDealFactory,
+    ExerciseFactory,
+    SourceFactory,
+    StatementFactory,
+)
 from tracker import registry
+from tracker.api.views import VIEWSETS
 from tracker.counting import EstimatedCountPaginator, count_rows
 from tracker.dates import Precision
-from tracker.models import Exercise, Statement
+from tracker.models import Actor, Agreement, ArmsDeal, Exercise, Source, Statement
 from tracker.search import contains_any
 
 pytestmark = pytest.mark.django_db
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
+FACTORIES = {
+    Actor: ActorFactory,
+    Source: SourceFactory,
+    Agreement: AgreementFactory,
+    Exercise: ExerciseFactory,
+    ArmsDeal: ArmsDealFactory,
+    Statement: StatementFactory,
+}
 
 
 def analyse(model) -> None:
@@ -157,6 +173,82 @@ def test_an_admin_search_counts_its_matches_by_reading_their_keys(editor_client,
     # A search's keys are read while counting; a filter is counted (cheaper for it).
     assert (response.status_code, bool(counts)) == (200, not searched)
     assert response.context["cl"].result_count == expected
+
+
+@pytest.mark.parametrize("searched", [True, False])
+def test_an_api_search_counts_its_matches_by_reading_their_keys(api, searched):
+    make_exercises(12)
+    ExerciseFactory(slug="other", name="Other")
+    analyse(Exercise)
+    query = "search=drill&ordering=-name" if searched else "ordering=-name"
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/v1/exercises/?{query}&page_size=5")
+
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    body = response.json()
+    # "Drill 9" > "Drill 11" > "Drill 10" > "Drill 1" as text; "Other" first unsearched.
+    first = ["drill-09", "drill-08", "drill-07", "drill-06", "drill-05"]
+    expected = (12, first) if searched else (13, ["other", *first[:4]])
+    # A search's keys are read while counting (the page by them); a plain list is counted.
+    assert (response.status_code, bool(counts)) == (200, not searched)
+    assert (body["count"], [row["slug"] for row in body["results"]]) == expected
+
+
+def test_api_ordering_by_descending_slug_is_read_from_the_slug_index(api):
+    make_exercises(3)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/exercises/?ordering=-slug")
+
+    assert [row["slug"] for row in response.json()["results"]] == [
+        "drill-02",
+        "drill-01",
+        "drill-00",
+    ]
+    page = next(q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
+    # The slug alone (column 2 of the select), without NULLS LAST or a tie-breaker.
+    assert page.endswith("ORDER BY 2 DESC LIMIT 3"), page
+    if ON_POSTGRESQL:
+        with connection.cursor() as cursor:
+            # With sorting priced out, only a plan reading an index in this order has no Sort.
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {page}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Sort" not in plan, plan
+
+
+def api_orderings() -> list[tuple[registry.RecordType, str]]:
+    """(record type, ordering) for every field each list's ``ordering`` offers, both ways."""
+    cases = []
+    for record_type in registry.RECORD_TYPES:
+        ordering = VIEWSETS[record_type].filterset_class.base_filters["ordering"]
+        for field in ordering.param_map:
+            cases += [(record_type, field), (record_type, f"-{field}")]
+    return cases
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="descending indexes exist on PostgreSQL only")
+@pytest.mark.parametrize(
+    ("record_type", "ordering"), api_orderings(), ids=lambda v: getattr(v, "resource", v)
+)
+def test_every_api_ordering_is_read_from_an_index(api, record_type, ordering):
+    FACTORIES[record_type.model]()  # an empty list reads no page
+    path = record_type.resource
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/v1/{path}/?ordering={ordering}")
+    page = next(q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
+
+    with connection.cursor() as cursor:
+        # With sorting priced out, only a plan reading an index in the list's order has
+        # no Sort: a page is then its index's first rows, however many share a value.
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert (response.status_code, "Sort" in plan) == (200, False), plan
 
 
 def follow_next_links(api, url: str) -> tuple[list[str], list[str | None]]:

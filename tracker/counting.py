@@ -119,6 +119,13 @@ def count_rows(
     return max(estimate, exact_limit + 1), False
 
 
+#: Matches the database may expect for a list keeping its matched keys to read them in
+#: order while counting. Sorting many costs more than counting them and reading the page
+#: from an index: agreements searched for "naval" by title (12,197 matches, 9,841
+#: expected) took 30 ms to sort, against 2 ms for the page walked in the title index.
+KEYED_COUNT_LIMIT = 2_000
+
+
 class LookaheadPage(Page):
     """A page that knows whether another follows from one extra row, not from the count."""
 
@@ -142,15 +149,25 @@ class EstimatedCountPaginator(Paginator):
     #: Whether a search with more matches than are ranked in full is counted (see
     #: :func:`count_rows`); a list that shows no count need not.
     counts_every_search = True
-    #: Whether a filtered list's matches, when at most ``exact_limit``, are counted by
+    #: Whether a filtered list's matches, when expected to be at most
+    #: :data:`KEYED_COUNT_LIMIT` (and found to be at most ``exact_limit``), are counted by
     #: reading their keys in the list's order, and its pages then read by those keys:
-    #: the list's conditions are tested once, not again for the page (an admin search).
+    #: the list's conditions are tested once, not again for the page, and a page never
+    #: walks an index past rows that do not match (a search, in the admin and the API).
     keeps_matched_keys = False
 
-    def __init__(self, *args, exact_limit: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        exact_limit: int | None = None,
+        keeps_matched_keys: bool | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         if exact_limit is not None:
             self.exact_limit = exact_limit
+        if keeps_matched_keys is not None:
+            self.keeps_matched_keys = keeps_matched_keys
 
     #: Keys of every match in the list's order (a ranked search's: best first), when
     #: counting read them all.
@@ -168,7 +185,7 @@ class EstimatedCountPaginator(Paginator):
             self.exact_limit,
             self._count_ordered_keys,
             # A ranked search reads its keys only where it ranks every match.
-            first_expecting=search.FULL_RANK_LIMIT if ranked else self.exact_limit,
+            first_expecting=search.FULL_RANK_LIMIT if ranked else KEYED_COUNT_LIMIT,
             count_the_rest=self.counts_every_search,
         )
 

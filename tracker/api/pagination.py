@@ -24,6 +24,7 @@ from ..counting import EstimatedCountPaginator, count_rows
 from ..internals import url_with_param, url_without_param
 
 SYNC_PARAMETER = "updated_since"
+SEARCH_PARAMETER = "search"
 
 
 #: What a cursor looks like: microseconds since 0001-01-01 (UTC), a dot, an identifier.
@@ -70,9 +71,17 @@ ESTIMATE_HEADER = "X-Count-Estimated"
 class RecordPagination(PageNumberPagination):
     """Page numbers, or a keyset cursor when the list is filtered by ``updated_since``."""
 
-    django_paginator_class = ApiPaginator
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
+    #: Whether the list being paged is searched (``search``).
+    searched = False
+
+    def django_paginator_class(self, queryset, per_page: int) -> ApiPaginator:
+        """The page's paginator. A searched list's matches are counted by reading their
+        keys in the list's order, and the page is read by its keys, as in the admin: the
+        planner's guess of a search's matches is often far off, and a search ordered by
+        date at 10,000 statements walked the whole date index for 44 matches (21 ms)."""
+        return ApiPaginator(queryset, per_page, keeps_matched_keys=self.searched)
 
     @property
     def page_size(self) -> int:
@@ -100,6 +109,7 @@ class RecordPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.sync_mode = bool(request.query_params.get(SYNC_PARAMETER))
+        self.searched = bool(request.query_params.get(SEARCH_PARAMETER, "").strip())
         if not self.sync_mode:
             if self.cursor_query_param in request.query_params:
                 raise ValidationError(

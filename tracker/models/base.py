@@ -80,15 +80,19 @@ def slug_constraint(prefix: str) -> models.CheckConstraint:
 def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -> list:
     """Indexes serving a list's default ordering and the ascending ``ordering`` the API offers.
 
-    The API orders by ``field`` with empty values last, then by slug; an
-    ascending order is served by the field's own index (``created_at`` gets
-    one here) with an incremental sort on slug among equal values. Descending
-    orders need ``DESC NULLS LAST`` indexes, which SQLite cannot create: they
-    are made on PostgreSQL only, by migration 0004.
+    The API orders by ``field`` with empty values last, then by slug: each
+    field gets a ``(field, slug)`` index (``updated_at``'s is the sync index),
+    so a page is the first rows of an index. With the field's own index alone,
+    every row sharing the first value was read and sorted by slug: arms deals
+    by ``period_start`` read all 150,000 deals of a million-statement
+    database (a search for "naval": 273 ms). Descending orders need ``DESC
+    NULLS LAST`` indexes, which SQLite cannot create: they are made on
+    PostgreSQL only, by migration 0004.
     """
     indexes = [models.Index(fields=default, name=f"{prefix}_order_idx")]
-    if "created_at" in fields:
-        indexes.append(models.Index(fields=["created_at", "slug"], name=f"{prefix}_created_at_a"))
+    for field in fields:
+        if field != "updated_at" and default != [field, "slug"]:
+            indexes.append(models.Index(fields=[field, "slug"], name=f"{prefix}_{field}_a"))
     return indexes
 
 
