@@ -354,6 +354,33 @@ def test_statement_search_plan_uses_trigram_indexes_on_every_field():
     assert "Seq Scan on tracker_statement" not in plan, plan
 
 
+def links_by_target() -> list[tuple[type, str, str]]:
+    """(link model, linked record's key, owner's key) of every link table the search and
+    the actor and country filters read from the linked record's side."""
+    cases = []
+    for record_type in registry.RECORD_TYPES:
+        if record_type.about:
+            through = Statement._meta.get_field(record_type.about).remote_field.through
+            target = f"{record_type.model._meta.model_name}_id"
+            cases.append((through, target, "statement_id"))
+        if record_type.links:
+            cases.append((record_type.links.model, "actor_id", f"{record_type.links.fk}_id"))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("through", "target", "owner"), links_by_target(), ids=lambda v: getattr(v, "__name__", v)
+)
+def test_links_can_be_read_from_the_linked_records_side_by_index_alone(through, target, owner):
+    table = through._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+
+    # Both keys in one index, the linked record's first: an index-only read of its links.
+    covering = [name for name, c in constraints.items() if c["columns"] == [target, owner]]
+    assert covering, f"{table}: no index on ({target}, {owner})"
+
+
 def test_database_unavailable_is_503_with_retry_after():
     from django.db import OperationalError
 

@@ -15,6 +15,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    by_actor_index,
     cited_rows,
     date_unknown_field,
     long_text,
@@ -157,6 +158,7 @@ class AgreementParty(models.Model):
                 violation_error_message="This actor is already a party to the agreement.",
             )
         ]
+        indexes = [by_actor_index("agreement_party", "agreement")]
 
     def __str__(self) -> str:
         return f"{self.actor} ({self.get_role_display()})"

@@ -20,6 +20,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    by_actor_index,
     cited_rows,
     date_unknown_field,
     long_text,
@@ -252,6 +253,7 @@ class ArmsDealContractor(models.Model):
                 violation_error_message="This actor is already a contractor on the deal.",
             )
         ]
+        indexes = [by_actor_index("arms_deal_contractor", "deal")]
 
     def __str__(self) -> str:
         return f"{self.actor} ({self.get_role_display()})"

@@ -96,6 +96,17 @@ def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -
     return indexes
 
 
+def by_actor_index(prefix: str, record: str) -> models.Index:
+    """``(actor, record)`` on a link table: the records linked to some actors, read
+    from the index alone.
+
+    A search for an actor's name and the ``actor`` and ``country`` filters read
+    the links of every matching actor; with only ``actor`` indexed each link
+    was a visit to the table (migration 0017 measures it).
+    """
+    return models.Index(fields=["actor", record], name=f"{prefix}_by_actor")
+
+
 def cited_rows(*related_names: str) -> list[models.Prefetch]:
     """Prefetches of a record's cited rows (``reported_values``, ``status_updates``), sources
     joined: one query per set, whatever the number of records."""

@@ -15,6 +15,7 @@ from .base import (
     TrackedManager,
     TrackedModel,
     TrackedQuerySet,
+    by_actor_index,
     cited_rows,
     date_unknown_field,
     long_text,
@@ -137,6 +138,7 @@ class ExerciseParticipant(models.Model):
                 violation_error_message="This actor is already listed in the exercise.",
             )
         ]
+        indexes = [by_actor_index("exercise_participant", "exercise")]
 
     def __str__(self) -> str:
         return f"{self.actor} ({self.get_role_display()})"
