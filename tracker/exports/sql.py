@@ -369,7 +369,10 @@ def compile_select(table: Table, queryset: QuerySet | None = None, public: bool 
     pk = f't0."{table.model._meta.pk.column}"'
     where = ""
     if queryset is not None:
-        inner, params = queryset.values("pk").query.sql_with_params()
+        # Without the model's ordering: the rows are ordered by key below, and a
+        # subquery kept in date order sorted every statement for nothing (1M: 44 MB
+        # sorted on disk, then sorted again by key for the join).
+        inner, params = queryset.order_by().values("pk").query.sql_with_params()
         with reading_connection().cursor() as cursor:
             where = f"WHERE {pk} IN ({cursor.mogrify(inner, params).decode()})"
     return (
