@@ -189,6 +189,16 @@ def test_ordering_by_unknown_field_is_400(api):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("ordering", ["-slug,", "slug,,name", ",slug"])
+def test_ordering_with_an_empty_item_is_400_wherever_it_is(api, ordering):
+    response = api.get(f"/api/v1/exercises/?ordering={ordering}")
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"ordering": ["Choose from created_at, name, slug, start_date, updated_at."]},
+    )
+
+
 def test_source_filter_lists_records_citing_that_source(api, trio):
     cited = SourceFactory(slug="kashin-2019")
     linked_exercise("peace-mission-2021", source=cited)

@@ -299,14 +299,15 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     def filter(self, qs: QuerySet, value) -> QuerySet:
         if not value:
             return qs
+        if any(param.lstrip("-") not in self.param_map for param in value):
+            # An empty item ("ordering=,") passes django-filter's choice check; every
+            # item is checked, also those after the slug, which end the ordering.
+            raise ValidationError(
+                {"ordering": [f"Choose from {', '.join(sorted(self.param_map))}."]}
+            )
         ordering = []
         for param in value:
             descending = param.startswith("-")
-            if param.lstrip("-") not in self.param_map:
-                # An empty item ("ordering=,") passes django-filter's choice check.
-                raise ValidationError(
-                    {"ordering": [f"Choose from {', '.join(sorted(self.param_map))}."]}
-                )
             name = self.param_map[param.lstrip("-")]
             field = qs.model._meta.get_field(name)
             if field.unique and not field.null:
