@@ -146,6 +146,17 @@ class StatementFactory(factory.django.DjangoModelFactory):
     )
 
 
+#: The factory of each record model.
+BY_MODEL = {
+    models.Actor: ActorFactory,
+    models.Source: SourceFactory,
+    models.Agreement: AgreementFactory,
+    models.Exercise: ExerciseFactory,
+    models.ArmsDeal: ArmsDealFactory,
+    models.Statement: StatementFactory,
+}
+
+
 class CitationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Citation
