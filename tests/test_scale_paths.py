@@ -17,9 +17,9 @@ from django.urls import reverse
 
 from tests import factories
 from tests.factories import ActorFactory, ExerciseFactory, StatementFactory
-from tracker import registry
+from tracker import counting, registry
 from tracker.api.views import VIEWSETS
-from tracker.counting import EstimatedCountPaginator, count_rows
+from tracker.counting import EstimatedCountPaginator, count_rows, keyed_count_limit
 from tracker.dates import Precision
 from tracker.models import Exercise, Statement
 from tracker.search import contains_any
@@ -142,6 +142,40 @@ def test_a_paginator_keeping_keys_reads_pages_as_before_beyond_its_limit():
     first = [e.slug for e in paginator.page(1)]
 
     assert (first, paginator.ordered_keys) == ([f"drill-{n:02d}" for n in range(5)], None)
+
+
+@pytest.mark.parametrize(
+    ("table_rows", "per_page", "expected"),
+    [(None, 100, 2_000), (10_000, 100, 2_000), (50_000, 100, 4_472), (1_000_000, 100, 20_000)],
+)
+def test_the_matches_read_by_key_grow_with_the_table(table_rows, per_page, expected):
+    assert keyed_count_limit(table_rows, per_page) == expected
+
+
+@pytest.mark.parametrize(("walk_margin", "keyed_on_postgresql"), [(4, True), (0, False)])
+def test_a_search_expected_above_the_floor_is_read_by_key_in_a_large_table(
+    monkeypatch, walk_margin, keyed_on_postgresql
+):
+    # 12 matches of 52 rows, two a page: walking the order index would read about
+    # 52 / 12 rows per row shown, sorting 12 (the limit is sqrt(4 * 52 * 2) = 20).
+    make_exercises(12)
+    for n in range(40):
+        ExerciseFactory(slug=f"other-{n:02d}", name=f"Other {n}")
+    analyse(Exercise)
+    monkeypatch.setattr(counting, "KEYED_COUNT_LIMIT", 1)
+    monkeypatch.setattr(counting, "WALK_MARGIN", walk_margin)
+    matches = Exercise.objects.filter(name__contains="rill").order_by("-slug")
+    paginator = EstimatedCountPaginator(matches, 2, exact_limit=20, keeps_matched_keys=True)
+
+    first = [e.slug for e in paginator.page(1)]
+
+    keyed = keyed_on_postgresql or not ON_POSTGRESQL  # other databases always read keys
+    assert (first, paginator.count, paginator.count_is_exact) == (
+        ["drill-11", "drill-10"],
+        12,
+        True,
+    )
+    assert (paginator.ordered_keys is not None) == keyed
 
 
 @pytest.mark.parametrize("searched", [True, False])

@@ -7,6 +7,7 @@ then every other match by name. Actors' options name their kind and country.
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -258,6 +259,26 @@ def test_api_search_with_many_matches_lists_every_match_once_across_pages(
 
     head = [slug for slug, _ in RUSSIA_RANKED[:3]]
     assert slugs == head + [actor.slug for actor in other_matches("russia", head)]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def test_api_search_reading_its_rest_as_sorted_keys_lists_every_match_once_across_pages(
+    api, seeded, monkeypatch
+):
+    # Expected to match more than are ranked in full, but counted exactly and few in
+    # the table: the matches after the ranked head are read as keys and sorted once.
+    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 0)
+    slugs, url = [], "/api/v1/actors/?search=russia&page_size=4"
+    with CaptureQueriesContext(connection) as queries:
+        while url:
+            body = api.get(url).json()
+            slugs += [row["slug"] for row in body["results"]]
+            url = body["next"]
+
+    head = [slug for slug, _ in RUSSIA_RANKED[:3]]
+    rest_read = [q for q in queries if f"LIMIT {body['count'] + 1}" in q["sql"]]
+    assert slugs == head + [actor.slug for actor in other_matches("russia", head)]
+    assert len(rest_read) == math.ceil((body["count"] - 4) / 4) + 1  # every page after the first
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")

@@ -380,7 +380,9 @@ def rows_of(queryset: QuerySet, keys: list) -> list:
     return list(queryset.filter(pk__in=keys)) if keys else []
 
 
-def bounded_rows(queryset: QuerySet, rank: SearchRank, bottom: int, top: int) -> list:
+def bounded_rows(
+    queryset: QuerySet, rank: SearchRank, bottom: int, top: int, sort_rest: int = 0
+) -> list:
     """Rows ``bottom:top`` of a ranked search with too many matches to rank them all.
 
     Ranking every match means reading every match; for a common word that
@@ -388,10 +390,21 @@ def bounded_rows(queryset: QuerySet, rank: SearchRank, bottom: int, top: int) ->
     :func:`ranked_head` come first, in rank order, and every other match
     follows in the list's usual order, read only as far as the page needs,
     as an unranked search would. Each match is listed once.
+
+    ``sort_rest``: the matches are known to be at most this many and few in
+    their table, so the others' keys are read all at once and sorted, rather
+    than the list's order index walked past every row that does not match
+    (statements "hurong" at a million, 3,364 matches found in no name's start:
+    269 ms walking the date index).
     """
     head = ranked_head(queryset, rank)
     rows = rows_of(queryset, head[bottom:top])
     if top > len(head):
         rest = queryset.exclude(pk__in=head).order_by(*rank.usual)
-        rows += list(rest[max(bottom - len(head), 0) : top - len(head)])
+        start, stop = max(bottom - len(head), 0), top - len(head)
+        if sort_rest:
+            keys = list(rest.values_list("pk", flat=True)[: sort_rest + 1])
+            rows += list(rest.filter(pk__in=keys[start:stop])) if keys[start:stop] else []
+        else:
+            rows += list(rest[start:stop])
     return rows
