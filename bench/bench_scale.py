@@ -71,6 +71,8 @@ API_CASES = [
     ("API statements search rare", "/api/v1/statements/?page_size=100&search=zhurong"),
     ("API statements search common", "/api/v1/statements/?page_size=100&search=naval"),
     ("API statements search 2 words", "/api/v1/statements/?page_size=100&search=naval+beijing"),
+    # Found inside words only: no name starts with it, so none is ranked ahead.
+    ("API statements search in words", "/api/v1/statements/?page_size=100&search=hurong"),
     ("API statements ordering=-date", "/api/v1/statements/?page_size=100&ordering=-date"),
     ("API statements ordering=-slug", "/api/v1/statements/?page_size=100&ordering=-slug"),
     (
