@@ -277,7 +277,7 @@ class EstimatedCountPaginator(Paginator):
         rank = search.rank_of(self.object_list)
         if rank is None:
             return self.object_list[bottom:top]
-        return search.bounded_rows(self.object_list, rank, bottom, top, self._sorted_rest())
+        return search.bounded_rows(self.object_list, rank, bottom, top, self._sorted_rest)
 
     def _sorted_rest(self) -> int:
         """How many matches a ranked search's unranked rest may be read as sorted keys

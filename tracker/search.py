@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from django.db.models import (
     BooleanField,
@@ -381,7 +382,11 @@ def rows_of(queryset: QuerySet, keys: list) -> list:
 
 
 def bounded_rows(
-    queryset: QuerySet, rank: SearchRank, bottom: int, top: int, sort_rest: int = 0
+    queryset: QuerySet,
+    rank: SearchRank,
+    bottom: int,
+    top: int,
+    sort_rest: int | Callable[[], int] = 0,
 ) -> list:
     """Rows ``bottom:top`` of a ranked search with too many matches to rank them all.
 
@@ -392,7 +397,8 @@ def bounded_rows(
     as an unranked search would. Each match is listed once.
 
     ``sort_rest``: the matches are known to be at most this many and few in
-    their table, so the others' keys are read all at once and sorted, rather
+    their table (or a function saying so, asked only when the page reaches past
+    the head), so the others' keys are read all at once and sorted, rather
     than the list's order index walked past every row that does not match
     (statements "hurong" at a million, 3,364 matches found in no name's start:
     269 ms walking the date index).
@@ -402,6 +408,8 @@ def bounded_rows(
     if top > len(head):
         rest = queryset.exclude(pk__in=head).order_by(*rank.usual)
         start, stop = max(bottom - len(head), 0), top - len(head)
+        if callable(sort_rest):
+            sort_rest = sort_rest()
         if sort_rest:
             keys = list(rest.values_list("pk", flat=True)[: sort_rest + 1])
             rows += list(rest.filter(pk__in=keys[start:stop])) if keys[start:stop] else []
