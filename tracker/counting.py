@@ -52,6 +52,9 @@ def plan_estimate(queryset: QuerySet) -> int | None:
     return int(json.loads(explained)[0]["Plan"]["Plan Rows"])
 
 
+#: A table's estimate not asked for yet (``None`` is an answer: never analysed).
+NOT_READ = object()
+
 #: How far over the exact limit an estimate must be to be taken without counting.
 #: Counting adds something only where the rows turn out to be at most the limit;
 #: otherwise the count is the estimate all the same. A filtered plan's estimate
@@ -94,18 +97,17 @@ def count_rows(
         return (first, True) if first <= exact_limit else (queryset.count(), True)
     queryset = without_select_related(queryset)
     counted_whole_table = False
-    table_rows = None
+    table_rows = table_estimate(queryset) if callable(first_expecting) else NOT_READ
     if callable(first_expecting):
-        table_rows = table_estimate(queryset)
         first_expecting = first_expecting(table_rows)
     if not is_filtered(queryset):
-        estimate = table_rows if table_rows is not None else table_estimate(queryset)
+        estimate = table_estimate(queryset) if table_rows is NOT_READ else table_rows
     else:
         estimate = None
         # A ranked search's estimate decides how it is ranked; nothing else needs one
         # where every match is counted.
         if count_first is None or first_expecting >= exact_limit:
-            estimate = table_rows if table_rows is not None else table_estimate(queryset)
+            estimate = table_estimate(queryset) if table_rows is NOT_READ else table_rows
             # The matches cannot outnumber a table's rows: in a table no larger than
             # the limit they are counted without planning the query first (EXPLAIN
             # cost as much as the count it decided on).
@@ -149,7 +151,10 @@ def keyed_count_limit(table_rows: int | None, per_page: int) -> int:
     ``sqrt(table_rows * per_page)``, taken :data:`WALK_MARGIN` times wider since the
     estimate errs: statements searched for "zhurong" by date at a million (10,610
     expected, 3,726 found) walked the date index for 212 ms after a 32 ms count.
-    Never below :data:`KEYED_COUNT_LIMIT`.
+    Never below :data:`KEYED_COUNT_LIMIT`. It may pass the exact limit (10,000):
+    a search then found to match more has sorted 10,001 keys for nothing (up to
+    30 ms) before its page is walked, the price of not walking when the estimate
+    is that far above the truth.
     """
     if not table_rows:
         return KEYED_COUNT_LIMIT
