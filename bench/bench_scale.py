@@ -96,6 +96,11 @@ API_CASES = [
     ("API exercises search common", "/api/v1/exercises/?page_size=100&search=vostok"),
     ("API actors search common", "/api/v1/actors/?page_size=100&search=naval"),
     ("API arms-deals country", "/api/v1/arms-deals/?page_size=100&country=RU"),
+    # The searches above whose small database fills no page of 100, with pages both
+    # databases fill: the same rows shown, so the ratio is the search's own.
+    ("API statements rare, 40 a page", "/api/v1/statements/?page_size=40&search=zhurong"),
+    ("API exercises search, 5 a page", "/api/v1/exercises/?page_size=5&search=zhurong"),
+    ("API actors common, 20 a page", "/api/v1/actors/?page_size=20&search=naval"),
     ("API statement detail", "/api/v1/statements/{statement}/"),
     ("API exercise detail", "/api/v1/exercises/{exercise}/"),
 ]
