@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
@@ -51,9 +51,6 @@ def plan_estimate(queryset: QuerySet) -> int | None:
         return 0
     return int(json.loads(explained)[0]["Plan"]["Plan Rows"])
 
-
-#: A table's estimate not asked for yet (``None`` is an answer: never analysed).
-NOT_READ = object()
 
 #: How far over the exact limit an estimate must be to be taken without counting.
 #: Counting adds something only where the rows turn out to be at most the limit;
@@ -97,17 +94,18 @@ def count_rows(
         return (first, True) if first <= exact_limit else (queryset.count(), True)
     queryset = without_select_related(queryset)
     counted_whole_table = False
-    table_rows = table_estimate(queryset) if callable(first_expecting) else NOT_READ
+    # Read at most once, whoever asks first (None is an answer: never analysed).
+    table_rows = cache(lambda: table_estimate(queryset))
     if callable(first_expecting):
-        first_expecting = first_expecting(table_rows)
+        first_expecting = first_expecting(table_rows())
     if not is_filtered(queryset):
-        estimate = table_estimate(queryset) if table_rows is NOT_READ else table_rows
+        estimate = table_rows()
     else:
         estimate = None
         # A ranked search's estimate decides how it is ranked; nothing else needs one
         # where every match is counted.
         if count_first is None or first_expecting >= exact_limit:
-            estimate = table_estimate(queryset) if table_rows is NOT_READ else table_rows
+            estimate = table_rows()
             # The matches cannot outnumber a table's rows: in a table no larger than
             # the limit they are counted without planning the query first (EXPLAIN
             # cost as much as the count it decided on).
@@ -290,7 +288,6 @@ class EstimatedCountPaginator(Paginator):
         few enough in their table (:func:`keyed_count_limit`); else none (0)."""
         if not self.count_is_exact or connections[self.object_list.db].vendor != "postgresql":
             return 0
-        table_rows = table_estimate(self.object_list)
-        if self.count > keyed_count_limit(table_rows, self.per_page):
+        if self.count > self._keyed_count_limit(table_estimate(self.object_list)):
             return 0
         return self.count

@@ -412,7 +412,7 @@ def bounded_rows(
             sort_rest = sort_rest()
         if sort_rest:
             keys = list(rest.values_list("pk", flat=True)[: sort_rest + 1])
-            rows += list(rest.filter(pk__in=keys[start:stop])) if keys[start:stop] else []
+            rows += rows_of(rest, keys[start:stop])
         else:
             rows += list(rest[start:stop])
     return rows
