@@ -261,25 +261,51 @@ def test_api_search_with_many_matches_lists_every_match_once_across_pages(
     assert slugs == head + [actor.slug for actor in other_matches("russia", head)]
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
-def test_api_search_reading_its_rest_as_sorted_keys_lists_every_match_once_across_pages(
-    api, seeded, monkeypatch
-):
-    # Expected to match more than are ranked in full, but counted exactly and few in
-    # the table: the matches after the ranked head are read as keys and sorted once.
-    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 0)
-    slugs, url = [], "/api/v1/actors/?search=russia&page_size=4"
+def read_every_page(api, url: str) -> tuple[list[str], int, list[dict]]:
+    """The slugs of every page from ``url`` on, the count, and the queries sent."""
+    slugs = []
     with CaptureQueriesContext(connection) as queries:
         while url:
             body = api.get(url).json()
             slugs += [row["slug"] for row in body["results"]]
             url = body["next"]
+    return slugs, body["count"], queries.captured_queries
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def test_api_search_expected_few_in_its_table_is_counted_by_reading_its_keys_once_a_page(
+    api, seeded, monkeypatch
+):
+    # Expected to match more than are ranked in full, but few in the table: counting
+    # reads the matches' keys in the list's usual order, and the pages are taken from
+    # them (the ranked head first), with no second read of the matches.
+    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 0)
+    slugs, count, queries = read_every_page(api, "/api/v1/actors/?search=russia&page_size=4")
 
     head = [slug for slug, _ in RUSSIA_RANKED[:3]]
-    rest_read = [q for q in queries if f"LIMIT {body['count'] + 1}" in q["sql"]]
+    keys_read = [q for q in queries if "LIMIT 10001" in q["sql"]]
+    second_reads = [q for q in queries if "COUNT(" in q["sql"] or f"LIMIT {count + 1}" in q["sql"]]
+    assert slugs == head + [actor.slug for actor in other_matches("russia", head)]
+    assert (len(keys_read), second_reads) == (math.ceil(count / 4), [])
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def test_api_search_found_fewer_than_expected_reads_its_rest_as_sorted_keys_once_a_page(
+    api, seeded, monkeypatch
+):
+    # Expected to match too many to read their keys while counting (5,000), but
+    # counted exactly and few in the table: each page counts them, then reads their
+    # keys sorted once for the matches after the ranked head.
+    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 0)
+    monkeypatch.setattr(counting, "plan_estimate", lambda queryset: 5_000)
+    slugs, count, queries = read_every_page(api, "/api/v1/actors/?search=russia&page_size=4")
+
+    head = [slug for slug, _ in RUSSIA_RANKED[:3]]
+    counts = [q for q in queries if "COUNT(" in q["sql"]]
+    rest_read = [q for q in queries if f"LIMIT {count + 1}" in q["sql"]]
     assert slugs == head + [actor.slug for actor in other_matches("russia", head)]
     # The head (3 names) fills no page of 4: every page reads the rest's keys.
-    assert len(rest_read) == math.ceil(body["count"] / 4)
+    assert (len(counts), len(rest_read)) == (math.ceil(count / 4),) * 2
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")

@@ -71,7 +71,7 @@ def count_keys(queryset: QuerySet, number: int) -> int:
 def count_rows(
     queryset: QuerySet,
     exact_limit: int,
-    count_first: Callable[[QuerySet, int], int] | None = None,
+    count_first: Callable[[QuerySet, int, int | None], int] | None = None,
     first_expecting: int | Callable[[int | None], int] = 0,
     count_the_rest: bool = True,
 ) -> tuple[int, bool]:
@@ -80,31 +80,35 @@ def count_rows(
     The first ``exact_limit + 1`` matching rows are counted unless the
     database's estimate is far above the limit: counting 10,001 rows of a word
     found in a quarter of a million statements cost more than the page itself.
-    ``count_first(queryset, number)`` counts them where no estimate expects
-    more than ``first_expecting`` rows (a ranked search, or an admin search, reads
-    their keys in order on the way, which costs more than counting them);
+    ``count_first(queryset, number, estimate)`` counts them where no estimate
+    expects more than ``first_expecting`` rows, given the estimate (None where none
+    was asked: SQLite, or a list not planned); a ranked search, or an admin search,
+    reads their keys in order on the way, which costs more than counting them;
     :func:`count_keys` otherwise, unless ``count_the_rest`` is false: then the
     estimate is taken (for a list that shows no count, such as a picker's).
-    ``first_expecting`` may depend on the table's size: a function of its estimate.
+    ``first_expecting`` may depend on the table's size: a function of its estimate,
+    never below :data:`KEYED_COUNT_LIMIT` (so asked only of estimates above it).
     """
     if connections[queryset.db].vendor != "postgresql":
         if count_first is None:
             return queryset.count(), True
-        first = count_first(queryset, exact_limit + 1)
+        first = count_first(queryset, exact_limit + 1, None)
         return (first, True) if first <= exact_limit else (queryset.count(), True)
     queryset = without_select_related(queryset)
     counted_whole_table = False
     # Read at most once, whoever asks first (None is an answer: never analysed).
     table_rows = cache(lambda: table_estimate(queryset))
-    if callable(first_expecting):
-        first_expecting = first_expecting(table_rows())
+    expecting = cache(
+        lambda: first_expecting(table_rows()) if callable(first_expecting) else first_expecting
+    )
+    floor = KEYED_COUNT_LIMIT if callable(first_expecting) else first_expecting
     if not is_filtered(queryset):
         estimate = table_rows()
     else:
         estimate = None
         # A ranked search's estimate decides how it is ranked; nothing else needs one
         # where every match is counted.
-        if count_first is None or first_expecting >= exact_limit:
+        if count_first is None or (search.rank_of(queryset) is None and expecting() >= exact_limit):
             estimate = table_rows()
             # The matches cannot outnumber a table's rows: in a table no larger than
             # the limit they are counted without planning the query first (EXPLAIN
@@ -114,11 +118,14 @@ def count_rows(
             estimate = plan_estimate(queryset)
     if estimate is not None and estimate > TRUSTED_MARGIN * exact_limit:
         return estimate, False
-    if count_first is None or (estimate is not None and estimate > first_expecting):
+    if count_first is None or (
+        estimate is not None and estimate > floor and estimate > expecting()
+    ):
         if not count_the_rest and estimate is not None:
             return estimate, False
-        count_first = count_keys
-    capped = count_first(queryset, exact_limit + 1)
+        capped = count_keys(queryset, exact_limit + 1)
+    else:
+        capped = count_first(queryset, exact_limit + 1, estimate)
     if capped <= exact_limit:
         return capped, True
     if counted_whole_table:  # the table has grown past its statistics
@@ -205,6 +212,9 @@ class EstimatedCountPaginator(Paginator):
     #: Keys of every match in the list's order (a ranked search's: best first), when
     #: counting read them all.
     ordered_keys: list | None = None
+    #: A ranked search not ranked in full: every match's key in the list's usual
+    #: order, when counting read them all.
+    usual_keys: list | None = None
 
     @cached_property
     def counted(self) -> tuple[int, bool]:
@@ -213,20 +223,44 @@ class EstimatedCountPaginator(Paginator):
         ranked = search.rank_of(self.object_list) is not None
         if not ranked and not (self.keeps_matched_keys and is_filtered(self.object_list)):
             return count_rows(self.object_list, self.exact_limit)
+        if not ranked:
+            first_expecting = self._keyed_count_limit
+        elif self.counts_every_search:
+            # Ranked in full only where few are expected (see _count_ordered_keys),
+            # the keys read while counting as for any other search.
+            first_expecting = self._ranked_keys_limit
+        else:  # a list showing no count reads keys only to rank them all
+            first_expecting = search.FULL_RANK_LIMIT
         return count_rows(
             self.object_list,
             self.exact_limit,
             self._count_ordered_keys,
-            # A ranked search reads its keys only where it ranks every match.
-            first_expecting=search.FULL_RANK_LIMIT if ranked else self._keyed_count_limit,
+            first_expecting=first_expecting,
             count_the_rest=self.counts_every_search,
         )
 
     def _keyed_count_limit(self, table_rows: int | None) -> int:
         return keyed_count_limit(table_rows, self.per_page)
 
-    def _count_ordered_keys(self, queryset: QuerySet, number: int) -> int:
-        # The read that counts the matches also orders them (a ranked search's by rank).
+    def _ranked_keys_limit(self, table_rows: int | None) -> int:
+        return max(search.FULL_RANK_LIMIT, self._keyed_count_limit(table_rows))
+
+    def _count_ordered_keys(self, queryset: QuerySet, number: int, estimate: int | None) -> int:
+        """Count by reading the matches' keys in the list's order, kept for its pages.
+
+        A ranked search expected to match more than ``search.FULL_RANK_LIMIT``
+        is not ranked in full (:func:`tracker.search.bounded_rows`): its keys are
+        read in the list's usual order, which is how its matches past the ranked
+        head are listed, so its pages need no second read of them (statements
+        "hurong" at a million, 3,726 matches in no name's start, were read twice:
+        counted, then sorted by date for the page).
+        """
+        rank = search.rank_of(queryset)
+        if rank is not None and estimate is not None and estimate > search.FULL_RANK_LIMIT:
+            keys = list(queryset.order_by(*rank.usual).values_list("pk", flat=True)[:number])
+            self.usual_keys = keys if len(keys) < number else None
+            return len(keys)
+        # In the list's order: a ranked search's by rank.
         keys = list(queryset.values_list("pk", flat=True)[:number])
         self.ordered_keys = keys if len(keys) < number else None
         return len(keys)
@@ -280,14 +314,20 @@ class EstimatedCountPaginator(Paginator):
         rank = search.rank_of(self.object_list)
         if rank is None:
             return self.object_list[bottom:top]
-        return search.bounded_rows(self.object_list, rank, bottom, top, self._sorted_rest)
+        return search.bounded_rows(self.object_list, rank, bottom, top, self._usual_keys)
 
-    def _sorted_rest(self) -> int:
-        """How many matches a ranked search's unranked rest may be read as sorted keys
-        (:func:`tracker.search.bounded_rows`): all of them, if counted exactly and
-        few enough in their table (:func:`keyed_count_limit`); else none (0)."""
-        if not self.count_is_exact or connections[self.object_list.db].vendor != "postgresql":
-            return 0
-        if self.count > self._keyed_count_limit(table_estimate(self.object_list)):
-            return 0
-        return self.count
+    def _usual_keys(self) -> list | None:
+        """Every match's key in a ranked search's usual order (for
+        :func:`tracker.search.bounded_rows`): as counting read them, or read now if
+        counted exactly and few enough in their table (:func:`keyed_count_limit`),
+        else None."""
+        if self.usual_keys is not None:
+            return self.usual_keys
+        queryset = self.object_list
+        if not self.count_is_exact or connections[queryset.db].vendor != "postgresql":
+            return None
+        if self.count > self._keyed_count_limit(table_estimate(queryset)):
+            return None
+        rank = search.rank_of(queryset)
+        keys = queryset.order_by(*rank.usual).values_list("pk", flat=True)
+        return list(keys[: self.count + 1])

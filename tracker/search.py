@@ -386,7 +386,7 @@ def bounded_rows(
     rank: SearchRank,
     bottom: int,
     top: int,
-    sort_rest: int | Callable[[], int] = 0,
+    usual_keys: Callable[[], list | None] | None = None,
 ) -> list:
     """Rows ``bottom:top`` of a ranked search with too many matches to rank them all.
 
@@ -396,23 +396,23 @@ def bounded_rows(
     follows in the list's usual order, read only as far as the page needs,
     as an unranked search would. Each match is listed once.
 
-    ``sort_rest``: the matches are known to be at most this many and few in
-    their table (or a function saying so, asked only when the page reaches past
-    the head), so the others' keys are read all at once and sorted, rather
-    than the list's order index walked past every row that does not match
-    (statements "hurong" at a million, 3,364 matches found in no name's start:
-    269 ms walking the date index).
+    ``usual_keys()``: every match's key in the list's usual order, where they
+    are few in their table (or already read by the count), else None. It is
+    asked only when the page reaches past the head; the others' page is then
+    taken from those keys rather than by walking the list's order index past
+    every row that does not match (statements "hurong" at a million, 3,364
+    matches found in no name's start: 269 ms walking the date index).
     """
     head = ranked_head(queryset, rank)
     rows = rows_of(queryset, head[bottom:top])
     if top > len(head):
-        rest = queryset.exclude(pk__in=head).order_by(*rank.usual)
         start, stop = max(bottom - len(head), 0), top - len(head)
-        if callable(sort_rest):
-            sort_rest = sort_rest()
-        if sort_rest:
-            keys = list(rest.values_list("pk", flat=True)[: sort_rest + 1])
-            rows += rows_of(rest, keys[start:stop])
+        keys = usual_keys() if usual_keys else None
+        if keys is not None:
+            ranked = set(head)
+            others = [key for key in keys if key not in ranked]
+            rows += rows_of(queryset.order_by(*rank.usual), others[start:stop])
         else:
+            rest = queryset.exclude(pk__in=head).order_by(*rank.usual)
             rows += list(rest[start:stop])
     return rows
