@@ -290,6 +290,20 @@ def test_api_search_expected_few_in_its_table_is_counted_by_reading_its_keys_onc
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def test_api_search_page_its_ranked_head_fills_is_only_counted(api, seeded, monkeypatch):
+    # The same search, a page of 3: the ranked head (3 names) fills it, so the other
+    # matches' keys are not read for it.
+    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 0)
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get("/api/v1/actors/?search=russia&page_size=3").json()
+
+    keys_read = [q for q in queries if "LIMIT 10001" in q["sql"] and "COUNT(" not in q["sql"]]
+    counts = [q for q in queries if "COUNT(" in q["sql"]]
+    slugs = [row["slug"] for row in body["results"]]
+    assert (slugs, len(counts), keys_read) == ([s for s, _ in RUSSIA_RANKED[:3]], 1, [])
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
 def test_api_search_found_fewer_than_expected_reads_its_rest_as_sorted_keys_once_a_page(
     api, seeded, monkeypatch
 ):

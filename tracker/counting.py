@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from contextlib import suppress
 from functools import cache, cached_property
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -215,6 +216,11 @@ class EstimatedCountPaginator(Paginator):
     #: A ranked search not ranked in full: every match's key in the list's usual
     #: order, when counting read them all.
     usual_keys: list | None = None
+    #: Its ranked head (:func:`tracker.search.ranked_head`), once read.
+    head: list | None = None
+    #: How far the page being read reaches (set by :meth:`page` before it counts): a
+    #: ranked search whose head fills it has no use for its other matches' keys.
+    page_top: int | None = None
 
     @cached_property
     def counted(self) -> tuple[int, bool]:
@@ -253,10 +259,15 @@ class EstimatedCountPaginator(Paginator):
         read in the list's usual order, which is how its matches past the ranked
         head are listed, so its pages need no second read of them (statements
         "hurong" at a million, 3,726 matches in no name's start, were read twice:
-        counted, then sorted by date for the page).
+        counted, then sorted by date for the page). A page its ranked head fills
+        needs only the count, and counts (statements "zhurong" at a million: 100
+        names start with the word).
         """
         rank = search.rank_of(queryset)
         if rank is not None and estimate is not None and estimate > search.FULL_RANK_LIMIT:
+            self.head = search.ranked_head(queryset, rank)
+            if self.page_top is not None and self.page_top <= len(self.head):
+                return count_keys(queryset, number)  # the page is the head's
             keys = list(queryset.order_by(*rank.usual).values_list("pk", flat=True)[:number])
             self.usual_keys = keys if len(keys) < number else None
             return len(keys)
@@ -287,6 +298,8 @@ class EstimatedCountPaginator(Paginator):
         return number
 
     def page(self, number):
+        with suppress(TypeError, ValueError):  # validate_number says what is wrong
+            self.page_top = int(number) * self.per_page + self.orphans
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         if self.count_is_exact:
@@ -314,7 +327,9 @@ class EstimatedCountPaginator(Paginator):
         rank = search.rank_of(self.object_list)
         if rank is None:
             return self.object_list[bottom:top]
-        return search.bounded_rows(self.object_list, rank, bottom, top, self._usual_keys)
+        return search.bounded_rows(
+            self.object_list, rank, bottom, top, self._usual_keys, head=self.head
+        )
 
     def _usual_keys(self) -> list | None:
         """Every match's key in a ranked search's usual order (for
