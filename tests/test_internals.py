@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import reversion.revisions
 from django.contrib.admin.sites import AdminSite
+from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.views.main import ChangeList
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -45,6 +46,15 @@ def test_every_internal_has_its_own_id():
 
 def _init_without_root_queryset(self, request, model, *args):
     self.date_hierarchy = self.params = self.queryset = None
+
+
+def _date_bar_asking_a_copy(date_hierarchy):
+    # A tag that asks a copy of the rows (which knows none of their dates already read).
+    def asking_a_copy(cl):
+        cl.queryset = cl.queryset.all()
+        return date_hierarchy(cl)
+
+    return asking_a_copy
 
 
 def _converters_of_nothing(self):
@@ -89,6 +99,15 @@ BREAKAGES = [
         "tracker.E005",
         "InternalChanged: ChangeList no longer sets root_queryset",
         id="changelist-root-queryset-gone",
+    ),
+    pytest.param(
+        lambda mp: mp.setattr(
+            admin_list, "date_hierarchy", _date_bar_asking_a_copy(admin_list.date_hierarchy)
+        ),
+        "tracker.E005",
+        "InternalChanged: the date_hierarchy template tag no longer asks only "
+        "aggregate(Min, Max) and dates()",
+        id="date-hierarchy-asks-a-copy",
     ),
     pytest.param(
         lambda mp: mp.delattr(choices, "BaseChoiceIterator"),

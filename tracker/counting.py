@@ -197,11 +197,17 @@ class EstimatedCountPaginator(Paginator):
     #: walks an index past rows that do not match (a search, in the admin and the API).
     keeps_matched_keys = False
 
+    #: A column whose values a list reading its matches' keys in order reads with
+    #: them (the admin's date bar field), kept in ``values_along`` when every match's
+    #: were read.
+    read_along: str | None = None
+
     def __init__(
         self,
         *args,
         exact_limit: int | None = None,
         keeps_matched_keys: bool | None = None,
+        read_along: str | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -209,6 +215,8 @@ class EstimatedCountPaginator(Paginator):
             self.exact_limit = exact_limit
         if keeps_matched_keys is not None:
             self.keeps_matched_keys = keeps_matched_keys
+        if read_along is not None:
+            self.read_along = read_along
 
     #: Keys of every match in the list's order (a ranked search's: best first), when
     #: counting read them all.
@@ -216,6 +224,8 @@ class EstimatedCountPaginator(Paginator):
     #: A ranked search not ranked in full: every match's key in the list's usual
     #: order, when counting read them all.
     usual_keys: list | None = None
+    #: The ``read_along`` column's value of every match, when counting read them all.
+    values_along: list | None = None
     #: Its ranked head (:func:`tracker.search.ranked_head`), once read.
     head: list | None = None
     #: How far the page being read reaches (set by :meth:`page` before it counts): a
@@ -272,7 +282,12 @@ class EstimatedCountPaginator(Paginator):
             self.usual_keys = keys if len(keys) < number else None
             return len(keys)
         # In the list's order: a ranked search's by rank.
-        keys = list(queryset.values_list("pk", flat=True)[:number])
+        if self.read_along:
+            rows = list(queryset.values_list("pk", self.read_along)[:number])
+            keys = [key for key, _ in rows]
+            self.values_along = [value for _, value in rows] if len(rows) < number else None
+        else:
+            keys = list(queryset.values_list("pk", flat=True)[:number])
         self.ordered_keys = keys if len(keys) < number else None
         return len(keys)
 

@@ -251,6 +251,20 @@ def date_bar_over_whole_table(changelist) -> None:
     changelist.queryset = changelist.root_queryset
 
 
+def date_bar_from_dates(changelist, dates: list) -> None:
+    """Make the changelist's date bar take its years, months and days from ``dates``.
+
+    ``dates``: the ``date_hierarchy`` field's value on every filtered row, read
+    already. The bar asks ``changelist.queryset`` for their first and last and
+    for their distinct years or months (see :func:`changelist_rows`), which
+    :meth:`tracker.models.base.TrackedQuerySet.with_known_dates` answers from
+    them. Call it after ``get_results()``.
+    """
+    rows = changelist.queryset
+    if hasattr(rows, "with_known_dates"):
+        changelist.queryset = rows.with_known_dates(changelist.date_hierarchy, dates)
+
+
 # ----------------------------------------------------------------------------
 # Django's form choices
 # ----------------------------------------------------------------------------

@@ -143,7 +143,8 @@ def _probe_without_select_related() -> None:
 
 @_internal(
     "tracker.E005",
-    "ChangeList.date_hierarchy, params, queryset, root_queryset, paginator, get_results",
+    "ChangeList.date_hierarchy, params, queryset, root_queryset, paginator, get_results; "
+    "the date_hierarchy tag's questions to cl.queryset",
     "tracker.admin.base.ScalableChangeList",
 )
 def _probe_changelist() -> None:
@@ -162,6 +163,25 @@ def _probe_changelist() -> None:
     _expect(
         "queryset" in names_used(admin_list.date_hierarchy),
         "the date_hierarchy template tag no longer reads cl.queryset",
+    )
+    # A search's date bar is answered from dates already read (date_bar_from_dates):
+    # the tag must ask the rows only for what TrackedQuerySet answers from them. The
+    # rows here are none(): whatever else it asked would find no years, and no query.
+    from .models import Statement
+
+    class Bar:
+        date_hierarchy, model, params = "date", Statement, {}
+        queryset = Statement.objects.none().with_known_dates(
+            "date", [dt.date(2019, 5, 1), dt.date(2020, 1, 1)]
+        )
+
+        def get_query_string(self, new_params=None, remove=None) -> str:
+            return "?"
+
+    titles = [choice["title"] for choice in admin_list.date_hierarchy(Bar())["choices"]]
+    _expect(
+        titles == ["2019", "2020"],
+        "the date_hierarchy template tag no longer asks only aggregate(Min, Max) and dates()",
     )
 
 

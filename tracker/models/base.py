@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models
+from django.db.models import F, Max, Min
 from django.db.models.functions import Lower
 
 from ..codes import LONG_TEXT, LONG_TEXT_VALIDATOR, SLUG
@@ -15,6 +16,24 @@ from ..internals import compile_values, is_filtered
 class TrackedQuerySet(models.QuerySet):
     """Base queryset; subclasses add named, prefetching reads."""
 
+    #: ``(field name, its value on every row)`` where already read: see
+    #: :meth:`with_known_dates`.
+    known_dates: tuple[str, list] | None = None
+
+    def with_known_dates(self, field_name: str, values: list) -> TrackedQuerySet:
+        """These rows, answering :meth:`dates` and a first/last :meth:`aggregate` of
+        ``field_name`` from ``values`` (its value on every row) without a query.
+
+        For the admin's date bar over a search, whose matches' dates were read
+        with their keys while counting them: asking the database again tests the
+        search on every match twice more (statements "zhurong" at a million: 10
+        and 20 ms). Every other question goes to the database, and a queryset
+        made from this one forgets the values.
+        """
+        clone = self._chain()
+        clone.known_dates = (field_name, [value for value in values if value is not None])
+        return clone
+
     def dates(self, field_name, kind, order="ASC"):
         """Distinct years by index probes on PostgreSQL; other kinds as Django does.
 
@@ -23,12 +42,46 @@ class TrackedQuerySet(models.QuerySet):
         Hopping from year to year through the date's index (a recursive query,
         one probe per year) gives the same years from a few dozen index reads.
         The year filter lists the years of the whole table, which is unfiltered.
+        Dates already read (:meth:`with_known_dates`) are cut to years, months
+        or days without a query.
         """
+        descending = order == "DESC"
+        if self.known_dates and self.known_dates[0] == field_name and kind in TRUNCATE:
+            return sorted({TRUNCATE[kind](day) for day in self.known_dates[1]}, reverse=descending)
         # Filtered rows (an admin search) are better read once than probed year by
         # year: each probe would evaluate the filter again.
         if kind != "year" or is_filtered(self) or connections[self.db].vendor != "postgresql":
             return super().dates(field_name, kind, order)
-        return distinct_years(self, field_name, descending=order == "DESC")
+        return distinct_years(self, field_name, descending=descending)
+
+    def aggregate(self, *args, **kwargs):
+        """As Django's; the first and last of dates already read without a query."""
+        if self.known_dates and not args and kwargs:
+            name, values = self.known_dates
+            extremes = {Min: min, Max: max}
+            if all(_plain_aggregate(e, name) in extremes for e in kwargs.values()):
+                return {key: extremes[type(e)](values, default=None) for key, e in kwargs.items()}
+        return super().aggregate(*args, **kwargs)
+
+
+#: How :meth:`TrackedQuerySet.dates` cuts a date to each kind it answers itself.
+TRUNCATE = {
+    "year": lambda day: day.replace(month=1, day=1),
+    "month": lambda day: day.replace(day=1),
+    "day": lambda day: day,
+}
+
+
+def _plain_aggregate(expression, field_name: str) -> type | None:
+    """The aggregate's class if it is that over ``field_name`` alone (no filter, no
+    default, no ``distinct``), else None."""
+    if not isinstance(expression, models.Aggregate):
+        return None
+    if expression.source_expressions != [F(field_name)]:
+        return None
+    if expression.filter is not None or expression.default is not None or expression.distinct:
+        return None
+    return type(expression)
 
 
 def distinct_years(queryset: models.QuerySet, field_name: str, descending: bool) -> list:
