@@ -278,7 +278,7 @@ class EstimatedCountPaginator(Paginator):
             self.head = search.ranked_head(queryset, rank)
             if self.page_top is not None and self.page_top <= len(self.head):
                 return count_keys(queryset, number)  # the page is the head's
-            keys = list(queryset.order_by(*rank.usual).values_list("pk", flat=True)[:number])
+            keys = search.usual_keys(queryset, rank, number)
             self.usual_keys = keys if len(keys) < number else None
             return len(keys)
         # In the list's order: a ranked search's by rank.
@@ -358,6 +358,4 @@ class EstimatedCountPaginator(Paginator):
             return None
         if self.count > self._keyed_count_limit(table_estimate(queryset)):
             return None
-        rank = search.rank_of(queryset)
-        keys = queryset.order_by(*rank.usual).values_list("pk", flat=True)
-        return list(keys[: self.count + 1])
+        return search.usual_keys(queryset, search.rank_of(queryset), self.count + 1)

@@ -376,6 +376,12 @@ def ranked_head(queryset: QuerySet, rank: SearchRank) -> list:
     return list(queryset.filter(pk__in=set(candidates)).values_list("pk", flat=True))
 
 
+def usual_keys(queryset: QuerySet, rank: SearchRank, number: int) -> list:
+    """Keys of the first ``number`` matches of a ranked search in the list's usual
+    order (as if not ranked): how its matches past the ranked head are listed."""
+    return list(queryset.order_by(*rank.usual).values_list("pk", flat=True)[:number])
+
+
 def rows_of(queryset: QuerySet, keys: list) -> list:
     """The rows of ``queryset`` with these keys, in its order (a ranked search's, by rank)."""
     return list(queryset.filter(pk__in=keys)) if keys else []
