@@ -23,7 +23,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import EmptyQuerySet
 
-from . import search
+from . import search, substrings
 from .internals import is_filtered, without_select_related
 
 
@@ -95,7 +95,9 @@ def count_rows(
             return queryset.count(), True
         first = count_first(queryset, exact_limit + 1, None)
         return (first, True) if first <= exact_limit else (queryset.count(), True)
-    queryset = without_select_related(queryset)
+    # Every read here reads every match (up to the limit): its search words are
+    # found from their suffix index, with no row tested again.
+    queryset = substrings.answered_from_index(without_select_related(queryset))
     counted_whole_table = False
     # Read at most once, whoever asks first (None is an answer: never analysed).
     table_rows = cache(lambda: table_estimate(queryset))
@@ -275,7 +277,9 @@ class EstimatedCountPaginator(Paginator):
         """
         rank = search.rank_of(queryset)
         if rank is not None and estimate is not None and estimate > search.FULL_RANK_LIMIT:
-            self.head = search.ranked_head(queryset, rank)
+            # The head is read by walking an index and testing each row: from the list
+            # as it is, not the form that counts (see tracker.substrings).
+            self.head = search.ranked_head(self.object_list, rank)
             if self.page_top is not None and self.page_top <= len(self.head):
                 return count_keys(queryset, number)  # the page is the head's
             keys = search.usual_keys(queryset, rank, number)
@@ -358,4 +362,5 @@ class EstimatedCountPaginator(Paginator):
             return None
         if self.count > self._keyed_count_limit(table_estimate(queryset)):
             return None
-        return search.usual_keys(queryset, search.rank_of(queryset), self.count + 1)
+        rank = search.rank_of(queryset)
+        return search.usual_keys(substrings.answered_from_index(queryset), rank, self.count + 1)

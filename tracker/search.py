@@ -47,7 +47,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Left, Upper
 from django.db.models.lookups import Exact
 
-from . import registry
+from . import registry, substrings
 from .internals import annotation_of, ordering_of
 from .public import PUBLISHED, is_record_model
 
@@ -215,6 +215,12 @@ def contains_any(model: type[Model], paths, term: str, public: bool = False) -> 
     """Rows in which at least one of ``paths`` contains ``term`` (case-insensitively);
     ``public``: in linked records that are published (see :func:`field_condition`)."""
     condition = Q()
+    indexed = substrings.indexed_columns(model)
+    if indexed and substrings.is_indexed_word(term) and set(indexed) <= set(paths):
+        # The table's own columns in one condition, which a read of every match
+        # answers from their suffix index (tracker.substrings).
+        condition = Q(substrings.ContainedInColumns(model, term))
+        paths = [path for path in paths if path not in indexed]
     for path in paths:
         is_json = isinstance(final_field(model, path), JSONField)
         for form in json_text_forms(term) if is_json else [term]:

@@ -1,0 +1,177 @@
+"""A search word counted from the suffix index finds what ``icontains`` finds.
+
+On PostgreSQL the index form (``tracker_suffixes(...) @@ 'WORD':*``) is
+compared with the ``LIKE`` form row for row, over the seed's records and over
+texts made to catch an edge (words at a column's edges, next to other letters,
+digits, punctuation, letters outside ASCII whose upper case is ASCII). On
+SQLite both forms are the ``LIKE`` one, and the same comparisons hold.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import ActorFactory, ExerciseFactory, StatementFactory
+from tracker import registry, substrings
+from tracker.models import Actor, Exercise, Statement
+from tracker.search import contains_any
+
+pytestmark = pytest.mark.django_db
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
+MIGRATION = importlib.import_module("tracker.migrations.0018_suffix_indexes")
+
+EDGE_TEXTS = [
+    "Zhurong-class corvettes",
+    "the S-400 and Su-35S deals",
+    "ZHURONG at the end: zhurong",
+    "inside words: xzhurongx, abc123def",
+    "Dotless ı and long ſ: zhırong, ſu35",
+    "Кириллица zhurong’s Россия",
+    "a 16-character word: abcdefghijklmnop, and 17: abcdefghijklmnopq",
+    "under_score and dot.ted and e-mail@host.example",
+]
+WORDS = [
+    "zhurong",
+    "ZhUrOnG",
+    "hurong",
+    "rong",
+    "s35",
+    "400",
+    "123",
+    "c12",
+    "ghijklmnop",
+    "abcdefghijklmnop",
+    "score",
+    "host",
+    "example",
+    "ted",
+    "naval",
+    "russia",
+    "vostok",
+    "zhi",
+    "su3",
+    "zhirong",
+    "su35",
+]
+
+
+def like_form(model, word):
+    condition = Q()
+    for name in substrings.indexed_columns(model):
+        condition |= Q(**{f"{name}__icontains": word})
+    return condition
+
+
+def found(model, condition) -> set[int]:
+    return set(model._default_manager.filter(condition).values_list("pk", flat=True))
+
+
+def test_the_migration_writes_what_the_module_declares():
+    assert MIGRATION.FUNCTION_SQL.strip() == substrings.FUNCTION_SQL.strip()
+    assert [MIGRATION.index_sql(name) for name in MIGRATION.INDEXES] == [
+        substrings.index_sql(rt.model) for rt in registry.RECORD_TYPES
+    ]
+
+
+def test_indexed_columns_are_the_own_search_fields():
+    assert substrings.indexed_columns(Statement) == ("text", "occasion", "speaker_role")
+    assert substrings.indexed_columns(Actor) == ("name", "aliases", "role", "description")
+
+
+@pytest.mark.parametrize(
+    ("word", "indexed"),
+    [
+        ("zhurong", True),
+        ("S400", True),
+        ("abc", True),
+        ("ab", False),
+        ("abcdefghijklmnop", True),
+        ("abcdefghijklmnopq", False),
+        ("S-400", False),
+        ("Россия", False),
+        ("zhı", False),
+        ("two words", False),
+    ],
+)
+def test_which_words_the_index_answers(word, indexed):
+    assert substrings.is_indexed_word(word) is indexed
+
+
+@pytest.mark.parametrize("model", [Statement, Actor, Exercise])
+def test_index_form_finds_what_icontains_finds(model):
+    for i, text in enumerate(EDGE_TEXTS):
+        StatementFactory(text=text, occasion=EDGE_TEXTS[-1 - i], speaker_role="")
+        ActorFactory(name=f"Actor {i}", aliases=[text], description=EDGE_TEXTS[-1 - i])
+        ExerciseFactory(name=f"Exercise {i}", summary=text, location=EDGE_TEXTS[-1 - i])
+    expected = {word: found(model, like_form(model, word)) for word in WORDS}
+    assert any(expected.values()) and not all(expected.values())
+    from_index = {
+        word: found(model, substrings.ContainedInColumns(model, word, from_index=True))
+        for word in WORDS
+    }
+    assert from_index == expected
+    as_written = {word: found(model, substrings.ContainedInColumns(model, word)) for word in WORDS}
+    assert as_written == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "slugs"),
+    [
+        ("zhurong", {"edge-0", "edge-1", "edge-3"}),
+        ("hurong", {"edge-0", "edge-1", "edge-3"}),
+        ("ghijklmnop", {"edge-2"}),
+        ("35s", {"edge-4"}),
+    ],
+)
+def test_index_form_exact_rows(word, slugs):
+    for i, text in enumerate(
+        ["Zhurong-class", "xzhurongx", "abcdefghijklmnop", "zhurong’s", "Su-35S"]
+    ):
+        StatementFactory(slug=f"edge-{i}", text=text)
+    rows = Statement.objects.filter(
+        substrings.ContainedInColumns(Statement, word, from_index=True), slug__startswith="edge-"
+    )
+    assert set(rows.values_list("slug", flat=True)) == slugs
+
+
+def test_a_search_condition_takes_the_own_columns_at_once():
+    condition = contains_any(Statement, registry.STATEMENT.search_fields, "zhurong")
+    own = [c for c in condition.children if isinstance(c, substrings.ContainedInColumns)]
+    assert len(own) == 1
+    # Words the index does not answer keep one icontains arm per column.
+    condition = contains_any(Statement, registry.STATEMENT.search_fields, "S-400")
+    assert not any(isinstance(c, substrings.ContainedInColumns) for c in condition.children)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the suffix indexes exist on PostgreSQL only")
+@pytest.mark.parametrize("record_type", registry.RECORD_TYPES, ids=lambda rt: rt.key)
+def test_the_index_serves_the_index_form(record_type):
+    model = record_type.model
+    word = "zhurong"
+    queryset = model._default_manager.filter(
+        contains_any(model, record_type.search_fields, word)
+    ).order_by()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = substrings.answered_from_index(queryset).values("pk").explain()
+    assert substrings.index_name(model) in plan
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the index form is PostgreSQL's")
+def test_an_api_search_counts_from_the_index_and_reads_its_page_with_like(client):
+    for i in range(3):
+        StatementFactory(text=f"Zhurong exercise {i}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/statements/?search=zhurong&ordering=date")
+    assert response.status_code == 200
+    assert response.json()["count"] == 3
+    counting = [q["sql"] for q in queries if "tracker_suffixes(" in q["sql"]]
+    page = [q["sql"] for q in queries if '"tracker_statement"."text" AS' in q["sql"]]
+    assert counting, "no read of the matches used the suffix index"
+    assert page and all("tracker_suffixes(" not in sql for sql in page)
