@@ -16,6 +16,7 @@ from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.views.main import ChangeList
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.query import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
@@ -63,6 +64,16 @@ def _converters_of_nothing(self):
 
 def _urls_without_autocomplete(self):
     return []
+
+
+_build_filter = Query.build_filter
+
+
+def _build_filter_wrapping_expressions(self, filter_expr, *args, **kwargs):
+    """Query.build_filter as if Django kept a filter(expression) condition in another wrapper."""
+    if hasattr(filter_expr, "resolve_expression") and not isinstance(filter_expr, Q):
+        filter_expr = ExpressionWrapper(filter_expr, output_field=BooleanField())
+    return _build_filter(self, filter_expr, *args, **kwargs)
 
 
 def _gone(module: str, name: str) -> str:
@@ -152,6 +163,12 @@ BREAKAGES = [
         "InternalChanged: AdminSite.get_urls no longer routes autocomplete/ "
         "to site.autocomplete_view",
         id="admin-autocomplete-route-changed",
+    ),
+    pytest.param(
+        lambda mp: mp.setattr(Query, "build_filter", _build_filter_wrapping_expressions),
+        "tracker.E013",
+        "InternalChanged: a filter(expression) condition was not found",
+        id="query-filter-expression-stored-otherwise",
     ),
 ]
 

@@ -24,6 +24,7 @@ import of the tracker.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import importlib
 import types
@@ -184,6 +185,40 @@ def annotation_of(queryset: QuerySet, name: str) -> Any:
     ``Query.add_annotation`` in the same file.
     """
     return queryset.query.annotations.get(name)
+
+
+def with_conditions_replaced(
+    queryset: QuerySet, kind: type, replace: Callable[[Any], Any]
+) -> QuerySet:
+    """A copy of ``queryset`` in which every condition that is an expression of class
+    ``kind`` (as given to ``filter()``, alone or in a ``Q``) is ``replace(expression)``.
+
+    Django 5.2.19 keeps the conditions in ``Query.where``, a tree of ``WhereNode``
+    (``children``, shared by a query's clones: the nodes on the way are copied
+    here); ``filter(expression)`` stores the resolved expression as the ``lhs`` of
+    an ``Exact(expression, True)`` lookup (``Query.build_filter``). If either
+    changes, see ``Query.build_filter`` and ``WhereNode`` in
+    ``django/db/models/sql/``. The original queryset is left as it was.
+    """
+    from django.db.models.lookups import Lookup
+    from django.db.models.sql.where import WhereNode
+
+    def walk(node):
+        if isinstance(node, WhereNode):
+            clone = copy.copy(node)
+            clone.children = [walk(child) for child in node.children]
+            return clone
+        if isinstance(node, kind):
+            return replace(node)
+        if isinstance(node, Lookup) and isinstance(node.lhs, kind):
+            clone = copy.copy(node)
+            clone.lhs = replace(node.lhs)
+            return clone
+        return node
+
+    clone = queryset.all()
+    clone.query.where = walk(clone.query.where)
+    return clone
 
 
 def names_used(function: Callable) -> set[str]:

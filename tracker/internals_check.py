@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core import checks
+from django.db.models import BooleanField
 from django.utils import timezone
 
 from .internals import (
@@ -39,6 +40,7 @@ from .internals import (
     raw_delete_function,
     url_with_param,
     url_without_param,
+    with_conditions_replaced,
     without_select_related,
 )
 
@@ -295,6 +297,36 @@ def _probe_autocomplete_route() -> None:
         admin_routes_autocomplete_view(),
         "AdminSite.get_urls no longer routes autocomplete/ to site.autocomplete_view",
     )
+
+
+#: Made once, on import: a field made while another probe's library is broken
+#: (E006, Django's choices) would fail for that reason and not for its own.
+_BOOLEAN = BooleanField()
+
+
+@_internal(
+    "tracker.E013",
+    "Query.where: filter(expression) kept as Exact(expression, True) in WhereNode.children",
+    "tracker.substrings.answered_from_index",
+)
+def _probe_conditions_replaced() -> None:
+    from django.db.models import Q, Value
+
+    from .models import Actor
+
+    def condition(value: bool) -> Value:
+        return Value(value, output_field=_BOOLEAN)
+
+    def found(queryset) -> list:
+        seen = []
+        with_conditions_replaced(queryset, Value, lambda e: seen.append(e.value) or e)
+        return seen
+
+    original = Actor.objects.filter(Q(condition(True)) | Q(pk=0), condition(True))
+    _expect(found(original) == [True, True], "a filter(expression) condition was not found")
+    replaced = with_conditions_replaced(original, Value, lambda e: condition(False))
+    _expect(found(replaced) == [False, False], "a condition was not replaced")
+    _expect(found(original) == [True, True], "the original queryset was changed")
 
 
 @checks.register()

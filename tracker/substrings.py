@@ -31,15 +31,12 @@ always use the ``LIKE`` form.
 
 from __future__ import annotations
 
-import copy
-
 from django.db import connections
 from django.db.models import BooleanField, Expression, F, JSONField, Model, QuerySet, TextField
 from django.db.models.functions import Cast
-from django.db.models.lookups import Lookup
-from django.db.models.sql.where import WhereNode
 
 from . import registry
+from .internals import with_conditions_replaced
 
 #: Characters of each suffix the index keeps; longer words are searched with ``LIKE``.
 SUFFIX_LENGTH = 16
@@ -148,28 +145,15 @@ class ContainedInColumns(Expression):
         return f"{FUNCTION}({', '.join(texts)}) @@ %s::tsquery", (*params, f"{self.word.upper()}:*")
 
 
-def _from_index(node):
-    """``node`` of a WHERE tree with every :class:`ContainedInColumns` in it in index form."""
-    if isinstance(node, WhereNode):
-        clone = copy.copy(node)
-        clone.children = [_from_index(child) for child in node.children]
-        return clone
-    if isinstance(node, ContainedInColumns):
-        clone = node.copy()
-        clone.from_index = True
-        return clone
-    if isinstance(node, Lookup) and isinstance(node.lhs, ContainedInColumns):
-        clone = copy.copy(node)
-        clone.lhs = _from_index(node.lhs)
-        return clone
-    return node
-
-
 def answered_from_index(queryset: QuerySet) -> QuerySet:
     """``queryset`` with its search words found from the suffix index, for a read of
     every match (on PostgreSQL; elsewhere, and without such words, as it is)."""
     if connections[queryset.db].vendor != "postgresql":
         return queryset
-    clone = queryset.all()
-    clone.query.where = _from_index(clone.query.where)
+    return with_conditions_replaced(queryset, ContainedInColumns, _in_index_form)
+
+
+def _in_index_form(condition: ContainedInColumns) -> ContainedInColumns:
+    clone = condition.copy()
+    clone.from_index = True
     return clone
