@@ -18,6 +18,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ActorFactory, ExerciseFactory, StatementFactory
 from tracker import registry, substrings
+from tracker.counting import EstimatedCountPaginator
+from tracker.internals import with_conditions_replaced
 from tracker.models import Actor, Exercise, Statement
 from tracker.search import contains_any
 
@@ -163,15 +165,51 @@ def test_the_index_serves_the_index_form(record_type):
     assert substrings.index_name(model) in plan
 
 
+def index_form_kept(queryset) -> bool:
+    found = []
+    with_conditions_replaced(
+        substrings.answered_from_index(queryset),
+        substrings.ContainedInColumns,
+        lambda c: found.append(c.from_index) or c,
+    )
+    return found == [True]
+
+
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the index form is PostgreSQL's")
-def test_an_api_search_counts_from_the_index_and_reads_its_page_with_like(client):
+@pytest.mark.parametrize(
+    ("switched_off", "kept"), [("enable_seqscan", True), ("enable_bitmapscan", False)]
+)
+def test_the_index_form_is_not_used_where_rows_would_be_tested(switched_off, kept):
+    """Planned as a scan of the table (a word in most rows), the suffixes would be
+    computed for each row: the LIKE form is kept then, with the plan's estimate."""
+    StatementFactory.create_batch(3, text="Zhurong")
+    queryset = Statement.objects.filter(
+        contains_any(Statement, ["text", "occasion", "speaker_role"], "zhurong")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL {switched_off} = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        assert index_form_kept(queryset) is kept
+        assert substrings.answered_from_index(queryset).estimated_rows >= 1
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the index form is PostgreSQL's")
+def test_a_list_counts_from_the_index_and_reads_its_page_with_like():
     for i in range(3):
         StatementFactory(text=f"Zhurong exercise {i}")
+    own = ["text", "occasion", "speaker_role"]
+    queryset = Statement.objects.filter(contains_any(Statement, own, "zhurong")).order_by("slug")
+    paginator = EstimatedCountPaginator(queryset, 2)
+    with connection.cursor() as cursor:
+        # A table this small is read whole (and the LIKE form kept) unless told not to.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
     with CaptureQueriesContext(connection) as queries:
-        response = client.get("/api/v1/statements/?search=zhurong&ordering=date")
-    assert response.status_code == 200
-    assert response.json()["count"] == 3
-    counting = [q["sql"] for q in queries if "tracker_suffixes(" in q["sql"]]
-    page = [q["sql"] for q in queries if '"tracker_statement"."text" AS' in q["sql"]]
-    assert counting, "no read of the matches used the suffix index"
-    assert page and all("tracker_suffixes(" not in sql for sql in page)
+        page = paginator.page(1)
+        rows = list(page.object_list)
+    assert (paginator.count, len(rows)) == (3, 2)
+    reads = [q["sql"] for q in queries if not q["sql"].startswith("EXPLAIN")]
+    counting = [sql for sql in reads if "COUNT(" in sql]
+    page_read = [sql for sql in reads if "COUNT(" not in sql and "LIMIT 2" in sql]
+    assert len(counting) == 1 and "tracker_suffixes(" in counting[0]
+    assert page_read and all("tracker_suffixes(" not in sql for sql in page_read)

@@ -31,6 +31,8 @@ always use the ``LIKE`` form.
 
 from __future__ import annotations
 
+import json
+
 from django.db import connections
 from django.db.models import BooleanField, Expression, F, JSONField, Model, QuerySet, TextField
 from django.db.models.functions import Cast
@@ -147,13 +149,48 @@ class ContainedInColumns(Expression):
 
 def answered_from_index(queryset: QuerySet) -> QuerySet:
     """``queryset`` with its search words found from the suffix index, for a read of
-    every match (on PostgreSQL; elsewhere, and without such words, as it is)."""
+    every match (on PostgreSQL; elsewhere, and without such words, as it is).
+
+    Unless the planner would test the index form row by row: for a word in most of
+    a table's rows it reads the table instead of the index, and then computes the
+    suffixes of every row (statements searched for "ion" at 10,000, 93 % of them:
+    1.6 s, against 20 ms with ``LIKE``). The plan of the read is asked first
+    (``EXPLAIN``, about 1 ms) and such a queryset is returned as it is. Its
+    estimate of the rows is kept on the queryset returned (``estimated_rows``).
+    """
     if connections[queryset.db].vendor != "postgresql":
         return queryset
-    return with_conditions_replaced(queryset, ContainedInColumns, _in_index_form)
+    replaced = []
+
+    def in_index_form(condition: ContainedInColumns) -> ContainedInColumns:
+        clone = condition.copy()
+        clone.from_index = True
+        replaced.append(clone)
+        return clone
+
+    indexed = with_conditions_replaced(queryset, ContainedInColumns, in_index_form)
+    if not replaced:
+        return queryset
+    rows, tests_rows = _plan(indexed)
+    chosen = queryset.all() if tests_rows else indexed
+    # The planner's estimate of the matches, which counting asks next
+    # (counting.plan_estimate): the same rows either way.
+    chosen.estimated_rows = rows
+    return chosen
 
 
-def _in_index_form(condition: ContainedInColumns) -> ContainedInColumns:
-    clone = condition.copy()
-    clone.from_index = True
-    return clone
+def _plan(queryset: QuerySet) -> tuple[int, bool]:
+    """The planner's estimate of the rows, and whether reading ``queryset``'s keys
+    computes the suffixes of rows (a condition on them outside an index:
+    ``Filter``, not ``Recheck Cond``)."""
+    explained = queryset.order_by().values("pk").explain(format="json")
+    if not explained:  # Django sends nothing where no row can match
+        return 0, False
+    plan = json.loads(explained)[0]["Plan"]
+    nodes = [plan]
+    while nodes:
+        node = nodes.pop()
+        if FUNCTION in node.get("Filter", "") or FUNCTION in node.get("Join Filter", ""):
+            return int(plan["Plan Rows"]), True
+        nodes.extend(node.get("Plans", []))
+    return int(plan["Plan Rows"]), False
