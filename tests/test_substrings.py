@@ -213,3 +213,56 @@ def test_a_list_counts_from_the_index_and_reads_its_page_with_like():
     page_read = [sql for sql in reads if "COUNT(" not in sql and "LIMIT 2" in sql]
     assert len(counting) == 1 and "tracker_suffixes(" in counting[0]
     assert page_read and all("tracker_suffixes(" not in sql for sql in page_read)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the index form is PostgreSQL's")
+def test_an_ordered_read_walking_an_order_index_is_read_with_like():
+    """The unordered plan reads the index; a read in slug order, told not to sort,
+    walks the slug index and would compute the suffixes of each row it passes."""
+    for i in range(3):
+        StatementFactory(slug=f"zhurong-{i}", text=f"Zhurong exercise {i}")
+    own = ["text", "occasion", "speaker_role"]
+    queryset = Statement.objects.filter(contains_any(Statement, own, "zhurong")).order_by("slug")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        indexed = substrings.answered_from_index(queryset)
+        read = indexed.values_list("slug", flat=True)[:2]
+        checked = substrings.read_checked(read)
+        assert "tracker_suffixes(" in str(read.query)
+        assert "tracker_suffixes(" not in str(checked.query)
+        assert list(checked) == ["zhurong-0", "zhurong-1"]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the index form is PostgreSQL's")
+@pytest.mark.parametrize(("limit", "explained"), [(3, 0), (10, 0), (2, 1)])
+def test_an_unordered_read_is_asked_again_only_below_the_estimate(limit, explained):
+    for i in range(3):
+        StatementFactory(text=f"Zhurong exercise {i}")
+    own = ["text", "occasion", "speaker_role"]
+    queryset = Statement.objects.filter(contains_any(Statement, own, "zhurong"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    indexed = substrings.answered_from_index(queryset)
+    read = indexed.order_by().values("pk")[:limit]
+    with CaptureQueriesContext(connection) as queries:
+        checked = substrings.read_checked(read, estimated_rows=3)
+    assert sum(q["sql"].startswith("EXPLAIN") for q in queries) == explained
+    assert checked.count() == min(limit, 3)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the suffix indexes exist on PostgreSQL only")
+def test_the_statistics_migration_gives_each_suffix_index_statistics():
+    analysed = importlib.import_module("tracker.migrations.0019_analyze_suffix_indexes")
+    for i in range(3):
+        StatementFactory(text=f"Zhurong exercise {i}")
+    with connection.schema_editor() as editor:
+        analysed.analyze(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_stats WHERE tablename = ANY(%s)",
+            [list(MIGRATION.INDEXES)],
+        )
+        with_statistics = {row[0] for row in cursor.fetchall()}
+    assert "statement_suffixes" in with_statistics
+    assert analysed.tables() == sorted(rt.model._meta.db_table for rt in registry.RECORD_TYPES)

@@ -69,7 +69,9 @@ def count_keys(queryset: QuerySet, number: int) -> int:
     """How many of the first ``number`` rows there are, counting only their keys."""
     # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery; only the
     # key in it: its rows are counted, not read.
-    return queryset.order_by().values("pk")[:number].count()
+    read = queryset.order_by().values("pk")[:number]
+    estimated = getattr(queryset, "estimated_rows", None)  # substrings.answered_from_index's
+    return substrings.read_checked(read, estimated).count()
 
 
 def count_rows(
@@ -290,11 +292,13 @@ class EstimatedCountPaginator(Paginator):
             return len(keys)
         # In the list's order: a ranked search's by rank.
         if self.read_along:
-            rows = list(queryset.values_list("pk", self.read_along)[:number])
+            read = queryset.values_list("pk", self.read_along)[:number]
+            rows = list(substrings.read_checked(read))
             keys = [key for key, _ in rows]
             self.values_along = [value for _, value in rows] if len(rows) < number else None
         else:
-            keys = list(queryset.values_list("pk", flat=True)[:number])
+            read = queryset.values_list("pk", flat=True)[:number]
+            keys = list(substrings.read_checked(read))
         self.ordered_keys = keys if len(keys) < number else None
         return len(keys)
 

@@ -307,7 +307,7 @@ _BOOLEAN = BooleanField()
 @_internal(
     "tracker.E013",
     "Query.where: filter(expression) kept as Exact(expression, True) in WhereNode.children",
-    "tracker.substrings.answered_from_index",
+    "tracker.substrings.answered_from_index and read_checked",
 )
 def _probe_conditions_replaced() -> None:
     from django.db.models import Q, Value

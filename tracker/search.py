@@ -385,7 +385,8 @@ def ranked_head(queryset: QuerySet, rank: SearchRank) -> list:
 def usual_keys(queryset: QuerySet, rank: SearchRank, number: int) -> list:
     """Keys of the first ``number`` matches of a ranked search in the list's usual
     order (as if not ranked): how its matches past the ranked head are listed."""
-    return list(queryset.order_by(*rank.usual).values_list("pk", flat=True)[:number])
+    read = queryset.order_by(*rank.usual).values_list("pk", flat=True)[:number]
+    return list(substrings.read_checked(read))
 
 
 def rows_of(queryset: QuerySet, keys: list) -> list:

@@ -23,10 +23,10 @@ Other words (shorter than 3 characters, longer than the cut, or holding a space,
 a hyphen, a letter outside ASCII) keep the ``LIKE`` form.
 
 The index form is for reads of every match (counting them, reading their keys:
-:func:`answered_from_index`). A read that tests rows one by one (a page by its
-keys, a walk along an order index) keeps the ``LIKE`` form: there the function
-would be computed for each row, about 150 µs a statement. Other databases
-always use the ``LIKE`` form.
+:func:`answered_from_index`, each read's own plan checked by :func:`read_checked`).
+A read that tests rows one by one (a page by its keys, a walk along an order
+index) keeps the ``LIKE`` form: there the function would be computed for each
+row, about 150 µs a statement. Other databases always use the ``LIKE`` form.
 """
 
 from __future__ import annotations
@@ -157,21 +157,15 @@ def answered_from_index(queryset: QuerySet) -> QuerySet:
     1.6 s, against 20 ms with ``LIKE``). The plan of the read is asked first
     (``EXPLAIN``, about 1 ms) and such a queryset is returned as it is. Its
     estimate of the rows is kept on the queryset returned (``estimated_rows``).
+    A read of the keys that is ordered, or limited below that estimate, may be
+    planned otherwise: pass it through :func:`read_checked`.
     """
     if connections[queryset.db].vendor != "postgresql":
         return queryset
-    replaced = []
-
-    def in_index_form(condition: ContainedInColumns) -> ContainedInColumns:
-        clone = condition.copy()
-        clone.from_index = True
-        replaced.append(clone)
-        return clone
-
-    indexed = with_conditions_replaced(queryset, ContainedInColumns, in_index_form)
-    if not replaced:
+    indexed = _in_form(queryset, from_index=True)
+    if indexed is None:
         return queryset
-    rows, tests_rows = _plan(indexed)
+    rows, tests_rows = _plan(indexed.order_by().values("pk"))
     chosen = queryset.all() if tests_rows else indexed
     # The planner's estimate of the matches, which counting asks next
     # (counting.plan_estimate): the same rows either way.
@@ -179,11 +173,54 @@ def answered_from_index(queryset: QuerySet) -> QuerySet:
     return chosen
 
 
-def _plan(queryset: QuerySet) -> tuple[int, bool]:
-    """The planner's estimate of the rows, and whether reading ``queryset``'s keys
-    computes the suffixes of rows (a condition on them outside an index:
-    ``Filter``, not ``Recheck Cond``)."""
-    explained = queryset.order_by().values("pk").explain(format="json")
+def read_checked(read: QuerySet, estimated_rows: int | None = None) -> QuerySet:
+    """``read`` (keys of a queryset :func:`answered_from_index` returned, perhaps
+    ordered and sliced) as it is, or in the ``LIKE`` form if its own plan would
+    compute the suffixes row by row.
+
+    A LIMIT or an ORDER BY changes what the planner weighs: with ``LIMIT n`` below
+    the matches it expects, a scan of the table that stops after ``n`` of them can
+    look cheaper than reading the whole index, and a walk along an order index
+    stops early too; either tests each row it reads. An unordered read whose
+    limit reaches ``estimated_rows`` (the estimate the unlimited plan gave) is
+    planned as that one was and is not asked again.
+    """
+    if connections[read.db].vendor != "postgresql" or _in_form(read, from_index=False) is None:
+        return read  # nothing in the index form
+    limit = read.query.high_mark
+    if (
+        not read.ordered
+        and estimated_rows is not None
+        and (limit is None or limit >= estimated_rows)
+    ):
+        return read
+    if _plan(read)[1]:
+        return _in_form(read, from_index=False)
+    return read
+
+
+def _in_form(queryset: QuerySet, from_index: bool) -> QuerySet | None:
+    """``queryset`` with every :class:`ContainedInColumns` in it read from the index
+    or not; None if it holds none in the other form."""
+    changed = []
+
+    def in_form(condition: ContainedInColumns) -> ContainedInColumns:
+        if condition.from_index == from_index:
+            return condition
+        clone = condition.copy()
+        clone.from_index = from_index
+        changed.append(clone)
+        return clone
+
+    replaced = with_conditions_replaced(queryset, ContainedInColumns, in_form)
+    return replaced if changed else None
+
+
+def _plan(read: QuerySet) -> tuple[int, bool]:
+    """The planner's estimate of the rows ``read`` returns, and whether it computes
+    the suffixes of rows (a condition on them outside an index: ``Filter``, not
+    ``Recheck Cond``)."""
+    explained = read.explain(format="json")
     if not explained:  # Django sends nothing where no row can match
         return 0, False
     plan = json.loads(explained)[0]["Plan"]

@@ -17,6 +17,12 @@ from .base import (
     slug_constraint,
 )
 
+#: Characters an actor's other names may hold together. Every indexed column's
+#: suffixes go into one tsvector on PostgreSQL (``tracker.substrings``), which holds
+#: at most 1 MB; with the name, role and description at their limits this keeps an
+#: actor's well under it.
+ALIASES_LENGTH = 5_000
+
 
 class ActorKind(models.TextChoices):
     STATE = "state", "state"
@@ -102,6 +108,11 @@ class Actor(TrackedModel):
             # The CSV export joins aliases with it in one cell.
             errors.setdefault("aliases", []).append(
                 f"A name may not contain “{DELIMITER}”: give each name as its own list item."
+            )
+        elif (length := sum(map(len, self.aliases))) > ALIASES_LENGTH:
+            errors.setdefault("aliases", []).append(
+                f"The other names come to {length:,} characters; "
+                f"at most {ALIASES_LENGTH:,} together."
             )
         if self.parent_id is not None and self._parent_chain_contains_self():
             errors.setdefault("parent", []).append("An actor cannot be inside itself.")
