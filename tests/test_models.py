@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
-import string
 from decimal import Decimal
 
 import pytest
@@ -215,23 +213,8 @@ def test_aliases_hold_at_most_their_length_together():
     with pytest.raises(ValidationError) as caught:
         actor.full_clean()
     assert caught.value.message_dict["aliases"] == [
-        "The other names come to 5,001 characters; at most 5,000 together."
+        "The other names come to 5,001 characters together; at most 5,000 are allowed."
     ]
-
-
-def test_an_actor_at_every_length_limit_is_stored():
-    """Its indexed columns' suffixes fit the one tsvector of its suffix index."""
-    letters = random.Random(1).choices(string.ascii_letters + string.digits, k=40_000)
-    run = "".join(letters)
-    actor = ActorFactory.build(
-        name=run[:200],
-        role=run[200:400],
-        aliases=[run[400:2_900], run[2_900:5_400]],
-        description=run[5_400:25_400],
-    )
-    actor.full_clean()
-    actor.save()
-    assert Actor.objects.filter(aliases__icontains=run[5_000:5_016]).get() == actor
 
 
 def test_statement_text_is_required():

@@ -10,14 +10,17 @@ SQLite both forms are the ``LIKE`` one, and the same comparisons hold.
 from __future__ import annotations
 
 import importlib
+import random
+import string
 
 import pytest
 from django.db import connection
-from django.db.models import Q
+from django.db.models import JSONField, Q
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ActorFactory, ExerciseFactory, StatementFactory
 from tracker import registry, substrings
+from tracker.codes import ALIASES_LENGTH
 from tracker.counting import EstimatedCountPaginator
 from tracker.internals import with_conditions_replaced
 from tracker.models import Actor, Exercise, Statement
@@ -266,3 +269,36 @@ def test_the_statistics_migration_gives_each_suffix_index_statistics():
         with_statistics = {row[0] for row in cursor.fetchall()}
     assert "statement_suffixes" in with_statistics
     assert analysed.tables() == sorted(rt.model._meta.db_table for rt in registry.RECORD_TYPES)
+
+
+@pytest.mark.parametrize("record_type", registry.RECORD_TYPES, ids=lambda rt: rt.key)
+def test_a_records_suffixes_fit_one_tsvector(record_type):
+    """A tsvector keeps its lexemes' offsets in 20 bits, and PostgreSQL does not check
+    them when it builds one from an array: the indexed characters, one suffix of at
+    most SUFFIX_LENGTH bytes each, must stay below 2**20. A JSON column is indexed as
+    its text, where a control character is written as six (``\\u0001``, five of them
+    letters and digits)."""
+    model = record_type.model
+    characters = 0
+    for name in substrings.indexed_columns(model):
+        field = model._meta.get_field(name)
+        characters += 5 * ALIASES_LENGTH if isinstance(field, JSONField) else field.max_length
+    assert characters * substrings.SUFFIX_LENGTH < 2**20
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the suffix indexes exist on PostgreSQL only")
+@pytest.mark.parametrize("switched_off", ["enable_seqscan", "enable_bitmapscan"])
+def test_an_actor_at_every_length_limit_is_found_from_its_index(switched_off):
+    letters = random.Random(1).choices(string.ascii_letters + string.digits, k=25_400)
+    run = "".join(letters)
+    aliases = [run[400 + i * 500 : 900 + i * 500] for i in range(10)]
+    actor = ActorFactory.build(
+        name=run[:200], role=run[200:400], aliases=aliases, description=run[5_400:]
+    )
+    actor.full_clean()
+    actor.save()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL {switched_off} = off")
+    for word in (run[:16], run[4_000:4_016], run[-16:]):
+        condition = substrings.ContainedInColumns(Actor, word, from_index=True)
+        assert list(Actor.objects.filter(condition)) == [actor]

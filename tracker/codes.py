@@ -60,3 +60,9 @@ DELIMITER = "|"
 #: readers accept by default.
 LONG_TEXT = 20_000
 LONG_TEXT_VALIDATOR = MaxLengthValidator(LONG_TEXT)
+#: Characters an actor's other names may hold together. Each record's indexed
+#: columns go into one tsvector on PostgreSQL (``tracker.substrings``), whose
+#: lexemes may take at most 1 MB; PostgreSQL does not check that when it builds
+#: one from an array, and past it the index would answer wrongly
+#: (``tests/test_substrings.py`` checks every record type's bound).
+ALIASES_LENGTH = 5_000

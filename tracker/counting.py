@@ -290,15 +290,18 @@ class EstimatedCountPaginator(Paginator):
             keys = search.usual_keys(queryset, rank, number)
             self.usual_keys = keys if len(keys) < number else None
             return len(keys)
-        # In the list's order: a ranked search's by rank.
+        # In the list's order: a ranked search's by rank. No index gives that order
+        # (a CASE holding the search text): every match is sorted, its scan chosen as
+        # for the unordered read answered_from_index checked, and not asked again.
+        estimated = getattr(queryset, "estimated_rows", None)
         if self.read_along:
             read = queryset.values_list("pk", self.read_along)[:number]
-            rows = list(substrings.read_checked(read))
+            rows = list(substrings.read_checked(read, estimated))
             keys = [key for key, _ in rows]
             self.values_along = [value for _, value in rows] if len(rows) < number else None
         else:
             read = queryset.values_list("pk", flat=True)[:number]
-            keys = list(substrings.read_checked(read))
+            keys = list(read if rank is not None else substrings.read_checked(read, estimated))
         self.ordered_keys = keys if len(keys) < number else None
         return len(keys)
 
@@ -370,4 +373,5 @@ class EstimatedCountPaginator(Paginator):
         if self.count > self._keyed_count_limit(table_estimate(queryset)):
             return None
         rank = search.rank_of(queryset)
-        return search.usual_keys(substrings.answered_from_index(queryset), rank, self.count + 1)
+        # usual_keys checks the plan of its read of the index form.
+        return search.usual_keys(substrings.in_index_form(queryset), rank, self.count + 1)

@@ -185,7 +185,10 @@ def read_checked(read: QuerySet, estimated_rows: int | None = None) -> QuerySet:
     limit reaches ``estimated_rows`` (the estimate the unlimited plan gave) is
     planned as that one was and is not asked again.
     """
-    if connections[read.db].vendor != "postgresql" or _in_form(read, from_index=False) is None:
+    if connections[read.db].vendor != "postgresql":
+        return read
+    like_form = _in_form(read, from_index=False)
+    if like_form is None:
         return read  # nothing in the index form
     limit = read.query.high_mark
     if (
@@ -194,9 +197,15 @@ def read_checked(read: QuerySet, estimated_rows: int | None = None) -> QuerySet:
         and (limit is None or limit >= estimated_rows)
     ):
         return read
-    if _plan(read)[1]:
-        return _in_form(read, from_index=False)
-    return read
+    return like_form if _plan(read)[1] else read
+
+
+def in_index_form(queryset: QuerySet) -> QuerySet:
+    """``queryset`` with its search words found from the suffix index, unchecked: for
+    a read that :func:`read_checked` checks (on PostgreSQL; elsewhere as it is)."""
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset
+    return _in_form(queryset, from_index=True) or queryset
 
 
 def _in_form(queryset: QuerySet, from_index: bool) -> QuerySet | None:

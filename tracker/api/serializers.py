@@ -211,7 +211,8 @@ class ActorSerializer(RecordSerializer):
         child=StrictCharField(max_length=200),
         required=False,
         max_length=100,
-        help_text="Other names and spellings.",
+        help_text="Other names and spellings: at most 100, of at most 200 characters each "
+        "and 5,000 together.",
     )
     citations = citation_list(models.Actor)
 

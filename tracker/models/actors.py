@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries.fields import CountryField
 
-from ..codes import DELIMITER
+from ..codes import ALIASES_LENGTH, DELIMITER
 from .base import (
     TrackedManager,
     TrackedModel,
@@ -16,12 +16,6 @@ from .base import (
     publication_constraints,
     slug_constraint,
 )
-
-#: Characters an actor's other names may hold together. Every indexed column's
-#: suffixes go into one tsvector on PostgreSQL (``tracker.substrings``), which holds
-#: at most 1 MB; with the name, role and description at their limits this keeps an
-#: actor's well under it.
-ALIASES_LENGTH = 5_000
 
 
 class ActorKind(models.TextChoices):
@@ -111,8 +105,8 @@ class Actor(TrackedModel):
             )
         elif (length := sum(map(len, self.aliases))) > ALIASES_LENGTH:
             errors.setdefault("aliases", []).append(
-                f"The other names come to {length:,} characters; "
-                f"at most {ALIASES_LENGTH:,} together."
+                f"The other names come to {length:,} characters together; "
+                f"at most {ALIASES_LENGTH:,} are allowed."
             )
         if self.parent_id is not None and self._parent_chain_contains_self():
             errors.setdefault("parent", []).append("An actor cannot be inside itself.")
