@@ -5,7 +5,7 @@ table. Until then the planner takes a prefix query on it to match 0.5 % of a
 table's rows, whatever the word; ``tracker.substrings`` decides from the plan
 whether to read the index, so a table left unanalysed after 0018 (autovacuum
 analyses only after enough rows change) was planned on that guess. A no-op on
-other databases. At a million statements it took 22 s.
+other databases. At a million statements it took about 25 s.
 """
 
 import importlib
@@ -27,7 +27,7 @@ def analyze(apps, schema_editor):
 
 class Migration(migrations.Migration):
     # Each table's ANALYZE commits on its own: its lock is not held until the last
-    # table is done (22 s at a million statements).
+    # table is done (about 25 s at a million statements).
     atomic = False
 
     dependencies = [
