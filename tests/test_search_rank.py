@@ -316,7 +316,9 @@ def test_api_search_found_fewer_than_expected_reads_its_rest_as_sorted_keys_once
 
     head = [slug for slug, _ in RUSSIA_RANKED[:3]]
     counts = [q for q in queries if "COUNT(" in q["sql"]]
-    rest_read = [q for q in queries if f"LIMIT {count + 1}" in q["sql"]]
+    # (Its plan is asked first: EXPLAIN of the same read, not a read.)
+    reads = [q for q in queries if not q["sql"].startswith("EXPLAIN")]
+    rest_read = [q for q in reads if f"LIMIT {count + 1}" in q["sql"]]
     assert slugs == head + [actor.slug for actor in other_matches("russia", head)]
     # The head (3 names) fills no page of 4: every page reads the rest's keys.
     assert (len(counts), len(rest_read)) == (math.ceil(count / 4),) * 2
