@@ -205,7 +205,9 @@ def in_index_form(queryset: QuerySet) -> QuerySet:
     a read that :func:`read_checked` checks (on PostgreSQL; elsewhere as it is)."""
     if connections[queryset.db].vendor != "postgresql":
         return queryset
-    return _in_form(queryset, from_index=True) or queryset
+    indexed = _in_form(queryset, from_index=True)
+    # Not `or`: a queryset's truth value runs it.
+    return queryset if indexed is None else indexed
 
 
 def _in_form(queryset: QuerySet, from_index: bool) -> QuerySet | None:
