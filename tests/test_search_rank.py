@@ -356,6 +356,27 @@ def test_picker_counts_its_matches_only_when_it_ranks_them_all(
     assert response.json()["pagination"]["more"] is True
 
 
+def test_ranked_head_is_the_exact_and_prefix_matches_best_first_in_one_query(seeded):
+    # "PLA": an alias that is the text, then a name starting with it; both found
+    # by subqueries of the one query that orders them.
+    queryset = search.rank_by_name(Actor.objects.all(), "PLA")
+    with CaptureQueriesContext(connection) as queries:
+        head = search.ranked_head(queryset, search.rank_of(queryset))
+
+    slugs = dict(Actor.objects.filter(pk__in=head).values_list("pk", "slug"))
+    assert ([slugs[key] for key in head], len(queries)) == ([s for s, _ in PLA_RANKED], 1)
+
+
+def test_ranked_head_keeps_only_matches_of_the_list(seeded):
+    # The list's own conditions hold for the head: a name starting with the text
+    # but outside the list is not in it.
+    queryset = search.rank_by_name(Actor.objects.exclude(slug="pla-navy"), "PLA")
+
+    head = search.ranked_head(queryset, search.rank_of(queryset))
+
+    assert list(Actor.objects.filter(pk__in=head).values_list("slug", flat=True)) == ["pla"]
+
+
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the name-prefix indexes exist on PostgreSQL only")
 def test_prefix_matches_are_read_from_the_name_prefix_index(seeded):
     queryset = search.rank_by_name(Actor.objects.all(), "russ")

@@ -53,32 +53,44 @@ from .public import PUBLISHED, is_record_model
 
 
 class AnyOf(Expression):
-    """``column = ANY(ARRAY(subquery))`` on PostgreSQL, ``column IN (subquery)`` elsewhere."""
+    """``column = ANY(ARRAY(subquery))`` on PostgreSQL, ``column IN (subquery)`` elsewhere.
+
+    With several querysets, the column is in any of them: ``ANY(ARRAY(q1) ||
+    ARRAY(q2))``, or ``IN`` each, OR-ed. A sliced queryset keeps its order (which
+    rows its ``LIMIT`` takes); others lose theirs.
+    """
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, column: str, queryset):
+    def __init__(self, column: str, *querysets: QuerySet):
         super().__init__(output_field=BooleanField())
         self.column = F(column)
         # The linked model's default ordering means nothing in a set of ids.
-        self.subquery = Subquery(queryset.order_by())
+        self.subqueries = [
+            Subquery(queryset if queryset.query.is_sliced else queryset.order_by())
+            for queryset in querysets
+        ]
 
     def get_source_expressions(self):
-        return [self.column, self.subquery]
+        return [self.column, *self.subqueries]
 
     def set_source_expressions(self, exprs):
-        self.column, self.subquery = exprs
+        self.column, *self.subqueries = exprs
 
     def as_sql(self, compiler, connection):
-        column_sql, column_params = compiler.compile(self.column)
-        subquery_sql, subquery_params = compiler.compile(self.subquery)
-        params = (*column_params, *subquery_params)
+        column_sql, params = compiler.compile(self.column)
+        arms = []
+        for subquery in self.subqueries:
+            subquery_sql, subquery_params = compiler.compile(subquery)
+            arms.append(subquery_sql)
+            params = (*params, *subquery_params)
         if connection.vendor == "postgresql":
-            # ARRAY(...) makes the subquery an init plan evaluated once, whose
+            # ARRAY(...) makes each subquery an init plan evaluated once, whose
             # result an index scan on the column can take as its condition.
-            return f"{column_sql} = ANY(ARRAY{subquery_sql})", params
-        return f"{column_sql} IN {subquery_sql}", params
+            arrays = " || ".join(f"ARRAY{sql}" for sql in arms)
+            return f"{column_sql} = ANY({arrays})", params
+        return "(" + " OR ".join(f"{column_sql} IN {sql}" for sql in arms) + ")", params
 
 
 class InKeys(Expression):
@@ -370,16 +382,15 @@ def ranked_head(queryset: QuerySet, rank: SearchRank) -> list:
 
     Found by index probes, not by reading the matches: the aliases that are
     the text (few, through the aliases' trigram index) and the first
-    :func:`prefix_matches`.
+    :func:`prefix_matches`, each a subquery of the one query that orders them
+    (two reads and a third to order what they found cost three round trips).
     """
     candidates = []
     if rank.alias_field:
         exact = queryset.filter(rank.alias_exact()).order_by()
-        candidates += exact.values_list("pk", flat=True)[:RANKED_HEAD]
-    candidates += prefix_matches(queryset, rank).values_list("pk", flat=True)[:RANKED_HEAD]
-    if not candidates:
-        return []
-    return list(queryset.filter(pk__in=set(candidates)).values_list("pk", flat=True))
+        candidates.append(exact.values("pk")[:RANKED_HEAD])
+    candidates.append(prefix_matches(queryset, rank).values("pk")[:RANKED_HEAD])
+    return list(queryset.filter(AnyOf("pk", *candidates)).values_list("pk", flat=True))
 
 
 def usual_keys(queryset: QuerySet, rank: SearchRank, number: int) -> list:
