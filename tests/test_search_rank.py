@@ -324,6 +324,91 @@ def test_api_search_found_fewer_than_expected_reads_its_rest_as_sorted_keys_once
     assert (len(counts), len(rest_read)) == (math.ceil(count / 4),) * 2
 
 
+def estimated_far_above_the_exact_limit(monkeypatch) -> None:
+    """Searches are ranked in part and counted by the planner's estimate, not read."""
+    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 0)
+    monkeypatch.setattr(counting, "plan_estimate", lambda queryset: 50_000)
+
+
+def named_actor(name: str) -> Actor:
+    return ActorFactory(name=name, slug=name.lower().replace(" ", "-"))
+
+
+def reads_past_the_head(queries) -> list[dict]:
+    """Reads of the matches outside the ranked head other than in the name-prefix index."""
+    return [
+        q
+        for q in queries
+        if 'NOT ("tracker_actor"."id" IN' in q["sql"] and 'COLLATE "C"' not in q["sql"]
+    ]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def test_page_ending_with_the_ranked_head_learns_of_a_next_page_from_the_name_prefix_index(
+    api, monkeypatch
+):
+    estimated_far_above_the_exact_limit(monkeypatch)
+    for name in ("Zorblax", "Zorblax Fleet", "Zorblax Navy"):
+        named_actor(name)
+    named_actor("Old Zorblax")  # holds the text, but not at its start
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get("/api/v1/actors/?search=zorblax&page_size=2").json()
+
+    slugs = [row["slug"] for row in body["results"]]
+    assert (slugs, body["next"] is not None) == (["zorblax", "zorblax-fleet"], True)
+    # The head holds the three names starting with the text; the page ends before it does.
+    assert reads_past_the_head(queries) == []
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def test_page_ending_where_the_ranked_head_does_asks_the_name_prefix_index_first(api, monkeypatch):
+    estimated_far_above_the_exact_limit(monkeypatch)
+    monkeypatch.setattr(search, "RANKED_HEAD", 2)  # two of the three prefix matches
+    for name in ("Zorblax", "Zorblax Fleet", "Zorblax Navy", "Old Zorblax"):
+        named_actor(name)
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get("/api/v1/actors/?search=zorblax&page_size=2").json()
+
+    assert (body["next"] is not None, reads_past_the_head(queries)) == (True, [])
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+@pytest.mark.parametrize("others, has_next", [(["Old Zorblax"], True), ([], False)])
+def test_page_ending_where_the_ranked_head_does_asks_the_other_matches_last(
+    api, monkeypatch, others, has_next
+):
+    # Every name starting with the text is in the head: whether a next page exists
+    # is asked of the other matches (a name holding the text inside it, or none).
+    estimated_far_above_the_exact_limit(monkeypatch)
+    for name in ("Zorblax", "Zorblax Fleet", *others):
+        named_actor(name)
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get("/api/v1/actors/?search=zorblax&page_size=2").json()
+
+    slugs = [row["slug"] for row in body["results"]]
+    assert (slugs, body["next"] is not None) == (["zorblax", "zorblax-fleet"], has_next)
+    assert len(reads_past_the_head(queries)) == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def test_every_page_of_a_search_ranked_in_part_lists_each_match_once(api, monkeypatch):
+    estimated_far_above_the_exact_limit(monkeypatch)
+    monkeypatch.setattr(search, "RANKED_HEAD", 2)
+    names = ["Zorblax", "Zorblax Fleet", "Zorblax Navy", "Old Zorblax", "New Zorblax"]
+    for name in names:
+        named_actor(name)
+
+    slugs, _count, _queries = read_every_page(api, "/api/v1/actors/?search=zorblax&page_size=2")
+
+    assert (slugs[:2], sorted(slugs)) == (
+        ["zorblax", "zorblax-fleet"],
+        sorted(Actor.objects.filter(name__in=names).values_list("slug", flat=True)),
+    )
+
+
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
 def test_picker_ranks_only_the_best_when_the_database_expects_more_matches_than_it_ranks(
     editor_client, seeded, monkeypatch

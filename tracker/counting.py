@@ -336,10 +336,32 @@ class EstimatedCountPaginator(Paginator):
             if top + self.orphans >= self.count:
                 top = self.count
             return Page(self.rows(bottom, top), number, self)
-        rows = list(self.rows(bottom, bottom + self.per_page + 1))
+        rows, more = self.rows_and_more(bottom, bottom + self.per_page)
         if not rows and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
-        return LookaheadPage(rows[: self.per_page], number, self, len(rows) > self.per_page)
+        return LookaheadPage(rows, number, self, more)
+
+    def rows_and_more(self, bottom: int, top: int) -> tuple[list, bool]:
+        """Rows ``bottom:top`` and whether another follows: read as one row more, or,
+        for a page of a ranked search that ends where its ranked head does, by
+        :func:`tracker.search.matches_past_head` (the next row would be the first of
+        the other matches, read in the list's order: the costliest row to read)."""
+        rank = self._ranked_in_part()
+        if rank is not None:
+            if self.head is None:
+                self.head = search.ranked_head(self.object_list, rank)
+            if top == len(self.head):
+                rows = list(self.rows(bottom, top))
+                return rows, search.matches_past_head(self.object_list, rank, self.head)
+        rows = list(self.rows(bottom, top + 1))
+        return rows[: top - bottom], len(rows) > top - bottom
+
+    def _ranked_in_part(self) -> search.SearchRank | None:
+        """The rank of a search whose pages :func:`tracker.search.bounded_rows` reads
+        (not ranked in full: its matches' keys were not read in rank order)."""
+        if not isinstance(self.object_list, QuerySet) or self.ordered_keys is not None:
+            return None
+        return search.rank_of(self.object_list)
 
     def rows(self, bottom: int, top: int):
         """Rows ``bottom:top``, a search ranked by name (``tracker.search``) as well.
@@ -353,7 +375,7 @@ class EstimatedCountPaginator(Paginator):
             return self.object_list[bottom:top]
         if self.ordered_keys is not None:  # (page() has counted by now)
             return search.rows_of(self.object_list, self.ordered_keys[bottom:top])
-        rank = search.rank_of(self.object_list)
+        rank = self._ranked_in_part()
         if rank is None:
             return self.object_list[bottom:top]
         return search.bounded_rows(

@@ -393,6 +393,23 @@ def ranked_head(queryset: QuerySet, rank: SearchRank) -> list:
     return list(queryset.filter(AnyOf("pk", *candidates)).values_list("pk", flat=True))
 
 
+def matches_past_head(queryset: QuerySet, rank: SearchRank, head: list) -> bool:
+    """Whether the search matches a record that its ranked ``head`` does not hold.
+
+    Asked first of the name-prefix index: the first name starting with the text
+    outside the head (a short walk in that index; each row read there holds
+    the text, so its conditions are met without testing every linked name).
+    Only where there is none are the other matches asked. Reading the first
+    of them in the list's order tested rows that lack the text against every
+    linked record's name ("naval" at a million statements: 11.7 ms, for the
+    one row that tells whether a page of 100 has a next; "naval beijing" 20.9).
+    """
+    outside = queryset.exclude(pk__in=head)
+    if prefix_matches(outside, rank).values_list("pk", flat=True)[:1]:
+        return True
+    return outside.exists()
+
+
 def usual_keys(queryset: QuerySet, rank: SearchRank, number: int) -> list:
     """Keys of the first ``number`` matches of a ranked search in the list's usual
     order (as if not ranked): how its matches past the ranked head are listed."""
