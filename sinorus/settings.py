@@ -124,6 +124,26 @@ DATABASES = {
     )
 }
 
+# PostgreSQL's JIT compilation pays off in long analytical queries, not in a page's
+# reads: once a plan's cost passes jit_above_cost (searches at a million statements),
+# emitting its code took 2-3 ms even for the EXPLAIN of a search's plan check, and a
+# server process's first compilation about 30 ms. Off for the tracker's connections,
+# as a startup option (no round trip). A pooler that refuses startup options, or
+# drops them (PgBouncer with `options` in ignore_startup_parameters): DATABASE_JIT=true
+# here, and JIT off for the role on the server (ALTER ROLE ... SET jit = off).
+DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
+
+
+def without_jit(database: dict) -> dict:
+    """``database`` (a DATABASES entry) with JIT off for its PostgreSQL connections."""
+    if database["ENGINE"] == "django.db.backends.postgresql" and not DATABASE_JIT:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return database
+
+
+without_jit(DATABASES["default"])
+
 # Repeated read queries of list pages are prepared on PostgreSQL (tracker/prepared.py);
 # false for a pooler that moves a client between server connections (PgBouncer in
 # transaction mode).
@@ -159,7 +179,7 @@ if DATABASE_REPLICA_URLS:
         # The test database lives on the primary and replicates; tests/test_replicas.py
         # points the alias at the standby's copy.
         replica["TEST"] = {"MIRROR": "default"}
-        DATABASES[f"replica_{number}"] = replica
+        DATABASES[f"replica_{number}"] = without_jit(replica)
     DATABASE_ROUTERS = ["tracker.routing.ReplicaRouter"]
     # Right after the static files (which read no database), before sessions and
     # authentication, so that every read of the request follows its choice.

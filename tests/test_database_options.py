@@ -1,0 +1,43 @@
+"""The options the tracker's database connections start with (sinorus/settings.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from sinorus import settings as project_settings
+
+POSTGRESQL = "django.db.backends.postgresql"
+
+
+def test_postgresql_connections_start_with_jit_off_after_options_already_given():
+    database = {"ENGINE": POSTGRESQL, "OPTIONS": {"options": "-c statement_timeout=5000"}}
+
+    project_settings.without_jit(database)
+
+    assert database["OPTIONS"]["options"] == "-c statement_timeout=5000 -c jit=off"
+
+
+def test_sqlite_connections_are_given_no_jit_option():
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": "x.sqlite3"}
+
+    project_settings.without_jit(database)
+
+    assert database == {"ENGINE": "django.db.backends.sqlite3", "NAME": "x.sqlite3"}
+
+
+def test_database_jit_true_leaves_the_connection_options_as_they_are(monkeypatch):
+    monkeypatch.setattr(project_settings, "DATABASE_JIT", True)
+    database = {"ENGINE": POSTGRESQL, "OPTIONS": {"connect_timeout": 2}}
+
+    project_settings.without_jit(database)
+
+    assert database["OPTIONS"] == {"connect_timeout": 2}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
+def test_the_tracker_connection_has_jit_off():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
