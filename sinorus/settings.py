@@ -124,30 +124,36 @@ DATABASES = {
     )
 }
 
-# PostgreSQL's JIT compilation pays off in long analytical queries, not in a page's
-# reads: once a plan's cost passes jit_above_cost (searches at a million statements),
-# emitting its code took 2-3 ms even for the EXPLAIN of a search's plan check, and a
-# server process's first compilation about 30 ms. Off for the tracker's connections,
-# as a startup option (no round trip). A pooler that refuses startup options, or
-# drops them (PgBouncer with `options` in ignore_startup_parameters): DATABASE_JIT=true
-# here, and JIT off for the role on the server (ALTER ROLE ... SET jit = off).
-DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
-
-
-def without_jit(database: dict) -> dict:
-    """``database`` (a DATABASES entry) with JIT off for its PostgreSQL connections."""
-    if database["ENGINE"] == "django.db.backends.postgresql" and not DATABASE_JIT:
-        options = database.setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
-    return database
-
-
-without_jit(DATABASES["default"])
-
 # Repeated read queries of list pages are prepared on PostgreSQL (tracker/prepared.py);
 # false for a pooler that moves a client between server connections (PgBouncer in
 # transaction mode).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+
+# PostgreSQL's JIT compilation pays off in long analytical queries, not in a page's
+# reads: once a plan's cost passes jit_above_cost (searches at a million statements),
+# generating its code took 2.5-3.3 ms even for the EXPLAIN of a search's plan check,
+# and a server process's first compilation about 30 ms. Off for the tracker's
+# connections, as a startup option (no round trip). A pooler may refuse startup
+# options (PgBouncer, unless `options` is in its ignore_startup_parameters, and then
+# it drops them): there DATABASE_JIT=true, and JIT off for the role on the server
+# (ALTER ROLE ... SET jit = off). It is the default where prepared statements are
+# off, which says that a pooler stands in between.
+DATABASE_JIT = env.bool("DATABASE_JIT", default=not DATABASE_PREPARED_STATEMENTS)
+
+
+def without_jit(database: dict) -> dict:
+    """``database`` (a DATABASES entry) with JIT off for its PostgreSQL connections,
+    unless DATABASE_JIT, or options of its own that already set ``jit``."""
+    engine = database["ENGINE"]
+    if engine.endswith((".postgresql", ".postgis")) and not DATABASE_JIT:
+        options = database.setdefault("OPTIONS", {})
+        given = options.get("options", "")
+        if "jit=" not in given:
+            options["options"] = f"{given} -c jit=off".strip()
+    return database
+
+
+without_jit(DATABASES["default"])
 
 # Read replicas (docs/replicas.md): PostgreSQL streaming standbys of DATABASE_URL, as
 # aliases replica_1, replica_2, ... Anonymous and read-only requests read from one of

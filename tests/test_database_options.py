@@ -18,6 +18,22 @@ def test_postgresql_connections_start_with_jit_off_after_options_already_given()
     assert database["OPTIONS"]["options"] == "-c statement_timeout=5000 -c jit=off"
 
 
+def test_postgresql_connections_without_options_are_given_jit_off():
+    database = {"ENGINE": POSTGRESQL, "NAME": "tracker"}
+
+    project_settings.without_jit(database)
+
+    assert database["OPTIONS"] == {"options": "-c jit=off"}
+
+
+def test_a_jit_setting_of_the_connections_own_is_kept():
+    database = {"ENGINE": POSTGRESQL, "OPTIONS": {"options": "-c jit=on"}}
+
+    project_settings.without_jit(database)
+
+    assert database["OPTIONS"] == {"options": "-c jit=on"}
+
+
 def test_sqlite_connections_are_given_no_jit_option():
     database = {"ENGINE": "django.db.backends.sqlite3", "NAME": "x.sqlite3"}
 

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import (
@@ -325,81 +326,110 @@ def test_api_search_found_fewer_than_expected_reads_its_rest_as_sorted_keys_once
 
 
 def estimated_far_above_the_exact_limit(monkeypatch) -> None:
-    """Searches are ranked in part and counted by the planner's estimate, not read."""
-    monkeypatch.setattr(search, "FULL_RANK_LIMIT", 0)
-    monkeypatch.setattr(counting, "plan_estimate", lambda queryset: 50_000)
+    """Every list's count is taken as an estimate far above the exact limit (as
+    PostgreSQL's planner may give it): its pages learn of a next one by looking ahead."""
+    monkeypatch.setattr(counting, "count_rows", lambda *args, **kwargs: (50_000, False))
 
 
-def named_actor(name: str) -> Actor:
-    return ActorFactory(name=name, slug=name.lower().replace(" ", "-"))
+def spy(monkeypatch, owner, name: str) -> list:
+    """The calls of ``owner.name`` from now on: (arguments, result) each."""
+    calls, original = [], getattr(owner, name)
+
+    def recorded(*args, **kwargs):
+        result = original(*args, **kwargs)
+        calls.append((args, result))
+        return result
+
+    monkeypatch.setattr(owner, name, recorded)
+    return calls
 
 
-def reads_past_the_head(queries) -> list[dict]:
-    """Reads of the matches outside the ranked head other than in the name-prefix index."""
-    return [
-        q
-        for q in queries
-        if 'NOT ("tracker_actor"."id" IN' in q["sql"] and 'COLLATE "C"' not in q["sql"]
-    ]
+def named_actors(*names: str) -> None:
+    for name in names:
+        ActorFactory(name=name, slug=name.lower().replace(" ", "-"))
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
-def test_page_ending_with_the_ranked_head_learns_of_a_next_page_from_the_name_prefix_index(
-    api, monkeypatch
-):
+def zorblax_search(api, monkeypatch) -> tuple[dict, list, list]:
+    """The first page of 2 of actors searched for "zorblax"; the rows the paginator read
+    (bottom, top) and the results of asking for matches past the ranked head."""
+    rows = spy(monkeypatch, EstimatedCountPaginator, "rows")
+    past = spy(monkeypatch, search, "matches_past_head")
+    body = api.get("/api/v1/actors/?search=zorblax&page_size=2").json()
+    return body, [args[1:] for args, _ in rows], [result for _, result in past]
+
+
+def test_page_ending_where_the_ranked_head_does_asks_for_matches_past_it(api, monkeypatch):
+    # The head: the first two of three names starting with the text. The row after
+    # the page is not read; whether one follows is asked instead.
     estimated_far_above_the_exact_limit(monkeypatch)
-    for name in ("Zorblax", "Zorblax Fleet", "Zorblax Navy"):
-        named_actor(name)
-    named_actor("Old Zorblax")  # holds the text, but not at its start
+    monkeypatch.setattr(search, "RANKED_HEAD", 2)
+    named_actors("Zorblax", "Zorblax Fleet", "Zorblax Navy", "Old Zorblax")
 
-    with CaptureQueriesContext(connection) as queries:
-        body = api.get("/api/v1/actors/?search=zorblax&page_size=2").json()
+    body, rows_read, past = zorblax_search(api, monkeypatch)
 
     slugs = [row["slug"] for row in body["results"]]
     assert (slugs, body["next"] is not None) == (["zorblax", "zorblax-fleet"], True)
-    # The head holds the three names starting with the text; the page ends before it does.
-    assert reads_past_the_head(queries) == []
+    assert (rows_read, past) == ([(0, 2)], [True])
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
-def test_page_ending_where_the_ranked_head_does_asks_the_name_prefix_index_first(api, monkeypatch):
+def test_page_ending_before_the_ranked_head_does_reads_its_next_row_from_the_head(api, monkeypatch):
     estimated_far_above_the_exact_limit(monkeypatch)
-    monkeypatch.setattr(search, "RANKED_HEAD", 2)  # two of the three prefix matches
-    for name in ("Zorblax", "Zorblax Fleet", "Zorblax Navy", "Old Zorblax"):
-        named_actor(name)
+    named_actors("Zorblax", "Zorblax Fleet", "Zorblax Navy", "Old Zorblax")
 
-    with CaptureQueriesContext(connection) as queries:
-        body = api.get("/api/v1/actors/?search=zorblax&page_size=2").json()
+    body, rows_read, past = zorblax_search(api, monkeypatch)
 
-    assert (body["next"] is not None, reads_past_the_head(queries)) == (True, [])
+    assert (body["next"] is not None, rows_read, past) == (True, [(0, 3)], [])
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
 @pytest.mark.parametrize("others, has_next", [(["Old Zorblax"], True), ([], False)])
-def test_page_ending_where_the_ranked_head_does_asks_the_other_matches_last(
+def test_page_holding_the_whole_ranked_head_has_a_next_page_only_if_other_matches_exist(
     api, monkeypatch, others, has_next
 ):
-    # Every name starting with the text is in the head: whether a next page exists
-    # is asked of the other matches (a name holding the text inside it, or none).
     estimated_far_above_the_exact_limit(monkeypatch)
-    for name in ("Zorblax", "Zorblax Fleet", *others):
-        named_actor(name)
+    named_actors("Zorblax", "Zorblax Fleet", *others)
 
-    with CaptureQueriesContext(connection) as queries:
-        body = api.get("/api/v1/actors/?search=zorblax&page_size=2").json()
+    body, rows_read, past = zorblax_search(api, monkeypatch)
 
     slugs = [row["slug"] for row in body["results"]]
     assert (slugs, body["next"] is not None) == (["zorblax", "zorblax-fleet"], has_next)
-    assert len(reads_past_the_head(queries)) == 1
+    assert (rows_read, past) == ([(0, 2)], [has_next])
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")
+def ranked_zorblax() -> tuple:
+    queryset = search.rank_by_name(Actor.objects.filter(name__icontains="zorblax"), "zorblax")
+    rank = search.rank_of(queryset)
+    return queryset, rank, search.ranked_head(queryset, rank)
+
+
+@pytest.mark.parametrize(
+    "names, ranked_head, answer, queries",
+    [
+        # A prefix match outside the head: found in the name-prefix index alone.
+        (["Zorblax", "Zorblax Fleet", "Zorblax Navy", "Old Zorblax"], 2, True, 1),
+        # A head shorter than RANKED_HEAD holds every prefix match: only the others asked.
+        (["Zorblax", "Zorblax Fleet", "Old Zorblax"], 100, True, 1),
+        # A full head, and nothing past it: both asked.
+        (["Zorblax", "Zorblax Fleet"], 2, False, 2),
+    ],
+)
+def test_matches_past_head_asks_the_name_prefix_index_first(
+    monkeypatch, names, ranked_head, answer, queries
+):
+    monkeypatch.setattr(search, "RANKED_HEAD", ranked_head)
+    named_actors(*names)
+    queryset, rank, head = ranked_zorblax()
+
+    with CaptureQueriesContext(connection) as captured:
+        found = search.matches_past_head(queryset, rank, head)
+
+    assert (found, len(captured)) == (answer, queries)
+
+
 def test_every_page_of_a_search_ranked_in_part_lists_each_match_once(api, monkeypatch):
     estimated_far_above_the_exact_limit(monkeypatch)
     monkeypatch.setattr(search, "RANKED_HEAD", 2)
     names = ["Zorblax", "Zorblax Fleet", "Zorblax Navy", "Old Zorblax", "New Zorblax"]
-    for name in names:
-        named_actor(name)
+    named_actors(*names)
 
     slugs, _count, _queries = read_every_page(api, "/api/v1/actors/?search=zorblax&page_size=2")
 
@@ -407,6 +437,18 @@ def test_every_page_of_a_search_ranked_in_part_lists_each_match_once(api, monkey
         ["zorblax", "zorblax-fleet"],
         sorted(Actor.objects.filter(name__in=names).values_list("slug", flat=True)),
     )
+
+
+def test_ranked_head_of_a_list_ordered_by_an_annotation_is_in_its_order(seeded):
+    # The head is ordered within the list itself where the list's usual order names
+    # more than fields.
+    listed = Actor.objects.alias(one=Value(1)).order_by("one", "slug")
+    queryset = search.rank_by_name(listed, "PLA")
+
+    head = search.ranked_head(queryset, search.rank_of(queryset))
+
+    slugs = dict(Actor.objects.filter(pk__in=head).values_list("pk", "slug"))
+    assert [slugs[key] for key in head] == [s for s, _ in PLA_RANKED]
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="only PostgreSQL's counts use its estimates")

@@ -157,6 +157,15 @@ def is_reshaped(queryset: QuerySet) -> bool:
     )
 
 
+def is_sliced(queryset: QuerySet) -> bool:
+    """Whether the queryset is sliced (``[a:b]``), so that its order decides its rows.
+
+    Django 5.2.19 keeps it in ``Query.is_sliced``, as :func:`is_reshaped` reads
+    it. If it changes, see ``Query.set_limits`` in ``django/db/models/sql/query.py``.
+    """
+    return bool(queryset.query.is_sliced)
+
+
 def without_select_related(queryset: QuerySet) -> QuerySet:
     """The queryset without the joins ``select_related()`` added (others returned as they are).
 

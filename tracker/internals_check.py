@@ -35,6 +35,7 @@ from .internals import (
     followed_objects,
     is_filtered,
     is_reshaped,
+    is_sliced,
     names_used,
     ordering_of,
     raw_delete_function,
@@ -253,7 +254,7 @@ def _probe_raw_delete() -> None:
 @_internal(
     "tracker.E010",
     "Query.is_sliced, distinct, combinator, annotations, extra",
-    "tracker.exports.tables.Table.iter_rows",
+    "tracker.exports.tables.Table.iter_rows, tracker.search.AnyOf",
 )
 def _probe_is_reshaped() -> None:
     from django.db.models import Value
@@ -270,6 +271,7 @@ def _probe_is_reshaped() -> None:
         ("extra()", plain.extra(select={"one": "1"})),
     ):
         _expect(is_reshaped(reshaped), f"{label} is not noticed")
+    _expect(is_sliced(plain[:2]) and not is_sliced(plain), "a slice is not told apart")
 
 
 @_internal("tracker.E011", "Query.order_by, Query.annotations", "tracker.search.rank_by_name")
