@@ -16,6 +16,7 @@ environment (or a git-ignored ``.env`` file beside ``manage.py``):
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -133,11 +134,12 @@ DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=
 # reads: once a plan's cost passes jit_above_cost (searches at a million statements),
 # generating its code took 2.5-3.3 ms even for the EXPLAIN of a search's plan check,
 # and a server process's first compilation about 30 ms. Off for the tracker's
-# connections, as a startup option (no round trip). A pooler may refuse startup
-# options (PgBouncer, unless `options` is in its ignore_startup_parameters, and then
-# it drops them): there DATABASE_JIT=true, and JIT off for the role on the server
-# (ALTER ROLE ... SET jit = off). It is the default where prepared statements are
-# off, which says that a pooler stands in between.
+# connections, as a startup option (no round trip). A pooler may refuse it (PgBouncer
+# 1.20 and later, unless `jit` is in its ignore_startup_parameters, and then it drops
+# it): there DATABASE_JIT=true, and JIT off on the server for the role the pooler
+# connects as (ALTER ROLE ... SET jit = off, or ALTER DATABASE), then reconnect the
+# pooler. It is the default where prepared statements are off, which says that a
+# pooler stands in between.
 DATABASE_JIT = env.bool("DATABASE_JIT", default=not DATABASE_PREPARED_STATEMENTS)
 
 
@@ -148,7 +150,7 @@ def without_jit(database: dict) -> dict:
     if engine.endswith((".postgresql", ".postgis")) and not DATABASE_JIT:
         options = database.setdefault("OPTIONS", {})
         given = options.get("options", "")
-        if "jit=" not in given:
+        if not re.search(r"(?:^|\s)(?:-c\s*|--)jit\s*=", given, re.IGNORECASE):
             options["options"] = f"{given} -c jit=off".strip()
     return database
 

@@ -10,6 +10,12 @@ from sinorus import settings as project_settings
 POSTGRESQL = "django.db.backends.postgresql"
 
 
+@pytest.fixture(autouse=True)
+def jit_setting_default(monkeypatch):
+    """DATABASE_JIT as it is with no environment saying otherwise."""
+    monkeypatch.setattr(project_settings, "DATABASE_JIT", False)
+
+
 def test_postgresql_connections_start_with_jit_off_after_options_already_given():
     database = {"ENGINE": POSTGRESQL, "OPTIONS": {"options": "-c statement_timeout=5000"}}
 
@@ -32,6 +38,22 @@ def test_a_jit_setting_of_the_connections_own_is_kept():
     project_settings.without_jit(database)
 
     assert database["OPTIONS"] == {"options": "-c jit=on"}
+
+
+def test_a_jit_setting_of_the_connections_own_is_kept_whatever_its_case():
+    database = {"ENGINE": POSTGRESQL, "OPTIONS": {"options": "-c JIT=on -c jit_above_cost=1"}}
+
+    project_settings.without_jit(database)
+
+    assert database["OPTIONS"] == {"options": "-c JIT=on -c jit_above_cost=1"}
+
+
+def test_postgis_connections_start_with_jit_off():
+    database = {"ENGINE": "django.contrib.gis.db.backends.postgis"}
+
+    project_settings.without_jit(database)
+
+    assert database["OPTIONS"] == {"options": "-c jit=off"}
 
 
 def test_sqlite_connections_are_given_no_jit_option():

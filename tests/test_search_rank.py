@@ -439,6 +439,33 @@ def test_every_page_of_a_search_ranked_in_part_lists_each_match_once(api, monkey
     )
 
 
+def test_ranked_head_breaks_ties_as_the_list_does():
+    # Three actors of the same name: rank and name tie, and the list's usual order
+    # (by slug, last) decides, not the order the keys were created in.
+    for slug in ("mm", "aa", "zz"):
+        ActorFactory(name="Zorblax", slug=slug)
+    queryset = search.rank_by_name(Actor.objects.filter(name__icontains="zorblax"), "zorblax")
+
+    head = search.ranked_head(queryset, search.rank_of(queryset))
+
+    assert head == list(queryset.values_list("pk", flat=True))
+
+
+def test_ranked_head_of_a_list_ordered_through_a_to_many_link_lists_each_match_once():
+    # Ordered by a statement of each actor: the list's conditions name the same link,
+    # whose join the order reuses; the head keeps the list's rows and order.
+    first, second = ActorFactory(name="Zorblax"), ActorFactory(name="Zorblax Fleet")
+    StatementFactory(speaker=first, text="keep", slug="s-b")
+    StatementFactory(speaker=first, text="other", slug="s-c")
+    StatementFactory(speaker=second, text="keep", slug="s-a")
+    listed = Actor.objects.filter(statements_made__text="keep").order_by("statements_made__slug")
+    queryset = search.rank_by_name(listed, "zorblax")
+
+    head = search.ranked_head(queryset, search.rank_of(queryset))
+
+    assert head == list(queryset.values_list("pk", flat=True)) == [first.pk, second.pk]
+
+
 def test_ranked_head_of_a_list_ordered_by_an_annotation_is_in_its_order(seeded):
     # The head is ordered within the list itself where the list's usual order names
     # more than fields.

@@ -407,13 +407,15 @@ def ranked_by_name(queryset: QuerySet, rank: SearchRank, condition) -> QuerySet:
     """
     model = queryset.model
     if all(isinstance(name, str) and is_field_path(model, name) for name in rank.usual):
-        rows = model._base_manager.filter(condition).order_by(*rank.usual)
+        rows = model._base_manager.db_manager(queryset.db).filter(condition)
+        rows = rows.order_by(*rank.usual)
         return rank_by_name(rows, rank.text)
     return queryset.filter(condition)
 
 
 def is_field_path(model: type[Model], name: str) -> bool:
-    """Whether an ``order_by()`` name (``-date``, ``speaker__name``) is a path of fields."""
+    """Whether an ``order_by()`` name (``-date``, ``speaker__name``) is a path of fields
+    each naming one row (no many-to-many or reverse link)."""
     parts = name.lstrip("-").split(LOOKUP_SEP)
     for position, part in enumerate(parts):
         if model is None:
@@ -423,6 +425,10 @@ def is_field_path(model: type[Model], name: str) -> bool:
         try:
             field = model._meta.get_field(part)
         except FieldDoesNotExist:
+            return False
+        if field.many_to_many or field.one_to_many:
+            # A join of its own would list a row once per linked row; the list's
+            # order may reuse the join of its conditions instead.
             return False
         model = field.related_model
     return True
