@@ -14,14 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db import models
-from django.db.models import Case, Count, F, Sum, Value, When
-from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 
-from tracker import registry
+from tracker import chart_counts, registry
 from tracker.dates import Precision
-from tracker.public import published
 
 #: Drawing units (the SVG scales to its box through its viewBox).
 BAR = 12
@@ -79,38 +75,16 @@ def _timeline_link(rt: registry.RecordType, first: int, last: int | None = None)
     return f"{reverse('explorer:timeline')}?{query}"
 
 
-def placing_date(rt: registry.RecordType):
-    """The date that places a record of ``rt`` on the axis, and that date's precision.
+def grouped(rt: registry.RecordType) -> list[dict]:
+    """``rt``'s published records per year, precision and the chart's category.
 
-    The first of the type's ``timeline_dates`` that is set (an arms deal's
-    contract date, else the start of its period), as the timeline places it.
+    Counted by the database as records are written (:mod:`tracker.chart_counts`):
+    Python gets one row per group, and the database reads one per group and
+    write, not one per record. Each row: ``year`` (None for the undated),
+    ``precision`` (of the placing date), the category's value, ``n`` (records)
+    and, for arms deals, the currency, the estimate flag and ``total``.
     """
-    starts = [start for start, _end in rt.timeline_dates]
-    if len(starts) == 1:
-        return F(starts[0]), F(f"{starts[0]}_precision")
-    precision = Case(
-        *[When(**{f"{start}__isnull": False}, then=F(f"{start}_precision")) for start in starts],
-        default=Value(None),
-        output_field=models.PositiveSmallIntegerField(),
-    )
-    return Coalesce(*starts, output_field=models.DateField()), precision
-
-
-def grouped(rt: registry.RecordType, *names: str, **aggregates) -> list[dict]:
-    """One ``GROUP BY`` of ``rt``'s published records: year, precision and ``names``.
-
-    Each row: ``year`` (None for the undated), ``precision`` (of the placing
-    date), the values of ``names``, ``n`` (records) and ``aggregates``. The
-    database groups; Python gets one row per group, however many records.
-    """
-    day, precision = placing_date(rt)
-    return list(
-        published(rt.model._default_manager.all())
-        .order_by()
-        .annotate(chart_year=ExtractYear(day), chart_precision=precision)
-        .values("chart_year", "chart_precision", *names)
-        .annotate(n=Count("pk"), **aggregates)
-    )
+    return chart_counts.grouped_counts(chart_counts.rollup_for(rt))
 
 
 def period_of(row: dict) -> int | None:
@@ -157,12 +131,12 @@ def _layout(chart: Chart) -> Chart:
 def stacked(rt, category: str, key: str, title: str, rows: list[dict] | None = None) -> Chart:
     """Records of ``rt`` per year, stacked by ``category``'s values.
 
-    ``rows`` are :func:`grouped` rows (by ``category`` at least); one query
-    reads them when not given. Dates known only to a decade are rows of the
-    table under their decade, not bars; the undated are counted in a note.
+    ``rows`` are :func:`grouped` rows; one query reads them when not given.
+    Dates known only to a decade are rows of the table under their decade, not
+    bars; the undated are counted in a note.
     """
     if rows is None:
-        rows = grouped(rt, category)
+        rows = grouped(rt)
     counts: dict[tuple[int | None, str], int] = {}
     for row in rows:
         key_ = (period_of(row), row[category])
@@ -213,7 +187,7 @@ def arms_deals() -> Chart:
     the value is an estimate, with their number and the sum of their values.
     """
     rt = registry.ARMS_DEAL
-    rows = grouped(rt, "scope", "value_currency", "value_is_estimate", total=Sum("value_amount"))
+    rows = grouped(rt)
     chart = stacked(rt, "scope", "arms-deals", "Arms deals per year, by scope", rows)
     values: dict[int | None, dict[tuple[str, bool], Decimal]] = {}
     for row in rows:
@@ -245,7 +219,7 @@ def _values_text(sums: dict | None) -> str:
 
 
 def all_charts() -> list[Chart]:
-    """The explorer's charts: one grouped query each, whatever the number of records."""
+    """The explorer's charts: one query each, of counts kept per group (not per record)."""
     return [
         stacked(registry.EXERCISE, "domain", "exercises", "Exercises per year, by domain"),
         arms_deals(),

@@ -22,7 +22,8 @@ class TrackerConfig(AppConfig):
     def ready(self) -> None:
         # signals connects the deletion log, changes the change log; internals_check
         # registers its start-up check.
-        from . import changes, history, internals_check, signals  # noqa: F401
+        from . import changes, chart_counts, history, internals_check, signals  # noqa: F401
 
         history.register_models()
         post_migrate.connect(create_cache_table, sender=self)
+        post_migrate.connect(chart_counts.keep_counts, sender=self)

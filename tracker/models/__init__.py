@@ -5,6 +5,7 @@ from .agreements import Agreement, AgreementKind, AgreementParty, AgreementStatu
 from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, DealScope, DealStatus
 from .base import DeletedRecord, PublicationStatus, TrackedModel
 from .changes import Change, Import
+from .chart_counts import ChartCount
 from .claims import CLAIM_TARGETS, STATUS_TARGETS, Rank, ReportedValue, StatusUpdate
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
 from .sources import CITATION_TARGETS, Citation, Source, SourceKind, normalise_locator
@@ -24,6 +25,7 @@ __all__ = [
     "ArmsDeal",
     "ArmsDealContractor",
     "Change",
+    "ChartCount",
     "Citation",
     "ContractorRole",
     "DealScope",
