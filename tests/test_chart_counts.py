@@ -4,12 +4,13 @@ the records themselves, on both engines."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import Case, Count, F, Sum, When
 from django.db.models.functions import Coalesce, ExtractYear
 
@@ -154,6 +155,37 @@ def test_postgresql_adds_one_row_per_group_for_a_bulk_insert(db):
 
     groups = {(row.date.year, row.kind) for row in rows}
     assert ChartCount.objects.count() - before == len(groups)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers: PostgreSQL")
+def test_writers_in_the_same_group_do_not_wait_for_each_other(transactional_db):
+    held, release = threading.Event(), threading.Event()
+
+    def write_and_hold():
+        try:
+            with transaction.atomic():
+                statement(2019)
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=write_and_hold)
+    writer.start()
+    try:
+        assert held.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting on the other would fail here
+        try:
+            statement(2019)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        release.set()
+        writer.join()
+
+    assert counted(STATEMENTS) == {(2019, YEAR, "speech", 2)}
 
 
 def test_an_arms_deal_is_placed_by_its_contract_date_and_its_value_summed(db):
