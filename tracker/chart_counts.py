@@ -349,5 +349,7 @@ def keep_counts(sender, using: str = "default", **kwargs) -> None:
     tables one by one, in no set order: records deleted after the counts
     leave their triggers' rows).
     """
+    if not router.allow_migrate_model(using, ChartCount):  # a replica: the primary's copy
+        return
     if ChartCount._meta.db_table in connections[using].introspection.table_names():
         install(using)

@@ -196,6 +196,21 @@ def annotation_of(queryset: QuerySet, name: str) -> Any:
     return queryset.query.annotations.get(name)
 
 
+def without_alias(queryset: QuerySet, name: str) -> QuerySet:
+    """A copy of ``queryset`` without the ``alias()`` named ``name`` (the original keeps it).
+
+    For a queryset whose conditions and ordering do not use it: a subquery of
+    such a queryset would otherwise copy, relabel and carry the expression
+    (a search's rank: about 1 ms a request for actors' two subqueries).
+    Django 5.2.19 keeps aliases in ``Query.annotations`` (copied by
+    ``Query.clone``), left out of ``annotation_select_mask``. See
+    ``Query.add_annotation`` in ``django/db/models/sql/query.py``.
+    """
+    clone = queryset.all()
+    clone.query.annotations.pop(name, None)
+    return clone
+
+
 def with_conditions_replaced(
     queryset: QuerySet, kind: type, replace: Callable[[Any], Any]
 ) -> QuerySet:

@@ -42,6 +42,7 @@ from .internals import (
     url_with_param,
     url_without_param,
     with_conditions_replaced,
+    without_alias,
     without_select_related,
 )
 
@@ -274,7 +275,11 @@ def _probe_is_reshaped() -> None:
     _expect(is_sliced(plain[:2]) and not is_sliced(plain), "a slice is not told apart")
 
 
-@_internal("tracker.E011", "Query.order_by, Query.annotations", "tracker.search.rank_by_name")
+@_internal(
+    "tracker.E011",
+    "Query.order_by, Query.annotations",
+    "tracker.search.rank_by_name, tracker.search.ranked_head",
+)
 def _probe_ordering_and_annotations() -> None:
     from django.db.models import Value
 
@@ -287,6 +292,9 @@ def _probe_ordering_and_annotations() -> None:
     aliased = Actor.objects.alias(rank=Value(1))
     _expect(isinstance(annotation_of(aliased, "rank"), Value), "alias() kept no expression")
     _expect(annotation_of(Actor.objects.all(), "rank") is None, "an annotation out of nowhere")
+    stripped = without_alias(aliased, "rank")
+    _expect(annotation_of(stripped, "rank") is None, "without_alias() left the alias")
+    _expect(annotation_of(aliased, "rank") is not None, "without_alias() changed the original")
 
 
 @_internal(

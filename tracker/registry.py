@@ -266,8 +266,9 @@ LINK_MODELS: tuple[type[dj.Model], ...] = (
     models.Citation,
 )
 
-#: Kept by the tracker but not a record type: deletion tombstones.
-SUPPORT_MODELS: tuple[type[dj.Model], ...] = (models.DeletedRecord,)
+#: Kept by the tracker but not a record type: deletion tombstones, and the charts'
+#: counts (written by triggers, see ``tracker.chart_counts``).
+SUPPORT_MODELS: tuple[type[dj.Model], ...] = (models.DeletedRecord, models.ChartCount)
 
 #: The change log: the API's change feed (``tracker.changes``) and the imports of files
 #: (``tracker.imports``, listed on the admin's import page).

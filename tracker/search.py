@@ -49,7 +49,7 @@ from django.db.models.functions import Left, Upper
 from django.db.models.lookups import Exact
 
 from . import registry, substrings
-from .internals import annotation_of, is_sliced, ordering_of
+from .internals import annotation_of, is_sliced, ordering_of, without_alias
 from .public import PUBLISHED, is_record_model
 
 
@@ -388,11 +388,13 @@ def ranked_head(queryset: QuerySet, rank: SearchRank) -> list:
     :func:`prefix_matches`, each a subquery of the one query that orders them
     (for actors, three round trips before; two for other records).
     """
+    # The list's conditions without its rank, which neither subquery orders by.
+    matches = without_alias(queryset.order_by(), SEARCH_RANK)
     candidates = []
     if rank.alias_field:
-        exact = queryset.filter(rank.alias_exact()).order_by()
+        exact = matches.filter(rank.alias_exact())
         candidates.append(exact.values("pk")[:RANKED_HEAD])
-    candidates.append(prefix_matches(queryset, rank).values("pk")[:RANKED_HEAD])
+    candidates.append(prefix_matches(matches, rank).values("pk")[:RANKED_HEAD])
     keys = ranked_by_name(queryset, rank, AnyOf("pk", *candidates))
     return list(keys.values_list("pk", flat=True))
 
@@ -445,7 +447,7 @@ def matches_past_head(queryset: QuerySet, rank: SearchRank, head: list) -> bool:
     linked record's name ("naval" at a million statements: 11.7 ms, for the
     one row that tells whether a page of 100 has a next; "naval beijing" 20.9).
     """
-    outside = queryset.exclude(pk__in=head)
+    outside = without_alias(queryset.order_by(), SEARCH_RANK).exclude(pk__in=head)
     # A head shorter than RANKED_HEAD holds every prefix match already.
     if len(head) >= RANKED_HEAD and prefix_matches(outside, rank).values_list("pk", flat=True)[:1]:
         return True
