@@ -4,6 +4,7 @@ the records themselves, on both engines."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from decimal import Decimal
 
@@ -13,9 +14,10 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, connections, transaction
 from django.db.models import Case, Count, F, Sum, When
 from django.db.models.functions import Coalesce, ExtractYear
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ArmsDealFactory, StatementFactory
-from tracker import chart_counts, registry
+from tracker import chart_counts, chart_triggers, registry
 from tracker.dates import Precision
 from tracker.models import ChartCount, PublicationStatus, Statement
 
@@ -237,15 +239,51 @@ def test_compacting_leaves_one_row_per_group_and_the_same_counts(db):
     assert ChartCount.objects.filter(record_type="statement").count() == 2
 
 
-def test_a_chart_read_compacts_rows_that_piled_up(db, monkeypatch):
+def test_a_write_merges_rows_that_piled_up_once_it_commits(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(chart_counts, "COMPACT_SLACK", 0)
+    monkeypatch.setattr(chart_counts, "_looked_at", {})
     record = statement(2019)
-    for year in (2015, 2016, 2019):
+    for year in (2015, 2016):
         record.date = dt.date(year, 1, 1)
+        record.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record.date = dt.date(2019, 1, 1)
         record.save()
 
     assert counted(STATEMENTS) == {(2019, YEAR, "speech", 1)}
     assert ChartCount.objects.filter(record_type="statement").count() == 1
+
+
+def test_rows_are_looked_at_once_a_minute_at_most(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(chart_counts, "COMPACT_SLACK", 0)
+    monkeypatch.setattr(chart_counts, "_looked_at", {})
+    record = statement(2019)
+    for year in (2015, 2016):
+        record.date = dt.date(year, 1, 1)
+        record.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        record.date = dt.date(2019, 1, 1)
+        record.save()  # merged into one row
+    for year in (2015, 2019):
+        with django_capture_on_commit_callbacks(execute=True):
+            record.date = dt.date(year, 1, 1)
+            record.save()  # piled up again, not looked at within the minute
+
+    assert ChartCount.objects.filter(record_type="statement").count() == 5
+
+
+def test_reading_a_chart_writes_nothing(db):
+    statement(2019)
+
+    with CaptureQueriesContext(connection) as captured:
+        counted(STATEMENTS)
+
+    assert [q["sql"].split()[0] for q in captured] == ["SELECT"]
 
 
 def test_rebuilding_counts_the_records_again(db):
@@ -253,18 +291,66 @@ def test_rebuilding_counts_the_records_again(db):
     statement(2020, "interview")
     ChartCount.objects.all().delete()
 
-    chart_counts.rebuild("default")
+    chart_triggers.rebuild("default")
 
     assert counted(STATEMENTS) == {(2019, YEAR, "speech", 1), (2020, YEAR, "interview", 1)}
 
 
-def test_counts_left_wrong_are_counted_again_after_migrate(db):
+def test_a_migrate_with_the_triggers_in_place_changes_nothing(db):
     statement(2019)
-    ChartCount.objects.create(record_type="statement", year=2019, category="speech", n=-1)
+    rows = list(ChartCount.objects.values_list("pk", flat=True))
 
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
 
+    assert list(ChartCount.objects.values_list("pk", flat=True)) == rows
+
+
+def test_a_missing_trigger_is_made_again_and_the_records_counted_after_migrate(db):
+    statement(2019)
+    chart_triggers.uninstall("default")
+    statement(2020)  # not counted: no trigger
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    statement(2021)
+
+    assert counted(STATEMENTS) == {(year, YEAR, "speech", 1) for year in (2019, 2020, 2021)}
+
+
+def test_recount_charts_counts_the_records_again(db):
+    statement(2019)
+    ChartCount.objects.create(record_type="statement", year=2019, category="speech", n=5)
+    out = io.StringIO()
+
+    call_command("recount_charts", stdout=out)
+
     assert counted(STATEMENTS) == {(2019, YEAR, "speech", 1)}
+    assert (
+        out.getvalue()
+        == f"Chart counts made again from the records: {ChartCount.objects.count()} groups.\n"
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's row triggers")
+def test_records_deleted_after_their_counts_leave_no_count(db):
+    statement(2019)
+    ChartCount.objects.all().delete()  # as a flush may, before the records
+
+    Statement.objects.all().delete()
+
+    assert not ChartCount.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE triggers: PostgreSQL")
+def test_truncating_a_record_table_drops_its_counts(db):
+    statement(2019)
+    ArmsDealFactory(contract_date=dt.date(2015, 1, 1), contract_date_precision=YEAR)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no foreign key check left pending
+        cursor.execute("TRUNCATE tracker_statement CASCADE")
+
+    assert counted(STATEMENTS) == set()
+    assert counted(DEALS) != set()
 
 
 def test_after_a_flush_no_count_is_left(transactional_db):

@@ -20,10 +20,17 @@ class TrackerConfig(AppConfig):
     verbose_name = "Sino-Russian military cooperation"
 
     def ready(self) -> None:
-        # signals connects the deletion log, changes the change log; internals_check
-        # registers its start-up check.
-        from . import changes, chart_counts, history, internals_check, signals  # noqa: F401
+        # signals connects the deletion log, changes the change log, chart_counts the
+        # merging of the charts' counts; internals_check registers its start-up check.
+        from . import (  # noqa: F401
+            changes,
+            chart_counts,
+            chart_triggers,
+            history,
+            internals_check,
+            signals,
+        )
 
         history.register_models()
         post_migrate.connect(create_cache_table, sender=self)
-        post_migrate.connect(chart_counts.keep_counts, sender=self)
+        post_migrate.connect(chart_triggers.keep_counts, sender=self)

@@ -4,9 +4,9 @@ from django.db import migrations, models
 
 
 def uninstall(apps, schema_editor):
-    from tracker import chart_counts
+    from tracker import chart_triggers
 
-    chart_counts.uninstall(schema_editor.connection.alias)
+    chart_triggers.uninstall(schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
             options={"indexes": [models.Index(fields=["record_type"], name="chart_count_type")]},
         ),
         # The triggers are made after every migrate (post_migrate, from the code's
-        # declaration: tracker.chart_counts.keep_counts). Reversed, they go before
+        # declaration: tracker.chart_triggers.keep_counts). Reversed, they go before
         # the table they write to.
         migrations.RunPython(migrations.RunPython.noop, uninstall),
     ]

@@ -1,0 +1,276 @@
+"""The triggers that keep the charts' counts (:mod:`tracker.chart_counts`), made from its
+declaration for PostgreSQL and for SQLite, and put in place after ``migrate``.
+
+PostgreSQL: one function and one trigger per table and event, run once per SQL
+statement over its transition tables (``REFERENCING OLD/NEW TABLE``), so a
+batch of inserted rows adds one row per group it touches; ``TRUNCATE`` of a
+record table drops its counts. SQLite: triggers run once per row; a row
+leaving a group counts ``-1`` only while its type has counts at all, so that
+emptying the tables one by one (``flush``, in whatever order) leaves none.
+
+A write to a record table adds a row to ``tracker_chartcount``; each trigger
+writes only there. Installing compares what the database holds with what this
+code makes (a function's body, a trigger's statement) and changes nothing
+where they agree: a ``migrate`` that changes nothing here takes no lock on the
+record tables and counts nothing again.
+
+A later migration that renames or drops a counted column, or that rebuilds
+``tracker_chartcount`` or a record table on SQLite (most ``AlterField``\\ s),
+must first drop the triggers (``RunPython(chart_triggers.uninstall_operation,
+migrations.RunPython.noop)``): they name the columns, and post_migrate puts
+them back, as this code then declares them, after the last migration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+
+from .chart_counts import COLUMNS, PUBLISHED, ROLLUPS, Rollup
+from .models import ChartCount
+
+#: Every trigger (and PostgreSQL function) made here starts with this.
+PREFIX = "tracker_chart_counts_"
+#: The names the values are given in a group's SQL, in order.
+GROUP_NAMES = ("year", "precision", "category", "currency", "estimate", "valued", "amount")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One trigger as made here: ``stored`` is what the database keeps of it when current
+    (PostgreSQL: its function's body; SQLite: its CREATE TRIGGER statement)."""
+
+    name: str
+    table: str
+    stored: str
+    create: tuple[str, ...]
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def group_sql(rollup: Rollup, row: str, vendor: str) -> list[str]:
+    """SQL for one row's group and value (see :data:`GROUP_NAMES`), over the row ``row``.
+
+    The date placing a record is the first start of its ``timeline_dates`` that
+    is set, as on the timeline; the precision is that date's.
+    """
+    names = [start for start, _end in rollup.record_type.timeline_dates]
+    starts = [f"{row}.{_q(name)}" for name in names]
+    day = starts[0] if len(starts) == 1 else f"COALESCE({', '.join(starts)})"
+    if vendor == "postgresql":
+        year = f"CAST(EXTRACT(YEAR FROM {day}) AS integer)"
+    else:
+        year = f"CAST(strftime('%Y', {day}) AS integer)"
+    precisions = [f"{row}.{_q(name + '_precision')}" for name in names]
+    if len(starts) == 1:
+        precision = precisions[0]
+    else:
+        pairs = zip(starts, precisions, strict=True)
+        precision = f"CASE {' '.join(f'WHEN {s} IS NOT NULL THEN {p}' for s, p in pairs)} END"
+    category = f"{row}.{_q(rollup.category)}"
+    if rollup.value:
+        amount, currency, estimate = (f"{row}.{_q(name)}" for name in rollup.value)
+        valued = f"CASE WHEN {amount} IS NULL THEN 0 ELSE 1 END"
+    else:
+        false = "false" if vendor == "postgresql" else "0"
+        currency, estimate, valued, amount = "''", false, "0", "CAST(NULL AS numeric)"
+    return [year, precision, category, currency, estimate, valued, amount]
+
+
+def _published(row: str) -> str:
+    return f"{row}.\"publication_status\" = '{PUBLISHED}'"
+
+
+def _counts_columns() -> str:
+    return ", ".join(_q(name) for name in (*COLUMNS, "n", "valued", "total"))
+
+
+def signed_rows(rollup: Rollup, sign: int, table: str, vendor: str) -> str:
+    """SELECT of ``sign`` and the group of each published row of ``table``."""
+    pairs = zip(group_sql(rollup, "r", vendor), GROUP_NAMES, strict=True)
+    exprs = ", ".join(f"{sql} AS {_q(name)}" for sql, name in pairs)
+    return f"SELECT {sign} AS sign, {exprs} FROM {table} AS r WHERE {_published('r')}"
+
+
+def insert_sums(rollup: Rollup, counts_table: str, source: str) -> str:
+    """INSERT into the counts of ``source``'s rows (sign, group, valued, amount), summed per group.
+
+    A group whose sums are all zero (a row updated within its group) adds nothing.
+    """
+    group = ", ".join(_q(name) for name in GROUP_NAMES[:5])
+    return (
+        f"INSERT INTO {counts_table} ({_counts_columns()}) "
+        f"SELECT '{rollup.record_type.key}', {group}, SUM(sign), SUM(sign * valued), "
+        f"SUM(sign * amount) FROM ({source}) AS changed GROUP BY {group} "
+        "HAVING SUM(sign) <> 0 OR SUM(sign * valued) <> 0 OR COALESCE(SUM(sign * amount), 0) <> 0"
+    )
+
+
+#: PostgreSQL: per event, the transition tables a trigger sees and the signs of their rows.
+_PG_EVENTS = {
+    "insert": ("REFERENCING NEW TABLE AS new_rows", [(1, "new_rows")]),
+    "update": (
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        [(-1, "old_rows"), (1, "new_rows")],
+    ),
+    "delete": ("REFERENCING OLD TABLE AS old_rows", [(-1, "old_rows")]),
+    "truncate": ("", []),
+}
+
+
+def _postgresql(rollup: Rollup, schema: str) -> list[Trigger]:
+    # The counts table named with its schema: a session with another search_path
+    # (a maintenance script, a restore) writes to the same table.
+    counts = f"{_q(schema)}.{_q(ChartCount._meta.db_table)}"
+    triggers = []
+    for event, (referencing, sources) in _PG_EVENTS.items():
+        name = f"{PREFIX}{rollup.record_type.key}_{event}"
+        if sources:
+            rows = " UNION ALL ".join(
+                signed_rows(rollup, sign, table, "postgresql") for sign, table in sources
+            )
+            statement = insert_sums(rollup, counts, rows)
+        else:
+            statement = f"DELETE FROM {counts} WHERE \"record_type\" = '{rollup.record_type.key}'"
+        body = f" BEGIN {statement}; RETURN NULL; END "
+        create = (
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$",
+            f"CREATE OR REPLACE TRIGGER {name} AFTER {event.upper()} ON {_q(rollup.table)} "
+            f"{referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        )
+        triggers.append(Trigger(name, rollup.table, body, create))
+    return triggers
+
+
+def _sqlite(rollup: Rollup) -> list[Trigger]:
+    counts = _q(ChartCount._meta.db_table)
+    key = rollup.record_type.key
+    changed = " OR ".join(f"OLD.{_q(c)} IS NOT NEW.{_q(c)}" for c in rollup.columns)
+    # Out of a group only while the type has counts: see the module's docstring.
+    counted = f"EXISTS (SELECT 1 FROM {counts} WHERE \"record_type\" = '{key}')"
+    events = {
+        "insert": ("INSERT", "NEW", 1, _published("NEW")),
+        "delete": ("DELETE", "OLD", -1, f"{_published('OLD')} AND {counted}"),
+        "update_old": ("UPDATE", "OLD", -1, f"{_published('OLD')} AND ({changed}) AND {counted}"),
+        "update_new": ("UPDATE", "NEW", 1, f"{_published('NEW')} AND ({changed})"),
+    }
+    triggers = []
+    for event, (action, row, sign, when) in events.items():
+        name = f"{PREFIX}{key}_{event}"
+        group = group_sql(rollup, row, "sqlite")
+        values = [f"'{key}'", *group[:5], str(sign), *(f"{sign} * ({sql})" for sql in group[5:])]
+        create = (
+            f"CREATE TRIGGER {name} AFTER {action} ON {_q(rollup.table)} WHEN {when} BEGIN "
+            f"INSERT INTO {counts} ({_counts_columns()}) VALUES ({', '.join(values)}); END"
+        )
+        triggers.append(Trigger(name, rollup.table, create, (create,)))
+    return triggers
+
+
+def triggers(using: str) -> list[Trigger]:
+    """Every trigger the counts need on database ``using``, as this code makes them."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_schema()")
+            (schema,) = cursor.fetchone()
+        return [t for rollup in ROLLUPS for t in _postgresql(rollup, schema)]
+    return [t for rollup in ROLLUPS for t in _sqlite(rollup)]
+
+
+def _stored(using: str) -> dict[str, tuple[str, str]]:
+    """The triggers named with :data:`PREFIX` on ``using``: name to (table, stored text)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT t.tgname, c.relname, p.prosrc FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace "
+                "AND starts_with(t.tgname, %s)",
+                [PREFIX],
+            )
+        else:
+            cursor.execute(
+                "SELECT name, tbl_name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND substr(name, 1, %s) = %s",
+                [len(PREFIX), PREFIX],
+            )
+        return {name: (table, text) for name, table, text in cursor.fetchall()}
+
+
+def _drop(cursor, vendor: str, name: str, table: str) -> None:
+    if vendor == "postgresql":
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {_q(table)}")
+        cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    else:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def install(using: str) -> bool:
+    """Put the triggers in place where the database's differ from this code's, and then
+    count every published record again. Whether anything changed."""
+    connection = connections[using]
+    wanted = triggers(using)
+    stored = _stored(using)
+    stale = [
+        (name, table) for name, (table, _) in stored.items() if name not in {t.name for t in wanted}
+    ]
+    outdated = [t for t in wanted if stored.get(t.name) != (t.table, t.stored)]
+    if not stale and not outdated:
+        return False
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for name, table in stale:
+            _drop(cursor, connection.vendor, name, table)
+        for trigger in outdated:
+            if connection.vendor != "postgresql":  # SQLite replaces no trigger
+                _drop(cursor, connection.vendor, trigger.name, trigger.table)
+            for sql in trigger.create:
+                cursor.execute(sql)
+        rebuild(using)
+    return True
+
+
+def uninstall(using: str) -> None:
+    """Drop every trigger made here (before a migration changes what they name)."""
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for name, (table, _) in _stored(using).items():
+            _drop(cursor, connection.vendor, name, table)
+
+
+def uninstall_operation(apps, schema_editor) -> None:
+    """:func:`uninstall` as a migration's ``RunPython`` operation."""
+    uninstall(schema_editor.connection.alias)
+
+
+def rebuild(using: str) -> None:
+    """Replace every count with one row per group, counted from the records themselves."""
+    connection = connections[using]
+    table = _q(ChartCount._meta.db_table)
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Writers' triggers wait until the new counts are in: no write is counted
+            # twice or lost between the delete and the count.
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {table}")
+        for rollup in ROLLUPS:
+            rows = signed_rows(rollup, 1, _q(rollup.table), connection.vendor)
+            cursor.execute(insert_sums(rollup, table, rows))
+
+
+def keep_counts(sender, using: str = "default", **kwargs) -> None:
+    """After ``migrate`` (and ``flush``): the triggers as this code declares them.
+
+    A change to :data:`tracker.chart_counts.ROLLUPS` thus takes effect at the
+    next migration, and the counts are made again from the records.
+    """
+    from django.db import router
+
+    if not router.allow_migrate_model(using, ChartCount):  # a replica: the primary's copy
+        return
+    if ChartCount._meta.db_table in connections[using].introspection.table_names():
+        install(using)
