@@ -9,9 +9,9 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Case, Count, F, Sum, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.test.utils import CaptureQueriesContext
@@ -277,6 +277,28 @@ def test_rows_are_looked_at_once_a_minute_at_most(
     assert ChartCount.objects.filter(record_type="statement").count() == 5
 
 
+@pytest.mark.parametrize("in_atomic", [False, True], ids=["autocommit", "atomic"])
+def test_a_failure_to_merge_is_logged_and_the_write_stands(
+    transactional_db, monkeypatch, caplog, in_atomic
+):
+    monkeypatch.setattr(chart_counts, "_looked_at", {})
+
+    def fail(rollup, using):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(chart_counts, "is_piled_up", fail)
+
+    if in_atomic:
+        with transaction.atomic():
+            record = statement(2019)
+    else:
+        record = statement(2019)
+
+    assert Statement.objects.filter(pk=record.pk).exists()
+    assert "merge_piled_up_counts" in caplog.text
+    assert "database is locked" in caplog.text
+
+
 def test_reading_a_chart_writes_nothing(db):
     statement(2019)
 
@@ -314,6 +336,61 @@ def test_a_missing_trigger_is_made_again_and_the_records_counted_after_migrate(d
     statement(2021)
 
     assert counted(STATEMENTS) == {(year, YEAR, "speech", 1) for year in (2019, 2020, 2021)}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigger catalogue")
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        # The delete trigger's function run on updates instead.
+        "DROP TRIGGER tracker_chart_counts_statement_delete ON tracker_statement; "
+        "CREATE TRIGGER tracker_chart_counts_statement_delete AFTER UPDATE ON tracker_statement "
+        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+        "EXECUTE FUNCTION tracker_chart_counts_statement_delete()",
+        "ALTER TABLE tracker_statement DISABLE TRIGGER tracker_chart_counts_statement_delete",
+        # The same name on another table: a TRUNCATE of actors would drop statements' counts.
+        "CREATE TRIGGER tracker_chart_counts_statement_truncate AFTER TRUNCATE ON tracker_actor "
+        "FOR EACH STATEMENT EXECUTE FUNCTION tracker_chart_counts_statement_truncate()",
+    ],
+    ids=["another event", "disabled", "another table"],
+)
+def test_a_tampered_trigger_is_put_right_after_migrate(db, tampering):
+    record = statement(2019)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no foreign key check left pending
+        cursor.execute(tampering)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django's checks are
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    record.delete()
+
+    assert counted(STATEMENTS) == set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'tracker_actor'::regclass "
+            "AND tgname LIKE 'tracker_chart_counts_%%'"
+        )
+        assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's functions")
+def test_a_function_the_code_does_not_make_is_dropped_after_migrate(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION tracker_chart_counts_gone() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RETURN NULL; END $$"
+        )
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'tracker_chart_counts_gone'")
+        assert cursor.fetchone() == (0,)
+
+
+def test_recount_charts_names_a_database_it_does_not_know(db):
+    with pytest.raises(CommandError, match="No database is named 'nope'"):
+        call_command("recount_charts", database="nope")
 
 
 def test_recount_charts_counts_the_records_again(db):

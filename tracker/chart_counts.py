@@ -16,9 +16,11 @@ data migration) passes through the database, not all of them through
 records of the same year would otherwise wait for each other's commit on the
 shared total, and a long import would hold every total it touched.
 
-Rows pile up with writes; after a write of a charted record commits, its
-type's rows are merged (:func:`compact`) once they outnumber twice its groups
-by :data:`COMPACT_SLACK`. Reading never writes.
+Rows pile up with writes; after a charted record's ``save()`` or ``delete()``
+commits, its type's rows are merged (:func:`compact`) once they outnumber twice
+its groups by :data:`COMPACT_SLACK`. A queryset's ``update()`` and
+``bulk_create`` send no signal: their rows wait for the type's next save
+(``generate_synthetic`` merges after its load). Reading never writes.
 
 Which fields a chart groups by is declared once, in :data:`ROLLUPS`; the
 triggers, the recount and the reading are made from it.
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import connections, transaction
 from django.db.models import Sum
@@ -189,7 +190,13 @@ def record_written(sender, instance, using: str = "default", **kwargs) -> None:
     if they have piled up (in a transaction of its own; a failure is logged, the
     write stands)."""
     rollup = next(r for r in ROLLUPS if r.record_type.model is sender)
-    transaction.on_commit(partial(compact_if_piled_up, rollup, using), using=using, robust=True)
+
+    # A function of its own (not a functools.partial): Django names the callback
+    # by its __qualname__ when it logs a robust callback's failure.
+    def merge_piled_up_counts() -> None:
+        compact_if_piled_up(rollup, using)
+
+    transaction.on_commit(merge_piled_up_counts, using=using, robust=True)
 
 
 for _rollup in ROLLUPS:

@@ -10,7 +10,9 @@ emptying the tables one by one (``flush``, in whatever order) leaves none.
 
 A write to a record table adds a row to ``tracker_chartcount``; each trigger
 writes only there. Installing compares what the database holds with what this
-code makes (a function's body, a trigger's statement) and changes nothing
+code makes (PostgreSQL: each trigger's table, event, transition tables, enabled
+state and function body; SQLite: each trigger's statement), drops triggers and
+functions named like these that the code does not make, and changes nothing
 where they agree: a ``migrate`` that changes nothing here takes no lock on the
 record tables and counts nothing again.
 
@@ -38,12 +40,13 @@ GROUP_NAMES = ("year", "precision", "category", "currency", "estimate", "valued"
 
 @dataclass(frozen=True)
 class Trigger:
-    """One trigger as made here: ``stored`` is what the database keeps of it when current
-    (PostgreSQL: its function's body; SQLite: its CREATE TRIGGER statement)."""
+    """One trigger as made here. ``stored``: what the database keeps of it when it is
+    current (PostgreSQL: its function's body and schema, its event, transition tables
+    and enabled state; SQLite: its CREATE TRIGGER statement)."""
 
     name: str
     table: str
-    stored: str
+    stored: tuple
     create: tuple[str, ...]
 
 
@@ -109,39 +112,46 @@ def insert_sums(rollup: Rollup, counts_table: str, source: str) -> str:
     )
 
 
-#: PostgreSQL: per event, the transition tables a trigger sees and the signs of their rows.
+#: PostgreSQL: per event, its transition tables (old, new), the signs of their rows,
+#: and ``pg_trigger.tgtype`` of an AFTER ... FOR EACH STATEMENT trigger on it.
 _PG_EVENTS = {
-    "insert": ("REFERENCING NEW TABLE AS new_rows", [(1, "new_rows")]),
-    "update": (
-        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        [(-1, "old_rows"), (1, "new_rows")],
-    ),
-    "delete": ("REFERENCING OLD TABLE AS old_rows", [(-1, "old_rows")]),
-    "truncate": ("", []),
+    "insert": (None, "new_rows", [(1, "new_rows")], 4),
+    "update": ("old_rows", "new_rows", [(-1, "old_rows"), (1, "new_rows")], 16),
+    "delete": ("old_rows", None, [(-1, "old_rows")], 8),
+    "truncate": (None, None, [], 32),
 }
 
 
 def _postgresql(rollup: Rollup, schema: str) -> list[Trigger]:
-    # The counts table named with its schema: a session with another search_path
-    # (a maintenance script, a restore) writes to the same table.
+    # Everything named with the schema the tables are in: a session with another
+    # search_path (a maintenance script, a restore) writes to the same table.
     counts = f"{_q(schema)}.{_q(ChartCount._meta.db_table)}"
+    table = f"{_q(schema)}.{_q(rollup.table)}"
     triggers = []
-    for event, (referencing, sources) in _PG_EVENTS.items():
+    for event, (old, new, sources, tgtype) in _PG_EVENTS.items():
         name = f"{PREFIX}{rollup.record_type.key}_{event}"
+        function = f"{_q(schema)}.{name}"
         if sources:
             rows = " UNION ALL ".join(
-                signed_rows(rollup, sign, table, "postgresql") for sign, table in sources
+                signed_rows(rollup, sign, source, "postgresql") for sign, source in sources
             )
             statement = insert_sums(rollup, counts, rows)
         else:
             statement = f"DELETE FROM {counts} WHERE \"record_type\" = '{rollup.record_type.key}'"
         body = f" BEGIN {statement}; RETURN NULL; END "
-        create = (
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$",
-            f"CREATE OR REPLACE TRIGGER {name} AFTER {event.upper()} ON {_q(rollup.table)} "
-            f"{referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        referencing = " ".join(
+            f"{kind} TABLE AS {alias}" for kind, alias in (("OLD", old), ("NEW", new)) if alias
         )
-        triggers.append(Trigger(name, rollup.table, body, create))
+        create = (
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $${body}$$",
+            f"DROP TRIGGER IF EXISTS {name} ON {table}",
+            f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} "
+            f"{'REFERENCING ' + referencing if referencing else ''} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        )
+        stored = (body, schema, name, tgtype, old, new, "O")
+        triggers.append(Trigger(name, rollup.table, stored, create))
     return triggers
 
 
@@ -166,68 +176,96 @@ def _sqlite(rollup: Rollup) -> list[Trigger]:
             f"CREATE TRIGGER {name} AFTER {action} ON {_q(rollup.table)} WHEN {when} BEGIN "
             f"INSERT INTO {counts} ({_counts_columns()}) VALUES ({', '.join(values)}); END"
         )
-        triggers.append(Trigger(name, rollup.table, create, (create,)))
+        drop = f"DROP TRIGGER IF EXISTS {name}"  # SQLite replaces no trigger
+        triggers.append(Trigger(name, rollup.table, (create,), (drop, create)))
     return triggers
+
+
+def _schema(using: str) -> str:
+    """PostgreSQL: the schema the counts table is in (where the tracker's tables are)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.oid = to_regclass(%s)",
+            [_q(ChartCount._meta.db_table)],
+        )
+        (schema,) = cursor.fetchone()
+    return schema
 
 
 def triggers(using: str) -> list[Trigger]:
     """Every trigger the counts need on database ``using``, as this code makes them."""
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_schema()")
-            (schema,) = cursor.fetchone()
+    if connections[using].vendor == "postgresql":
+        schema = _schema(using)
         return [t for rollup in ROLLUPS for t in _postgresql(rollup, schema)]
     return [t for rollup in ROLLUPS for t in _sqlite(rollup)]
 
 
-def _stored(using: str) -> dict[str, tuple[str, str]]:
-    """The triggers named with :data:`PREFIX` on ``using``: name to (table, stored text)."""
+def _stored(using: str) -> dict[tuple[str, str], tuple]:
+    """The triggers named with :data:`PREFIX` on ``using``: (name, table) to what is
+    stored of them (as :attr:`Trigger.stored`)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT t.tgname, c.relname, p.prosrc FROM pg_trigger t "
-                "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
-                "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace "
-                "AND starts_with(t.tgname, %s)",
-                [PREFIX],
+                "SELECT t.tgname, c.relname, p.prosrc, pn.nspname, p.proname, t.tgtype, "
+                "t.tgoldtable, t.tgnewtable, t.tgenabled FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_proc p ON p.oid = t.tgfoid "
+                "JOIN pg_namespace pn ON pn.oid = p.pronamespace "
+                "WHERE NOT t.tgisinternal AND n.nspname = %s AND starts_with(t.tgname, %s)",
+                [_schema(using), PREFIX],
             )
-        else:
-            cursor.execute(
-                "SELECT name, tbl_name, sql FROM sqlite_master "
-                "WHERE type = 'trigger' AND substr(name, 1, %s) = %s",
-                [len(PREFIX), PREFIX],
-            )
-        return {name: (table, text) for name, table, text in cursor.fetchall()}
+            return {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master "
+            "WHERE type = 'trigger' AND substr(name, 1, %s) = %s",
+            [len(PREFIX), PREFIX],
+        )
+        return {(name, table): (sql,) for name, table, sql in cursor.fetchall()}
 
 
-def _drop(cursor, vendor: str, name: str, table: str) -> None:
-    if vendor == "postgresql":
-        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {_q(table)}")
-        cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-    else:
-        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+def _functions(using: str) -> set[str]:
+    """PostgreSQL: the functions named with :data:`PREFIX` in the tables' schema."""
+    if connections[using].vendor != "postgresql":
+        return set()
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %s AND starts_with(p.proname, %s)",
+            [_schema(using), PREFIX],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _drop(using: str, cursor, triggers: list[tuple[str, str]], functions: set[str]) -> None:
+    """Drop ``triggers`` ((name, table) pairs), then PostgreSQL's ``functions``."""
+    if connections[using].vendor != "postgresql":
+        for name, _table in triggers:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        return
+    schema = _q(_schema(using))
+    for name, table in triggers:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {schema}.{_q(table)}")
+    for name in sorted(functions):
+        cursor.execute(f"DROP FUNCTION IF EXISTS {schema}.{name}()")
 
 
 def install(using: str) -> bool:
     """Put the triggers in place where the database's differ from this code's, and then
     count every published record again. Whether anything changed."""
     connection = connections[using]
-    wanted = triggers(using)
+    wanted = {(t.name, t.table): t for t in triggers(using)}
     stored = _stored(using)
-    stale = [
-        (name, table) for name, (table, _) in stored.items() if name not in {t.name for t in wanted}
-    ]
-    outdated = [t for t in wanted if stored.get(t.name) != (t.table, t.stored)]
-    if not stale and not outdated:
+    stale = [key for key in stored if key not in wanted]
+    orphans = _functions(using) - {name for name, _table in wanted}
+    outdated = [t for key, t in wanted.items() if stored.get(key) != t.stored]
+    if not stale and not orphans and not outdated:
         return False
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        for name, table in stale:
-            _drop(cursor, connection.vendor, name, table)
+        _drop(using, cursor, stale, orphans)
         for trigger in outdated:
-            if connection.vendor != "postgresql":  # SQLite replaces no trigger
-                _drop(cursor, connection.vendor, trigger.name, trigger.table)
             for sql in trigger.create:
                 cursor.execute(sql)
         rebuild(using)
@@ -235,11 +273,10 @@ def install(using: str) -> bool:
 
 
 def uninstall(using: str) -> None:
-    """Drop every trigger made here (before a migration changes what they name)."""
-    connection = connections[using]
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        for name, (table, _) in _stored(using).items():
-            _drop(cursor, connection.vendor, name, table)
+    """Drop every trigger (and function) made here, before a migration changes what
+    they name."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        _drop(using, cursor, list(_stored(using)), _functions(using))
 
 
 def uninstall_operation(apps, schema_editor) -> None:

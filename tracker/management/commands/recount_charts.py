@@ -7,8 +7,9 @@ table emptied by hand. See :mod:`tracker.chart_counts`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from tracker import chart_triggers
 from tracker.models import ChartCount
@@ -21,6 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
     def handle(self, *args, database: str, **options) -> None:
+        if database not in settings.DATABASES:
+            raise CommandError(f"No database is named {database!r} in the settings.")
+        if not router.allow_migrate_model(database, ChartCount):
+            raise CommandError(f"{database!r} is a replica: recount on the primary.")
         if ChartCount._meta.db_table not in connections[database].introspection.table_names():
             raise CommandError("This database has no chart counts yet: run `manage.py migrate`.")
         if not chart_triggers.install(database):
