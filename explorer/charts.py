@@ -78,11 +78,9 @@ def _timeline_link(rt: registry.RecordType, first: int, last: int | None = None)
 def grouped(rt: registry.RecordType) -> list[dict]:
     """``rt``'s published records per year, precision and the chart's category.
 
-    Counted by the database as records are written (:mod:`tracker.chart_counts`):
-    Python gets one row per group, and the database reads one per group and
-    write, not one per record. Each row: ``year`` (None for the undated),
-    ``precision`` (of the placing date), the category's value, ``n`` (records)
-    and, for arms deals, the currency, the estimate flag and ``total``.
+    Counted by the database as records are written: one row per group, not per
+    record, shaped as :func:`tracker.chart_counts.grouped_counts` says
+    (``chart_year`` None for the undated).
     """
     return chart_counts.grouped_counts(chart_counts.rollup_for(rt))
 

@@ -60,6 +60,20 @@ def statement(year, kind="speech", **kwargs):
     return StatementFactory(date=day, date_precision=YEAR if year else None, kind=kind, **kwargs)
 
 
+def move(record, *years):
+    """Save ``record`` dated in each of ``years`` in turn."""
+    for year in years:
+        record.date = dt.date(year, 1, 1)
+        record.save()
+
+
+@pytest.fixture
+def merging(monkeypatch):
+    """Rows merged as soon as they outnumber twice their groups, looked at afresh."""
+    monkeypatch.setattr(chart_counts, "COMPACT_SLACK", 0)
+    monkeypatch.setattr(chart_counts, "_looked_at", {})
+
+
 def test_a_published_record_is_counted_in_its_year_and_category(db):
     statement(2019, "speech")
     statement(2019, "speech")
@@ -227,9 +241,7 @@ def test_a_group_whose_valued_deals_are_gone_gives_no_value(db):
 
 def test_compacting_leaves_one_row_per_group_and_the_same_counts(db):
     record = statement(2019)
-    for year in (2015, 2016, 2017, 2018):
-        record.date = dt.date(year, 1, 1)
-        record.save()
+    move(record, 2015, 2016, 2017, 2018)
     statement(2019)
     before = counted(STATEMENTS)
 
@@ -240,48 +252,34 @@ def test_compacting_leaves_one_row_per_group_and_the_same_counts(db):
 
 
 def test_a_write_merges_rows_that_piled_up_once_it_commits(
-    db, monkeypatch, django_capture_on_commit_callbacks
+    db, merging, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(chart_counts, "COMPACT_SLACK", 0)
-    monkeypatch.setattr(chart_counts, "_looked_at", {})
     record = statement(2019)
-    for year in (2015, 2016):
-        record.date = dt.date(year, 1, 1)
-        record.save()
+    move(record, 2015, 2016)
 
     with django_capture_on_commit_callbacks(execute=True):
-        record.date = dt.date(2019, 1, 1)
-        record.save()
+        move(record, 2019)
 
     assert counted(STATEMENTS) == {(2019, YEAR, "speech", 1)}
     assert ChartCount.objects.filter(record_type="statement").count() == 1
 
 
-def test_rows_are_looked_at_once_a_minute_at_most(
-    db, monkeypatch, django_capture_on_commit_callbacks
-):
-    monkeypatch.setattr(chart_counts, "COMPACT_SLACK", 0)
-    monkeypatch.setattr(chart_counts, "_looked_at", {})
+def test_rows_are_looked_at_once_a_minute_at_most(db, merging, django_capture_on_commit_callbacks):
     record = statement(2019)
-    for year in (2015, 2016):
-        record.date = dt.date(year, 1, 1)
-        record.save()
+    move(record, 2015, 2016)
     with django_capture_on_commit_callbacks(execute=True):
-        record.date = dt.date(2019, 1, 1)
-        record.save()  # merged into one row
+        move(record, 2019)  # merged into one row
     for year in (2015, 2019):
         with django_capture_on_commit_callbacks(execute=True):
-            record.date = dt.date(year, 1, 1)
-            record.save()  # piled up again, not looked at within the minute
+            move(record, year)  # piled up again, not looked at within the minute
 
     assert ChartCount.objects.filter(record_type="statement").count() == 5
 
 
 @pytest.mark.parametrize("in_atomic", [False, True], ids=["autocommit", "atomic"])
 def test_a_failure_to_merge_is_logged_and_the_write_stands(
-    transactional_db, monkeypatch, caplog, in_atomic
+    transactional_db, merging, monkeypatch, caplog, in_atomic
 ):
-    monkeypatch.setattr(chart_counts, "_looked_at", {})
 
     def fail(rollup, using):
         raise DatabaseError("database is locked")

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 
 from .chart_counts import COLUMNS, PUBLISHED, ROLLUPS, Rollup
 from .models import ChartCount
@@ -305,8 +305,6 @@ def keep_counts(sender, using: str = "default", **kwargs) -> None:
     A change to :data:`tracker.chart_counts.ROLLUPS` thus takes effect at the
     next migration, and the counts are made again from the records.
     """
-    from django.db import router
-
     if not router.allow_migrate_model(using, ChartCount):  # a replica: the primary's copy
         return
     if ChartCount._meta.db_table in connections[using].introspection.table_names():
