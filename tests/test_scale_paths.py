@@ -307,6 +307,23 @@ def test_api_sync_cursor_visits_every_row_once_when_the_filtered_count_is_estima
     assert estimated == (["true"] * 3 if ON_POSTGRESQL else [None] * 3)
 
 
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="plans are PostgreSQL's")
+def test_api_sync_cursor_starts_reading_the_sync_index_at_its_position(api):
+    make_exercises(3)
+    first = api.get("/api/v1/exercises/?page_size=1&updated_since=2000-01-01T00:00Z").json()
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(first["next"])
+    page = next(q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The position bounds the index scan (an Index Cond), not a Filter on every row before it.
+    bound = [line for line in plan.splitlines() if "Index Cond" in line and "slug" in line]
+    assert (response.status_code, len(bound)) == (200, 1), plan
+
+
 def test_api_count_is_exact_and_unmarked_below_the_limit(api):
     make_exercises(3)
     response = api.get("/api/v1/exercises/")
