@@ -209,3 +209,34 @@ def test_a_period_ending_in_the_year_it_starts_shows_that_year_once(client, seed
         r'<a href="/arms-deals/russia-china-military-cooperation-2008-decrease/">',
         html,
     )
+
+
+@pytest.mark.django_db
+def test_the_country_filter_finds_records_through_every_role_of_an_actor(client):
+    from tests.factories import (
+        ActorFactory,
+        AgreementFactory,
+        ArmsDealFactory,
+        StatementFactory,
+    )
+    from tracker.models import AgreementParty, ArmsDealContractor, ExerciseParticipant
+
+    indian, other = ActorFactory(country="IN"), ActorFactory(country="FR")
+    said = {"date_precision": Precision.DAY}
+    signed = {"contract_date_precision": Precision.DAY}
+    StatementFactory(slug="spoken", speaker=indian, date=dt.date(2001, 1, 1), **said)
+    about = StatementFactory(slug="about", speaker=other, date=dt.date(2002, 1, 1), **said)
+    about.about_actors.add(indian)
+    ArmsDealFactory(slug="supplied", supplier=indian, contract_date=dt.date(2003, 1, 1), **signed)
+    ArmsDealFactory(slug="received", recipient=indian, contract_date=dt.date(2004, 1, 1), **signed)
+    built = ArmsDealFactory(slug="built", contract_date=dt.date(2005, 1, 1), **signed)
+    ArmsDealContractor.objects.create(deal=built, actor=indian)
+    drill = ExerciseFactory(slug="drill", start_date=dt.date(2006, 1, 1))
+    ExerciseParticipant.objects.create(exercise=drill, actor=indian)
+    treaty = AgreementFactory(slug="treaty", concluded=dt.date(2007, 1, 1))
+    AgreementParty.objects.create(agreement=treaty, actor=indian)
+    StatementFactory(slug="elsewhere", speaker=other, date=dt.date(2008, 1, 1), **said)
+
+    html = client.get("/timeline/?country=in").content.decode()
+
+    assert slugs_on(html) == ["spoken", "about", "supplied", "received", "built", "drill", "treaty"]

@@ -39,6 +39,14 @@ class Reference:
     model: type[TrackedModel]
     path: str
     label: str
+    #: The model's own foreign key or many-to-many field the path goes through (an
+    #: exercise's ``participants`` for ``participations__actor``), as
+    #: :func:`tracker.search.linked_to_any` takes it; the path's first step otherwise.
+    field: str = ""
+
+    @property
+    def own_field(self) -> str:
+        return self.field or self.path.split("__", 1)[0]
 
     def condition(self, record: TrackedModel) -> Q:
         """Rows of ``model`` referring to ``record``, on the model's own columns (no join)."""
@@ -89,7 +97,7 @@ def all_references() -> tuple[Reference, ...]:
         )
         path = f"{rt.links.related_name}__{key}"
         label = _words(listed.remote_field.related_name)
-        found.append(Reference(listed.related_model, rt.model, path, label))
+        found.append(Reference(listed.related_model, rt.model, path, label, listed.name))
     cited = Citation._meta.get_field("source").related_model
     found += [
         Reference(cited, rt.model, "citations__source", f"{rt.verbose_name_plural} citing it")
