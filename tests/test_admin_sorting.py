@@ -1,4 +1,5 @@
-"""The admin lists sort only by columns an index reads in order, ties in the column's direction."""
+"""The admin lists: sorted only by columns an index reads in order, ties in the column's
+direction; filters that read an index."""
 
 from __future__ import annotations
 
@@ -118,3 +119,21 @@ def test_every_sortable_column_is_read_from_an_index_both_ways(editor_client, ed
             if re.search(r"^\s*(->\s+)?Sort\s+\(", plan, re.MULTILINE):
                 unsorted.append(f"{sign}{name}:\n{plan}")
     assert (len(shown.sortable_by) > 0, unsorted) == (True, [])
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="plans are PostgreSQL's")
+def test_the_estimated_value_filter_reads_the_estimated_deals_index(editor_client):
+    factories.ArmsDealFactory(slug="guessed", value_is_estimate=True)
+    factories.ArmsDealFactory(slug="known")
+    url = reverse("admin:tracker_armsdeal_changelist") + "?value_is_estimate__exact=1"
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(url)
+    rows = 'SELECT "tracker_armsdeal"."id", '
+    page = next(q["sql"] for q in queries if q["sql"].startswith(rows))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    shown = [deal.slug for deal in response.context["cl"].result_list]
+    assert (shown, "armsdeal_estimate_idx" in plan) == (["guessed"], True), plan

@@ -324,6 +324,27 @@ def test_api_sync_cursor_starts_reading_the_sync_index_at_its_position(api):
     assert (response.status_code, len(bound)) == (200, 1), plan
 
 
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="plans are PostgreSQL's")
+@pytest.mark.parametrize(
+    ("url", "index"),
+    [
+        ("/api/v1/statements/?language=ab", "statement_language_idx"),
+        ("/api/v1/sources/?language=ab", "source_language_idx"),
+    ],
+)
+def test_a_language_filter_reads_its_index(api, url, index):
+    factories.StatementFactory(language="en")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(url)
+    counted = next(q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)"))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {counted}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert (response.status_code, response.json()["count"], index in plan) == (200, 0, True), plan
+
+
 def test_api_count_is_exact_and_unmarked_below_the_limit(api):
     make_exercises(3)
     response = api.get("/api/v1/exercises/")

@@ -203,6 +203,13 @@ class ArmsDeal(TrackedModel):
                 name="armsdeal_period_tl_idx",
                 condition=Q(contract_date__isnull=True),
             ),
+            # The admin's "value is estimate" filter: the few estimated deals in the
+            # list's order (its count, page and date bar read every deal without it).
+            models.Index(
+                fields=["contract_date", "period_start", "slug"],
+                name="armsdeal_estimate_idx",
+                condition=Q(value_is_estimate=True),
+            ),
             precision_index("deal", "contract_date"),
             precision_index("deal", "period_start"),
             span_index("deal", "period_start", "period_end"),
