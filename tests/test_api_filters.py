@@ -216,6 +216,19 @@ def test_footnote_filter_lists_records_citing_that_footnote(api, trio):
     assert slugs(response) == ["peace-mission-2021"]
 
 
+def test_footnote_filter_lists_only_records_of_the_list_citing_it(api):
+    from tests.factories import CitationFactory, StatementFactory
+
+    cited_actor = ActorFactory(slug="cited-actor")
+    CitationFactory(actor=cited_actor, footnote=12)
+    ActorFactory(slug="uncited-actor")
+    CitationFactory(statement=StatementFactory(), footnote=12)
+
+    response = api.get("/api/v1/actors/?footnote=12")
+
+    assert slugs(response) == ["cited-actor"]
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "99999999999999999999999", "x"])
 def test_footnote_out_of_range_is_400(api, value):
     assert api.get(f"/api/v1/exercises/?footnote={value}").status_code == 400

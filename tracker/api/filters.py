@@ -200,7 +200,10 @@ def citing(model, key: str) -> Callable[[object], Q]:
     target = citation_target_field(model())
 
     def condition(value) -> Q:
-        rows = models.Citation.objects.filter(**{key: value}).values(f"{target}_id")
+        # Only this type's citations: the others' hold no key of it (a footnote's
+        # citations of statements were read to find the actors citing it).
+        citations = models.Citation.objects.filter(**{key: value, f"{target}__isnull": False})
+        rows = citations.values(f"{target}_id")
         return Q(AnyOf("pk", rows))
 
     return condition
