@@ -5,8 +5,9 @@ user can narrow or sort a list and times each at both scales, side by side:
 
 * each API list (``/api/v1/<type>/``) with each query parameter its OpenAPI
   schema declares (one case per parameter, a value taken from the data: the
-  most common one of a field, the first record of a link), each ordering
-  both ways, a deep page and a sync cursor from the middle of the list;
+  most common one of a field, the first record of a link; and for a field, a
+  value no record holds), each ordering both ways, a deep page and a sync
+  cursor from the middle of the list;
 * each admin changelist with each of its sidebar filters (the first choice
   an editor could click) and sorted by each sortable column, both ways;
 * the explorer's timeline with each of its filters and its "Later records"
@@ -99,6 +100,24 @@ def parameter_value(filterset, name: str, model) -> str | None:
     return common_value(model, field)
 
 
+def absent_value(filterset, name: str, model) -> str | None:
+    """A value of a field filter that no record holds (a choice none has, or an unused
+    word): a filter that finds few rows by reading every row shows there."""
+    declared = filterset.base_filters[name]
+    field = getattr(declared, "field_name", None)
+    if name in FIXED or not field:
+        return None
+    try:
+        model._meta.get_field(field)
+    except Exception:  # noqa: BLE001 - not a column of the list's table
+        return None
+    held = set(model.objects.order_by().values_list(field, flat=True).distinct())
+    choices = [str(choice) for choice, _ in declared.extra.get("choices") or ()]
+    if choices:
+        return next((choice for choice in choices if choice not in held), None)
+    return "zz"
+
+
 def api_cases(client) -> list[tuple[str, str]]:
     """``(label, url)`` for each list's parameters, orderings, a deep page and a cursor."""
     from django.urls import resolve
@@ -123,6 +142,9 @@ def api_cases(client) -> list[tuple[str, str]]:
             value = parameter_value(filterset, key, model)
             if value is not None:
                 queries.append((key, {key: value}))
+            absent = absent_value(filterset, key, model)
+            if absent is not None:
+                queries.append((f"{key} none", {key: absent}))
         count = model.objects.count()
         queries.append(("page 50", {"page": str(max(1, min(50, count // 100)))}))
         middle = model.objects.order_by("updated_at", "slug")[count // 2 : count // 2 + 1]
