@@ -38,7 +38,10 @@ DISPUTING_RANKS = (Rank.NORMAL, Rank.DEPRECATED)
 def disputed(model: type[TrackedModel]) -> Exists:
     """``Exists`` expression: the record has a reported value that is not preferred."""
     key = registry.for_model(model).key
-    return Exists(ReportedValue.objects.filter(**{key: OuterRef("pk")}, rank__in=DISPUTING_RANKS))
+    # ``key`` not null changes no result; it lets the other types' values be skipped by
+    # the index on ``key`` (statements with none: 7.8 ms reading every arms deal's).
+    values = ReportedValue.objects.filter(**{f"{key}__isnull": False}, rank__in=DISPUTING_RANKS)
+    return Exists(values.filter(**{key: OuterRef("pk")}))
 
 
 def is_disputed(values: Iterable[Mapping[str, Any]]) -> bool:
