@@ -137,3 +137,17 @@ def test_the_estimated_value_filter_reads_the_estimated_deals_index(editor_clien
         plan = "\n".join(row[0] for row in cursor.fetchall())
     shown = [deal.slug for deal in response.context["cl"].result_list]
     assert (shown, "armsdeal_estimate_idx" in plan) == (["guessed"], True), plan
+
+
+def test_only_the_first_sorted_column_is_applied(editor_client):
+    from tracker.models import ActorKind
+
+    factories.ActorFactory(slug="a-state", name="Zeta", kind=ActorKind.STATE)
+    factories.ActorFactory(slug="b-state", name="Alpha", kind=ActorKind.STATE)
+    factories.ActorFactory(slug="c-person", name="Mid", kind=ActorKind.PERSON)
+    # Sorted by kind, then by name as Django's headers offer: within a kind, by slug.
+    response = editor_client.get(reverse("admin:tracker_actor_changelist") + "?o=2.1")
+
+    shown = response.context["cl"]
+    assert [actor.slug for actor in shown.result_list] == ["c-person", "a-state", "b-state"]
+    assert shown.get_ordering_field_columns() == {2: "asc"}

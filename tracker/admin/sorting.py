@@ -15,8 +15,10 @@ field in order, and is otherwise filtered from the sidebar, not sorted:
   be sorted by the tie): dates, names and numbers, whose ties are few.
 
 Ties are broken by the slug (the key where a model has no unique slug) in the
-column's direction. Django breaks them by ``-pk`` whichever way the column
-sorts: ``(date ASC, id DESC)`` is no index's order.
+column's direction, or as the list's usual order breaks them where the column's
+field leads it (a date, then its precision, then the slug). Django breaks them
+by ``-pk`` whichever way the column sorts: ``(date ASC, id DESC)`` is no
+index's order. One column sorts at a time.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from __future__ import annotations
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models.expressions import OrderBy
 
 
 def tie_breaker(model: type[models.Model]) -> str:
@@ -72,28 +73,61 @@ def reads_in_order(model: type[models.Model], order: object) -> bool:
 
 class IndexedSorting:
     """A :class:`~django.contrib.admin.views.main.ChangeList` mixin: only columns that
-    an index reads in order sort, their ties in their direction."""
+    an index reads in order sort, one at a time, their ties in their direction."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The headers offer to sort only these (Django's ``sortable_by``).
-        self.sortable_by = [name for name in self.list_display if self.get_ordering_field(name)]
+        # The headers offer to sort only these (Django's ``sortable_by``), within
+        # what the model admin offers.
+        offered = self.sortable_by
+        self.sortable_by = [
+            name
+            for name in self.list_display
+            if (offered is None or name in offered) and self.get_ordering_field(name)
+        ]
 
     def get_ordering_field(self, field_name):
         order = super().get_ordering_field(field_name)
         return order if reads_in_order(self.model, order) else None
 
+    def sorted_column(self) -> tuple[int, bool] | None:
+        """The column number the ``o`` parameter sorts by first, of those that sort
+        here, and whether descending; None if it names none.
+
+        Only that one: a second column (Django's headers offer ``o=2.3``) sorts
+        every row sharing a value of the first, which no index does.
+        """
+        for part in self.params.get(ORDER_VAR, "").split("."):
+            _, sign, number = part.rpartition("-")
+            try:
+                name = self.list_display[int(number)]
+            except (IndexError, ValueError):
+                continue
+            if self.get_ordering_field(name):
+                return int(number), sign == "-"
+        return None
+
+    def get_ordering_field_columns(self):
+        if ORDER_VAR not in self.params:
+            return super().get_ordering_field_columns()
+        column = self.sorted_column()
+        return {} if column is None else {column[0]: "desc" if column[1] else "asc"}
+
     def get_ordering(self, request, queryset):
-        ordering = super().get_ordering(request, queryset)
-        if not self.params.get(ORDER_VAR) or not ordering:
-            return ordering
-        first = ordering[0]
-        if isinstance(first, OrderBy):
-            descending = first.descending
+        if not self.params.get(ORDER_VAR):
+            return super().get_ordering(request, queryset)
+        usual = list(self.model_admin.get_ordering(request) or self.lookup_opts.ordering)
+        column = self.sorted_column()
+        if column is None:  # only columns that do not sort (an old link): the usual order
+            return usual
+        number, descending = column
+        order = self.get_ordering_field(self.list_display[number])
+        field = order.removeprefix("-")
+        descending ^= order.startswith("-")
+        if usual and usual[0].removeprefix("-") == field:
+            # The field the list is usually in order of: its ties as usual (a date's
+            # precision, then the slug), as the usual order's index holds them.
+            names = [name.removeprefix("-") for name in usual]
         else:
-            descending = isinstance(first, str) and first.startswith("-")
-        tie = tie_breaker(self.model)
-        columns = [order for order in ordering if order not in ("-pk", "pk", tie, f"-{tie}")]
-        if not columns:  # only columns that do not sort (an old link): the usual order
-            return list(self.model_admin.get_ordering(request) or self.lookup_opts.ordering)
-        return [*columns, f"-{tie}" if descending else tie]
+            names = [field, tie_breaker(self.model)]
+        return [f"-{name}" if descending else name for name in dict.fromkeys(names)]
