@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from tests import factories
 from tests.factories import StatementFactory
+from tests.plans import plan_of
 from tracker.dates import Precision
 from tracker.models import DeletedRecord
 
@@ -109,13 +110,9 @@ def test_every_sortable_column_is_read_from_an_index_both_ways(editor_client, ed
                 assert editor_client.get(f"{url}?o={sign}{number}").status_code == 200
             rows = f'SELECT "{model._meta.db_table}"."id", '  # the page, not its date bar
             page = next(q["sql"] for q in queries if q["sql"].startswith(rows))
-            with connection.cursor() as cursor:
-                # With sorting priced out, only a plan that reads an index in the
-                # column's order (its ties sorted within one value at most) has no Sort.
-                cursor.execute("SET LOCAL enable_sort = off")
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute(f"EXPLAIN {page}")
-                plan = "\n".join(row[0] for row in cursor.fetchall())
+            # With sorting priced out, only a plan that reads an index in the column's
+            # order (its ties sorted within one value at most) has no Sort.
+            plan = plan_of(page, "sort", "seqscan")
             if re.search(r"^\s*(->\s+)?Sort\s+\(", plan, re.MULTILINE):
                 unsorted.append(f"{sign}{name}:\n{plan}")
     assert (len(shown.sortable_by) > 0, unsorted) == (True, [])
@@ -135,10 +132,7 @@ def test_the_estimated_value_filter_reads_the_estimated_deals_index(editor_clien
     rows = 'SELECT "tracker_armsdeal"."id", '
     page = next(q["sql"] for q in queries if q["sql"].startswith(rows))
 
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {page}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_of(page, "seqscan")
     shown = [deal.slug for deal in response.context["cl"].result_list]
     assert (shown, "armsdeal_estimate_idx" in plan) == (["guessed"], True), plan
 

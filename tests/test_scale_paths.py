@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from tests import factories
 from tests.factories import ActorFactory, ExerciseFactory, StatementFactory
+from tests.plans import plan_of
 from tracker import counting, registry
 from tracker.api.views import VIEWSETS
 from tracker.counting import EstimatedCountPaginator, count_rows, keyed_count_limit
@@ -315,15 +316,10 @@ def test_api_sync_cursor_starts_reading_the_sync_index_at_its_position(api):
         response = api.get(first["next"])
     page = next(q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
 
-    with connection.cursor() as cursor:
-        # With sorting priced out, the plan reads the sync index in the list's order
-        # (on a few rows the planner may as well sort them); there, the position must
-        # bound the scan (an Index Cond), not be a Filter on every row before it.
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("SET LOCAL enable_incremental_sort = off")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {page}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # With sorting priced out, the plan reads the sync index in the list's order (on a
+    # few rows the planner may as well sort them); there, the position must bound the
+    # scan (an Index Cond), not be a Filter on every row before it.
+    plan = plan_of(page, "sort", "incremental_sort", "seqscan")
     bound = [line for line in plan.splitlines() if "Index Cond" in line and "slug" in line]
     assert (response.status_code, len(bound)) == (200, 1), plan
 
@@ -348,10 +344,7 @@ def test_a_language_filter_reads_its_index(api, url, index):
         response = api.get(url)
     counted = next(q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)"))
 
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {counted}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_of(counted, "seqscan")
     assert (response.status_code, response.json()["count"], index in plan) == (200, 0, True), plan
 
 

@@ -37,9 +37,15 @@ def tie_breaker(model: type[models.Model]) -> str:
     return "slug" if slug.unique else "pk"
 
 
+def _tie_field(model: type[models.Model]) -> str:
+    """:func:`tie_breaker` as a field's name (``id`` for ``pk``), as indexes name it."""
+    tie = tie_breaker(model)
+    return model._meta.pk.name if tie == "pk" else tie
+
+
 def _index_leads(model: type[models.Model]) -> list[list[str]]:
     """The columns each of the model's b-tree indexes on plain fields starts with."""
-    tie = model._meta.pk.name if tie_breaker(model) == "pk" else "slug"
+    tie = _tie_field(model)
     leads = []
     for index in model._meta.indexes:
         fields = [name.lstrip("-") for name in index.fields]
@@ -63,7 +69,7 @@ def reads_in_order(model: type[models.Model], order: object) -> bool:
         return False
     if field.is_relation:
         return False
-    tie = model._meta.pk.name if tie_breaker(model) == "pk" else "slug"
+    tie = _tie_field(model)
     leads = _index_leads(model)
     if field.unique or [name, tie] in (lead[:2] for lead in leads):
         return True
