@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from django.db import connections, models, router
 
+from .indexes import leads_an_index
+
 
 def distinct_values(model: type[models.Model], field_name: str) -> list:
     """The distinct non-null values of ``model.field_name``, in the column's order.
 
-    The column must have an index of its own (``db_index`` or ``unique``): it is
-    what makes each probe cheap.
+    The column must lead a B-tree index (its own, ``db_index`` or ``unique``, or
+    one of ``Meta.indexes``): it is what makes each probe cheap.
     """
     field = model._meta.get_field(field_name)
-    if not (field.db_index or field.unique):
+    if not leads_an_index(model, field_name):
         raise ValueError(f"{model.__name__}.{field_name} has no index to read its values from")
     alias = router.db_for_read(model)
     if connections[alias].vendor != "postgresql":

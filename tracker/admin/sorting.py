@@ -27,6 +27,8 @@ from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from ..indexes import index_leads
+
 
 def tie_breaker(model: type[models.Model]) -> str:
     """The field that orders a sorted column's ties: a unique slug, else the key."""
@@ -44,17 +46,9 @@ def _tie_field(model: type[models.Model]) -> str:
 
 
 def _index_leads(model: type[models.Model]) -> list[list[str]]:
-    """The columns each of the model's b-tree indexes on plain fields starts with."""
+    """:func:`tracker.indexes.index_leads`, the key named as the tie (``slug`` or ``id``)."""
     tie = _tie_field(model)
-    leads = []
-    for index in model._meta.indexes:
-        fields = [name.lstrip("-") for name in index.fields]
-        if fields and not index.condition:
-            leads.append([tie if name == "pk" else name for name in fields])
-    for field in model._meta.concrete_fields:
-        if field.db_index or field.unique:
-            leads.append([field.name])
-    return leads
+    return [[tie if name == "pk" else name for name in lead] for lead in index_leads(model)]
 
 
 def reads_in_order(model: type[models.Model], order: object) -> bool:

@@ -108,8 +108,9 @@ class Citation(models.Model):
     """
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    # Indexed by citation_order_idx, which leads with it.
     footnote = models.PositiveSmallIntegerField(
-        null=True, blank=True, db_index=True, help_text="Footnote number in the citing article."
+        null=True, blank=True, help_text="Footnote number in the citing article."
     )
     locator = models.CharField(max_length=100, blank=True, help_text="Page or section, e.g. p. 13.")
     excerpt = long_text(blank=True, help_text="The supporting passage, if worth keeping.")
@@ -134,9 +135,20 @@ class Citation(models.Model):
 
     class Meta:
         ordering = ["footnote", "id"]
-        # The list of all citations reads its first page in this order: with the
-        # footnote's index alone every citation of the first footnote was sorted.
-        indexes = [models.Index(fields=["footnote", "id"], name="citation_order_idx")]
+        indexes = [
+            # The list of all citations reads its first page in this order: with the
+            # footnote's index alone every citation of the first footnote was sorted.
+            # The records' keys ride along (PostgreSQL's INCLUDE; other databases
+            # leave them out), so the footnote filter finds the records citing a
+            # footnote from the index alone: at a million statements, the 22,700
+            # citations of footnote 1 were read from 14,065 table pages (15 ms,
+            # once for the count and once for the page), 1.9 ms from the index.
+            models.Index(
+                fields=["footnote", "id"],
+                include=list(CITATION_TARGETS),
+                name="citation_order_idx",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=_exactly_one_target(),
