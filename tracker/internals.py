@@ -116,6 +116,17 @@ def compile_values(queryset: QuerySet) -> CompiledValues:
     return CompiledValues(sql, tuple(params), names, list(converters.items()))
 
 
+def compiled_sql(queryset: QuerySet, connection) -> tuple[str, tuple]:
+    """A queryset's SQL and parameters as Django would send them to ``connection``.
+
+    For SQL embedded in other queries as it stands (``tracker.search.AnyOf``).
+    The same internals as :func:`compile_values`; raises ``EmptyResultSet``
+    where the queryset can match nothing.
+    """
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    return sql, tuple(params)
+
+
 def convert_row(row: Iterable[Any], converters: list[Converter], connection) -> list[Any]:
     """A fetched row with its columns' converters applied, as ``values()`` would return it.
 

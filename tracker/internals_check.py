@@ -29,6 +29,7 @@ from .internals import (
     annotation_of,
     choice_iterator_class,
     compile_values,
+    compiled_sql,
     convert_row,
     drf_datetime_writes_default_iso,
     drf_utc_iso,
@@ -97,7 +98,7 @@ def _probe_followed_objects() -> None:
 @_internal(
     "tracker.E002",
     "Query.get_compiler / SQLCompiler.as_sql, select, get_converters",
-    "tracker.api.readers.IdQuery, tracker.models.base.distinct_years",
+    "tracker.api.readers.IdQuery, tracker.models.base.distinct_years, tracker.search.AnyOf",
 )
 def _probe_compile_values() -> None:
     from django.db import connections
@@ -118,6 +119,8 @@ def _probe_compile_values() -> None:
             inspect.signature(function).bind(None, None, None)
     converted = convert_row((7, "x", None), compiled.converters, connections[queryset.db])
     _expect(converted == [7, "x", None], f"converted (7, 'x', None) to {converted!r}")
+    sql, params = compiled_sql(queryset, connections[queryset.db])
+    _expect((sql, params) == (compiled.sql, (7, 8)), f"compiled_sql gave {sql!r}, {params!r}")
 
 
 @_internal(

@@ -1,0 +1,76 @@
+"""``tracker.search.AnyOf``: a column in the keys of other querysets, each compiled once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Q
+
+from tests.factories import ActorFactory, StatementFactory
+from tracker import search
+from tracker.models import Actor, Statement
+from tracker.search import AnyOf
+
+pytestmark = pytest.mark.django_db
+
+
+def slugs(queryset) -> list[str]:
+    return sorted(queryset.values_list("slug", flat=True))
+
+
+def test_rows_whose_key_is_in_any_of_the_querysets():
+    for slug in ("navy", "army", "air-force"):
+        ActorFactory(slug=slug, name=slug.title())
+
+    found = Actor.objects.filter(
+        AnyOf(
+            "pk",
+            Actor.objects.filter(slug="navy").values("pk"),
+            Actor.objects.filter(name="Army").values("pk"),
+        )
+    )
+
+    assert slugs(found) == ["army", "navy"]
+
+
+def test_a_queryset_that_matches_nothing_adds_nothing():
+    ActorFactory(slug="navy")
+
+    found = Actor.objects.filter(
+        AnyOf("pk", Actor.objects.none(), Actor.objects.filter(slug="navy").values("pk"))
+    )
+    none_at_all = Actor.objects.filter(AnyOf("pk", Actor.objects.none()))
+
+    assert (slugs(found), slugs(none_at_all)) == (["navy"], [])
+
+
+def test_a_subquery_of_the_outer_querys_own_table_reads_its_own_rows():
+    # The subquery's SQL names the table as the outer query does: its own rows, not the outer row.
+    for slug, text in (("one", "Joint patrol"), ("two", "Arms sale"), ("three", "Joint drill")):
+        StatementFactory(slug=slug, text=text)
+
+    found = Statement.objects.filter(
+        ~Q(slug="three"),
+        AnyOf("pk", Statement.objects.filter(text__startswith="Joint").values("pk")),
+    )
+
+    assert slugs(found) == ["one"]
+
+
+def test_each_queryset_is_compiled_once_however_often_the_condition_is_used(monkeypatch):
+    calls = []
+    compile_once = search.compiled_sql
+    monkeypatch.setattr(
+        search, "compiled_sql", lambda *args: calls.append(1) or compile_once(*args)
+    )
+    ActorFactory(slug="navy", name="Navy")
+    listed = Actor.objects.filter(AnyOf("pk", Actor.objects.filter(name="Navy").values("pk")))
+
+    # Evaluated, counted, cloned with another condition, and embedded in another query.
+    results = (
+        slugs(listed),
+        listed.count(),
+        slugs(listed.filter(slug__startswith="n")),
+        slugs(Actor.objects.filter(AnyOf("pk", listed.values("pk")))),
+    )
+
+    assert (results, len(calls)) == ((["navy"], 1, ["navy"], ["navy"]), 2)
