@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 
 from tests.factories import ActorFactory, StatementFactory
 from tracker import search
@@ -74,3 +74,11 @@ def test_each_queryset_is_compiled_once_however_often_the_condition_is_used(monk
     )
 
     assert (results, len(calls)) == ((["navy"], 1, ["navy"], ["navy"]), 2)
+
+
+def test_a_queryset_referring_to_the_outer_query_is_refused():
+    # Its SQL stands alone: a reference to the outer row could not be embedded.
+    inner = Statement.objects.filter(speaker=OuterRef("speaker")).values("pk")
+
+    with pytest.raises(ValueError, match="reference to an outer query"):
+        list(Statement.objects.filter(AnyOf("pk", inner)))

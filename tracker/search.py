@@ -61,11 +61,12 @@ class AnyOf(Expression):
     nothing (``none()``) adds nothing.
 
     Each queryset is compiled once per database, as a query of its own, and its
-    SQL embedded as it stands: the subqueries name none of the outer query's
-    tables (a subquery's own table names hide the outer's), and
-    every copy of this expression Django makes (each clone of the list, each
-    query it is embedded in, which a plain ``Subquery`` cloned and relabelled
-    subquery by subquery) shares them. A statements' search holds five such
+    SQL embedded as it stands: it refers to no row of the outer query (an
+    ``OuterRef`` fails to compile alone), and where it reads a table the outer
+    query reads too, its own ``FROM`` hides the outer's name. Every copy of this
+    expression Django makes (each clone of the list, each query it is embedded
+    in, which a plain ``Subquery`` cloned and relabelled subquery by subquery)
+    shares the compiled SQL. A statements' search holds five such
     subqueries, some nested, and a page compiles it four or five times (its
     estimate, count, ranked head and rows). At a million statements, "zhurong":
     the list's keys compiled in 0.81 ms, 0.17 once its subqueries were; the
