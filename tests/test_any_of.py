@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from django.db.models import OuterRef, Q
 
@@ -82,3 +84,17 @@ def test_a_queryset_referring_to_the_outer_query_is_refused():
 
     with pytest.raises(ValueError, match="reference to an outer query"):
         list(Statement.objects.filter(AnyOf("pk", inner)))
+
+
+def test_a_pickled_condition_is_compiled_afresh_where_it_is_loaded():
+    ActorFactory(slug="navy", name="Navy")
+    listed = Actor.objects.filter(AnyOf("pk", Actor.objects.filter(name="Navy").values("pk")))
+    slugs(listed)  # compiled for this database
+
+    loaded = pickle.loads(pickle.dumps(listed.query))
+    condition = next(node.lhs for node in loaded.where.children if isinstance(node.lhs, AnyOf))
+    compiled_when_loaded = dict(condition.compiled)
+    again = Actor.objects.all()
+    again.query = loaded
+
+    assert (compiled_when_loaded, slugs(again)) == ({}, ["navy"])

@@ -62,7 +62,8 @@ class AnyOf(Expression):
 
     Each queryset is compiled once per database, as a query of its own, and its
     SQL embedded as it stands: it refers to no row of the outer query (an
-    ``OuterRef`` fails to compile alone), and where it reads a table the outer
+    ``OuterRef`` is not supported: Django refuses to compile it alone), and
+    where it reads a table the outer
     query reads too, its own ``FROM`` hides the outer's name. Every copy of this
     expression Django makes (each clone of the list, each query it is embedded
     in, which a plain ``Subquery`` cloned and relabelled subquery by subquery)
@@ -88,6 +89,19 @@ class AnyOf(Expression):
         #: Each database's compiled subqueries (None: one that matches nothing); a
         #: copy of this expression shares the dict.
         self.compiled: dict[str, list[tuple[str, tuple] | None]] = {}
+
+    def __copy__(self):
+        # As Django copies an expression (its state), the compiled SQL shared.
+        clone = object.__new__(type(self))
+        clone.__dict__.update(super().__getstate__())
+        return clone
+
+    def __getstate__(self):
+        # Pickled (and deep-copied), without the compiled SQL: a query is compiled
+        # afresh where it is loaded, whose database may be another, or changed.
+        state = super().__getstate__()
+        state["compiled"] = {}
+        return state
 
     def get_source_expressions(self):
         return [self.column]
