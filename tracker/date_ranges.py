@@ -12,6 +12,10 @@ at the end's precision) reaches ``date_from`` started at most its length earlier
 the longest length per end precision is one probe of :func:`span_index`. The bound is
 added to the filter as ``start >= bound``: it changes no result (the bound is implied)
 and keeps the order by the start's index, on both engines.
+
+A record with several periods (an arms deal: its contract date, or its delivery
+period) matches when any of them reaches ``date_from``, so the other periods' matches
+bound the list's leading start too: :func:`bounded_by_start`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import datetime as dt
 
 from django.db import models
 
-from .dates import Precision, earliest_match, normalise
+from .dates import Precision, earliest_match, normalise, overlap_q
 
 
 class DaysBetween(models.Func):
@@ -87,3 +91,33 @@ def earliest_start(
                 floor = normalise(date_from, precision)
                 bounds.append(floor - dt.timedelta(days=max(days, 0)))
     return min((bound for bound in bounds if bound is not None), default=None)
+
+
+def bounded_by_start(
+    queryset: models.QuerySet, periods: tuple[tuple[str, str | None], ...], date_from: dt.date
+) -> models.QuerySet:
+    """``queryset`` with ``start >= bound`` on the first period's start, where rows match
+    when any of ``periods`` reaches ``date_from``: the same rows, read from the bound.
+
+    Empty when no row can match. A row matching by another period may start its
+    first period anywhere, so those rows (all of the model's, drafts too: a looser
+    bound, never a wrong one) are probed for their lowest first start. When one of
+    them has no first start there is no bound (an index on the start holds no
+    place before an empty start on both engines), and ``queryset`` is returned as
+    it is.
+    """
+    [(start, end), *others] = periods
+    bounds = [earliest_start(queryset, start, end, date_from)]
+    manager = queryset.model._default_manager.using(queryset.db)
+    for other_start, other_end in others:
+        found = manager.filter(overlap_q(other_start, other_end, date_from, None)).aggregate(
+            lowest=models.Min(start),
+            undated=models.Count("pk", filter=models.Q(**{f"{start}__isnull": True})),
+        )
+        if found["undated"]:
+            return queryset
+        bounds.append(found["lowest"])
+    bound = min((bound for bound in bounds if bound is not None), default=None)
+    if bound is None:
+        return queryset.none()
+    return queryset.filter(**{f"{start}__gte": bound})

@@ -24,7 +24,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from .. import claims, models, registry
-from ..date_ranges import earliest_start
+from ..date_ranges import bounded_by_start
 from ..dates import overlap_q
 from ..public import sees_drafts
 from ..search import AnyOf, contains_any, field_condition, linked_to_any, rank_by_name
@@ -141,13 +141,9 @@ class RecordFilterSet(django_filters.FilterSet):
             for start, end in self.date_periods:
                 condition |= overlap_q(start, end, date_from, date_to)
             queryset = queryset.filter(condition)
-            [(start, end), *others] = self.date_periods
-            if date_from and not others:
+            if date_from:
                 # Changes no result; lets the date index start where matches can begin.
-                first = earliest_start(queryset, start, end, date_from)
-                if first is None:
-                    return queryset.none()
-                queryset = queryset.filter(**{f"{start}__gte": first})
+                queryset = bounded_by_start(queryset, self.date_periods, date_from)
         if data.get("updated_since"):
             queryset = queryset.order_by("updated_at", "slug")
         return queryset
