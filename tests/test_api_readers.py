@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 
+import orjson
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
 from tracker import models
+from tracker.api import json_links
 from tracker.api import serializers as api_serializers
+from tracker.api.json_links import order_within_owner
 from tracker.api.readers import PageReader, reader_for
 from tracker.api.views import (
     ActorViewSet,
@@ -148,3 +151,55 @@ def test_timestamps_are_shown_in_the_current_zone_as_the_serializer_shows_them(s
 
     assert shown == expected
     assert re.search(r"\+0[23]:00$", shown[0]["updated_at"])
+
+
+@pytest.mark.parametrize(
+    ("model", "owner", "expected"),
+    [
+        (models.ExerciseParticipant, "exercise", ["id"]),
+        (models.AgreementParty, "agreement", ["id"]),
+        (models.ArmsDealContractor, "deal", ["id"]),
+        (models.Citation, "exercise", ["footnote", "id"]),
+    ],
+)
+def test_link_rows_are_ordered_by_their_own_fields_within_one_owner(model, owner, expected):
+    assert order_within_owner(model, owner) == expected
+
+
+@pytest.mark.parametrize("viewset", [ExerciseViewSet, AgreementViewSet, ArmsDealViewSet])
+def test_a_pages_link_rows_are_read_without_joining_the_listed_table(seeded, settings, viewset):
+    """The participants of a page of exercises (parties, contractors) are in their own
+    order: no join back to the exercises for the exercises' order."""
+    model = viewset.serializer_class.Meta.model
+    reader = reader_for(viewset.serializer_class)
+    rows = list(reader.rows(model.objects.all()))
+    settings.DATABASE_PREPARED_STATEMENTS = False  # each query's own SQL, to read its joins
+
+    with CaptureQueriesContext(connection) as captured:
+        reader.represent(rows, APIRequestFactory().get("/api/v1/"))
+
+    joins = [q["sql"] for q in captured if f'JOIN "{model._meta.db_table}"' in q["sql"]]
+    assert (len(rows) > 1, joins) == (True, [])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg2's json parsing")
+def test_a_new_connection_parses_json_with_orjson(db, monkeypatch):
+    parsed, loads = [], orjson.loads
+
+    def spy(text):
+        parsed.append(text)
+        return loads(text)
+
+    monkeypatch.setattr(json_links.orjson, "loads", spy)
+    fresh = connections.create_connection("default")
+    try:
+        with fresh.cursor() as cursor:
+            cursor.execute("SELECT json_build_object('footnote', 7, 'slug', 'zapad-2017')")
+            row = cursor.fetchone()
+    finally:
+        fresh.close()
+
+    assert (row, parsed) == (
+        ({"footnote": 7, "slug": "zapad-2017"},),
+        ['{"footnote" : 7, "slug" : "zapad-2017"}'],
+    )

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core.management import call_command
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -34,3 +35,6 @@ class TrackerConfig(AppConfig):
         history.register_models()
         post_migrate.connect(create_cache_table, sender=self)
         post_migrate.connect(chart_triggers.keep_counts, sender=self)
+        from .api.json_links import parse_json_with_orjson
+
+        connection_created.connect(parse_json_with_orjson)

