@@ -14,6 +14,7 @@ from .base import (
     long_text,
     ordering_indexes,
     publication_constraints,
+    published_keys_index,
     slug_constraint,
 )
 
@@ -75,6 +76,7 @@ class Actor(TrackedModel):
         ordering = ["name", "slug"]
         constraints = [slug_constraint("actor"), *publication_constraints("actor", ())]
         indexes = [
+            published_keys_index("actor"),
             models.Index(fields=["updated_at", "slug"], name="actor_sync_idx"),
             *ordering_indexes(
                 "actor", ["name", "slug"], ("name", "kind", "country", "created_at", "updated_at")
