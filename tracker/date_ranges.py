@@ -101,22 +101,20 @@ def bounded_by_start(
 
     Empty when no row can match. A row matching by another period may start its
     first period anywhere, so those rows (all of the model's, drafts too: a looser
-    bound, never a wrong one) are probed for their lowest first start. When one of
-    them has no first start there is no bound (an index on the start holds no
-    place before an empty start on both engines), and ``queryset`` is returned as
-    it is.
+    bound, never a wrong one) are probed for their lowest first start: the first in
+    the start's order, which the planner finds from the start's index when such rows
+    are many and from the period's when they are few. When one of them has no first
+    start there is no bound (an index on the start holds no place before an empty
+    start on both engines), and ``queryset`` is returned as it is.
     """
     [(start, end), *others] = periods
     bounds = [earliest_start(queryset, start, end, date_from)]
     manager = queryset.model._default_manager.using(queryset.db)
     for other_start, other_end in others:
-        found = manager.filter(overlap_q(other_start, other_end, date_from, None)).aggregate(
-            lowest=models.Min(start),
-            undated=models.Count("pk", filter=models.Q(**{f"{start}__isnull": True})),
-        )
-        if found["undated"]:
+        matching = manager.filter(overlap_q(other_start, other_end, date_from, None))
+        if matching.filter(**{f"{start}__isnull": True}).exists():
             return queryset
-        bounds.append(found["lowest"])
+        bounds.append(matching.order_by(start).values_list(start, flat=True).first())
     bound = min((bound for bound in bounds if bound is not None), default=None)
     if bound is None:
         return queryset.none()
