@@ -11,7 +11,7 @@ import re
 
 import pytest
 from django.core.paginator import EmptyPage
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -22,7 +22,7 @@ from tracker import counting, registry
 from tracker.api.views import VIEWSETS
 from tracker.counting import EstimatedCountPaginator, count_rows, keyed_count_limit
 from tracker.dates import Precision
-from tracker.models import Citation, Exercise, Rank, ReportedValue, Statement
+from tracker.models import Citation, Exercise, Statement
 from tracker.search import contains_any
 
 pytestmark = pytest.mark.django_db
@@ -366,49 +366,6 @@ def test_the_footnote_filter_reads_the_citing_records_keys_from_the_order_index(
     plan = plan_of(counted, "seqscan", "bitmapscan")
     assert (response.status_code, response.json()["count"]) == (200, 2)
     assert "Index Only Scan using citation_order_idx on tracker_citation" in plan, plan
-
-
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="plans are PostgreSQL's")
-@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
-@pytest.mark.parametrize(
-    ("url", "index", "count"),
-    [
-        # Footnote 3: statements 2 and 22 (the draft is statement 0).
-        ("/api/v1/statements/?footnote=3", "statement_published_keys", 2),
-        ("/api/v1/exercises/?disputed=true", "exercise_published_keys", 39),
-    ],
-)
-def test_a_public_filtered_count_reads_the_published_keys_from_their_index(api, url, index, count):
-    # Forty of each, one a draft, vacuumed as autovacuum keeps a table: the matches'
-    # keys are checked for publication in the index of published keys alone, not by
-    # visiting their rows.
-    source = factories.SourceFactory()
-    for n, statement in enumerate(StatementFactory.create_batch(40)):
-        factories.CitationFactory(statement=statement, footnote=n % 20 + 1)
-    for n, exercise in enumerate(ExerciseFactory.create_batch(40)):
-        ReportedValue.objects.create(
-            exercise=exercise,
-            field="start_date",
-            date=dt.date(2019, 9, n % 28 + 1),
-            date_precision=Precision.DAY,
-            rank=Rank.NORMAL,
-            source=source,
-        )
-    for model in (Statement, Exercise):
-        model.objects.filter(pk=model.objects.order_by("pk")[0].pk).update(
-            publication_status="draft"
-        )
-    with connection.cursor() as cursor:
-        for model in (Statement, Exercise, Citation, ReportedValue):
-            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
-    with CaptureQueriesContext(connection) as queries:
-        response = api.get(url)
-    counted = next(q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)"))
-
-    with transaction.atomic():
-        plan = plan_of(counted, "seqscan", "bitmapscan")
-    assert (response.status_code, response.json()["count"]) == (200, count)
-    assert f"Index Only Scan using {index}" in plan, plan
 
 
 def test_api_count_is_exact_and_unmarked_below_the_limit(api):

@@ -14,7 +14,6 @@ from .base import (
     long_text,
     ordering_indexes,
     publication_constraints,
-    published_keys_index,
     slug_constraint,
 )
 
@@ -76,7 +75,6 @@ class Actor(TrackedModel):
         ordering = ["name", "slug"]
         constraints = [slug_constraint("actor"), *publication_constraints("actor", ())]
         indexes = [
-            published_keys_index("actor"),
             models.Index(fields=["updated_at", "slug"], name="actor_sync_idx"),
             *ordering_indexes(
                 "actor", ["name", "slug"], ("name", "kind", "country", "created_at", "updated_at")

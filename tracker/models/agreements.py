@@ -21,7 +21,6 @@ from .base import (
     long_text,
     ordering_indexes,
     publication_constraints,
-    published_keys_index,
     slug_constraint,
 )
 
@@ -121,7 +120,6 @@ class Agreement(TrackedModel):
             ),
         ]
         indexes = [
-            published_keys_index("agreement"),
             models.Index(fields=["updated_at", "slug"], name="agreement_sync_idx"),
             precision_index("agreement", "concluded"),
             *ordering_indexes(

@@ -26,7 +26,6 @@ from .base import (
     long_text,
     ordering_indexes,
     publication_constraints,
-    published_keys_index,
     slug_constraint,
 )
 
@@ -192,7 +191,6 @@ class ArmsDeal(TrackedModel):
             ),
         ]
         indexes = [
-            published_keys_index("arms_deal"),
             models.Index(fields=["updated_at", "slug"], name="armsdeal_sync_idx"),
             # The timeline reads a deal at its contract date, else at its period's start,
             # each in (date, precision, slug) order; a date range probes the rest.

@@ -224,22 +224,6 @@ def publication_constraints(prefix: str, dates: tuple[str, ...]) -> list[models.
     return constraints
 
 
-def published_keys_index(prefix: str) -> models.Index:
-    """The keys of the published records, for what the public counts.
-
-    A filter on links (a footnote, a country, a disputed value) finds the keys of
-    the records it matches, and the public's count keeps the published ones. By the
-    table's own key that was a visit to each record for its status; from this
-    index, which holds only published keys, it is read from the index alone (arms
-    deals some source disputes, counted at a million statements: 77.7 -> 34.3 ms).
-    """
-    return models.Index(
-        fields=["id"],
-        name=f"{prefix}_published_keys",
-        condition=models.Q(publication_status=PublicationStatus.PUBLISHED),
-    )
-
-
 class TrackedManager(models.Manager.from_queryset(TrackedQuerySet)):
     """Looks records up by slug so fixtures and exports refer to them stably."""
 

@@ -21,7 +21,6 @@ from .base import (
     long_text,
     ordering_indexes,
     publication_constraints,
-    published_keys_index,
     slug_constraint,
 )
 
@@ -99,7 +98,6 @@ class Exercise(TrackedModel):
             date_order_constraint("start_date", "end_date"),
         ]
         indexes = [
-            published_keys_index("exercise"),
             models.Index(fields=["updated_at", "slug"], name="exercise_sync_idx"),
             # A date range's probes (tracker.date_ranges.earliest_start).
             precision_index("exercise", "start_date"),

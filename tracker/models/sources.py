@@ -14,7 +14,6 @@ from .base import (
     long_text,
     ordering_indexes,
     publication_constraints,
-    published_keys_index,
     slug_constraint,
 )
 
@@ -64,7 +63,6 @@ class Source(TrackedModel):
             *fuzzy_date_constraints("published"),
         ]
         indexes = [
-            published_keys_index("source"),
             # A filter of the API and the admin: a language few sources are in was
             # looked for in every row (statements: 150 ms at a million).
             models.Index(fields=["language"], name="source_language_idx"),

@@ -15,7 +15,6 @@ from .base import (
     long_text,
     ordering_indexes,
     publication_constraints,
-    published_keys_index,
     slug_constraint,
 )
 
@@ -100,7 +99,6 @@ class Statement(TrackedModel):
             ),
         ]
         indexes = [
-            published_keys_index("statement"),
             # A filter of the API and the admin: a language few statements are in was
             # looked for in every row (statements: 150 ms at a million).
             models.Index(fields=["language"], name="statement_language_idx"),
