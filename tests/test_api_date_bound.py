@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ArmsDealFactory
+from tests.factories import ArmsDealFactory, ExerciseFactory
 from tests.plans import plan_of
 from tracker.date_ranges import bounded_by_start
 from tracker.dates import Precision, overlap_q
@@ -150,3 +150,31 @@ def test_a_date_range_over_deals_starts_the_contract_index_at_the_bound(api):
     plan = plan_of(page, "sort", "incremental_sort", "seqscan", "bitmapscan")
     bound = [line for line in plan.splitlines() if "Index Cond" in line and "contract_date" in line]
     assert (response.json()["count"], len(bound)) == (5, 1), plan
+
+
+def test_a_deal_delivering_into_the_range_is_listed_before_later_contracts(api):
+    # The bound comes from the delivering deal's contract (2005), not the first
+    # contract in the range (2016): a bound from the contracts alone would drop it.
+    contracted("delivering", "2005-03-01", Precision.MONTH, **delivered("2010-01-01", "2019-01-01"))
+    contracted("first", "2016-03-09")
+    contracted("old", "2001-05-01")
+
+    response = api.get("/api/v1/arms-deals/?date_from=2015")
+
+    assert [deal["slug"] for deal in response.json()["results"]] == ["delivering", "first"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/exercises/?date_from=1000", "/timeline/?date_from=1000"])
+def test_a_period_longer_than_the_calendar_before_date_from_bounds_nothing(db, client, url):
+    # A millennium-long exercise (a typo's) reaches back past the first day there is.
+    ExerciseFactory(
+        slug="typo-millennium",
+        start_date=dt.date(1019, 1, 1),
+        start_date_precision=Precision.YEAR,
+        end_date=dt.date(2019, 1, 1),
+        end_date_precision=Precision.YEAR,
+    )
+
+    response = client.get(url)
+
+    assert (response.status_code, "typo-millennium" in response.content.decode()) == (200, True)

@@ -89,7 +89,10 @@ def earliest_start(
             days = longest_span(queryset.model, start, end, precision, queryset.db)
             if days is not None:
                 floor = normalise(date_from, precision)
-                bounds.append(floor - dt.timedelta(days=max(days, 0)))
+                # A span longer than the calendar before the floor (a typo's millennium)
+                # bounds nothing: the first day there is.
+                reach = min(max(days, 0), (floor - dt.date.min).days)
+                bounds.append(floor - dt.timedelta(days=reach))
     return min((bound for bound in bounds if bound is not None), default=None)
 
 

@@ -180,11 +180,13 @@ class JSONLinks:
 def parse_json_with_orjson(sender, connection, **kwargs) -> None:
     """``connection_created`` receiver: psycopg2 parses ``json`` values with orjson.
 
-    The links built here are the only ``json`` values the tracker reads (Django's
-    ``JSONField`` is ``jsonb``, which Django's backend leaves unparsed), and parsing
-    them was a quarter of the links query's time: 5.7 -> 4.2 ms for a page of 100
-    statements at a million. What they hold (text, 64-bit integers, true/false,
-    null) parses to the same values.
+    The tracker reads ``json`` in two places: the links built here, and the plans
+    of ``EXPLAIN (FORMAT JSON)`` (``counting.plan_estimate``, ``substrings``); Django's
+    ``JSONField`` is ``jsonb``, which Django's backend leaves unparsed. Parsing the
+    links was a quarter of their query's time: 5.7 -> 4.2 ms for a page of 100
+    statements at a million. Both parse to the same values as with ``json.loads``:
+    text, integers within 64 bits, true/false, null (a plan's row estimates are
+    read with ``int()``).
     """
     if connection.vendor != "postgresql" or is_psycopg3:
         return
