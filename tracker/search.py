@@ -69,9 +69,9 @@ class AnyOf(Expression):
     list, each query it is embedded in, which a plain ``Subquery`` cloned and
     relabelled subquery by subquery) shares the compiled SQL. A statements'
     search holds five such subqueries, some nested, and a page compiles it four
-    or five times (its estimate, count, ranked head and rows). At a million statements, "zhurong":
-    the list's keys compiled in 0.81 ms, 0.17 once its subqueries were; the
-    ranked head built and compiled in 3.17 ms, 1.28 now.
+    or five times (its estimate, count, ranked head and rows). At a million
+    statements, "zhurong": the list's keys compiled in 0.81 ms, 0.17 once its
+    subqueries were; the ranked head built and compiled in 3.17 ms, 1.28 now.
     """
 
     conditional = True
