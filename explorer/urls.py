@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
-from . import cite, feeds, views
+from . import cite, feeds, sitemaps, views
 from .sitemaps import SITEMAPS
 
 app_name = "explorer"
@@ -25,8 +25,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
+        sitemaps.section_page,
         name="sitemap-section",
     ),
     path("<str:resource>/<slug:slug>/", views.record, name="record"),
