@@ -252,6 +252,22 @@ def test_earliest_match_finds_a_decade_before_finer_dates():
 
 
 @pytest.mark.django_db
+def test_earliest_match_probes_every_precision_in_one_query_on_postgresql(
+    django_assert_num_queries,
+):
+    from django.db import connection
+
+    said("decade-2010s", dt.date(2010, 1, 1), Precision.DECADE)
+    said("day-2015", dt.date(2015, 3, 1), Precision.DAY)
+    probes = 1 if connection.vendor == "postgresql" else len(Precision.values)
+
+    with django_assert_num_queries(probes):
+        first = earliest_match(Statement.objects.all(), "date", dt.date(2015, 1, 1))
+
+    assert first == dt.date(2010, 1, 1)
+
+
+@pytest.mark.django_db
 def test_earliest_match_is_none_when_no_date_reaches_date_from():
     said("month-2019-09", dt.date(2019, 9, 1), Precision.MONTH)
 

@@ -10,7 +10,7 @@ from django.core.cache import caches
 
 from explorer import timeline
 from tests.factories import ExerciseFactory, StatementFactory
-from tracker.date_ranges import earliest_start
+from tracker.date_ranges import earliest_start, longest_spans
 from tracker.dates import Precision, overlap_q
 from tracker.models import Exercise
 
@@ -162,3 +162,16 @@ def test_the_earliest_start_is_the_longest_reach_back(periods):
 
     # The decade-ended exercise reaches 2015 and started in 2001.
     assert bound == dt.date(2001, 1, 1)
+
+
+def test_the_longest_spans_are_per_end_precision(db):
+    def held(start: dt.date, end: dt.date, precision: int) -> None:
+        ExerciseFactory(start_date=start, end_date=end, end_date_precision=precision)
+
+    held(dt.date(2019, 9, 16), dt.date(2019, 9, 21), Precision.DAY)
+    held(dt.date(2019, 9, 1), dt.date(2019, 9, 30), Precision.DAY)
+    held(dt.date(2001, 1, 1), dt.date(2010, 1, 1), Precision.DECADE)
+
+    spans = longest_spans(Exercise, "start_date", "end_date")
+
+    assert sorted(spans) == [(Precision.DECADE, 3287), (Precision.DAY, 29)]

@@ -24,7 +24,7 @@ import datetime as dt
 
 from django.db import models
 
-from .dates import Precision, earliest_match, normalise, overlap_q
+from .dates import Precision, earliest_match, first_rows, normalise, overlap_q
 
 
 class DaysBetween(models.Func):
@@ -59,16 +59,21 @@ def span_index(prefix: str, start: str, end: str) -> models.Index:
     )
 
 
-def longest_span(model, start: str, end: str, precision: int, using: str = "default") -> int | None:
-    """The most days a row's ``end`` (at ``precision``) lies after its ``start`` (None: no row)."""
+def longest_spans(model, start: str, end: str, using: str = "default") -> list[tuple[int, int]]:
+    """``(precision, days)``: per precision of ``end``, the most days a row's ``end``
+    lies after its ``start`` (precisions no row has are left out).
+
+    One probe of :func:`span_index` per precision, sent together (:func:`first_rows`).
+    """
     span = DaysBetween(end, start)
-    return (
-        model._default_manager.using(using)
-        .filter(**{f"{end}_precision": precision, f"{start}__isnull": False})
+    manager = model._default_manager.using(using)
+    probes = [
+        manager.filter(**{f"{end}_precision": precision, f"{start}__isnull": False})
         .order_by(span.desc())
-        .values_list(span, flat=True)
-        .first()
-    )
+        .values_list(models.Value(precision), span)[:1]
+        for precision in Precision.values
+    ]
+    return [(precision, days) for precision, days in first_rows(probes) if days is not None]
 
 
 def earliest_start(
@@ -85,14 +90,12 @@ def earliest_start(
     """
     bounds = [earliest_match(queryset, start, date_from)]
     if end is not None:
-        for precision in Precision.values:
-            days = longest_span(queryset.model, start, end, precision, queryset.db)
-            if days is not None:
-                floor = normalise(date_from, precision)
-                # A span longer than the calendar before the floor (a typo's millennium)
-                # bounds nothing: the first day there is.
-                reach = min(max(days, 0), (floor - dt.date.min).days)
-                bounds.append(floor - dt.timedelta(days=reach))
+        for precision, days in longest_spans(queryset.model, start, end, queryset.db):
+            floor = normalise(date_from, precision)
+            # A span longer than the calendar before the floor (a typo's millennium)
+            # bounds nothing: the first day there is.
+            reach = min(max(days, 0), (floor - dt.date.min).days)
+            bounds.append(floor - dt.timedelta(days=reach))
     return min((bound for bound in bounds if bound is not None), default=None)
 
 

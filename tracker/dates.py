@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 
 
@@ -463,18 +463,28 @@ def earliest_match(queryset: models.QuerySet, field: str, date_from: dt.date) ->
     from the coarsest floor (up to a decade before ``date_from``) and dropped
     the finer-grained ones. Adding ``field >= earliest_match(...)`` to the
     filter changes no result and lets the scan start at the first match. One
-    probe of :func:`precision_index` per precision.
+    probe of :func:`precision_index` per precision, sent together
+    (:func:`first_rows`).
     """
     manager = queryset.model._default_manager.using(queryset.db)
-    found = []
-    for precision in Precision.values:
-        floor = normalise(date_from, precision)
-        first = (
-            manager.filter(**{f"{field}_precision": precision, f"{field}__gte": floor})
-            .order_by(field)
-            .values_list(field, flat=True)
-            .first()
+    probes = [
+        manager.filter(
+            **{f"{field}_precision": precision, f"{field}__gte": normalise(date_from, precision)}
         )
-        if first is not None:
-            found.append(first)
-    return min(found, default=None)
+        .order_by(field)
+        .values_list(field, flat=True)[:1]
+        for precision in Precision.values
+    ]
+    return min(first_rows(probes), default=None)
+
+
+def first_rows(probes: list[models.QuerySet]) -> list:
+    """Every row of ``probes`` (each ordered and cut to its first rows), in their order.
+
+    One ``UNION ALL`` of them where the database keeps each part's own order and
+    limit (PostgreSQL): each part is still one read of its index, and the probes
+    cost one round trip instead of one each (about 0.25 ms apiece through Django).
+    """
+    if len(probes) > 1 and connections[probes[0].db].features.supports_slicing_ordering_in_compound:
+        return list(probes[0].union(*probes[1:], all=True))
+    return [row for probe in probes for row in probe]
