@@ -16,7 +16,7 @@ from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.views.main import ChangeList
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, expressions
 from django.db.models.query import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
@@ -169,6 +169,13 @@ BREAKAGES = [
         "tracker.E013",
         "InternalChanged: a filter(expression) condition was not found",
         id="query-filter-expression-stored-otherwise",
+    ),
+    pytest.param(
+        # Another class for a plain condition's column than the one the wrapper knows.
+        lambda mp: mp.setattr(expressions, "Col", type("Col", (), {})),
+        "tracker.E014",
+        "InternalChanged: plain conditions were not found as their columns",
+        id="query-plain-condition-stored-otherwise",
     ),
 ]
 

@@ -256,6 +256,37 @@ def with_conditions_replaced(
     return clone
 
 
+def condition_columns(queryset: QuerySet) -> set[str] | None:
+    """The columns of the queryset's own table its conditions compare with plain values
+    (``filter(kind="news")``: ``{"kind"}``), or None where any condition is something
+    else (an expression, a subquery, a column of a joined table).
+
+    Django 5.2.19 keeps the conditions in ``Query.where``, a tree of ``WhereNode``
+    whose leaves are lookups; a plain one is a ``Lookup`` whose ``lhs`` is a ``Col``
+    (its table's ``alias`` and ``target`` field) and whose ``rhs`` is a value, not
+    an expression. ``Query.base_table`` is the alias of the queryset's own table.
+    If they change, see ``Query.build_filter`` in ``django/db/models/sql/query.py``.
+    """
+    from django.db.models.expressions import Col
+    from django.db.models.lookups import Lookup
+    from django.db.models.sql.where import WhereNode
+
+    query = queryset.query
+    columns: set[str] = set()
+
+    def plain(node) -> bool:
+        if isinstance(node, WhereNode):
+            return all(plain(child) for child in node.children)
+        if not (isinstance(node, Lookup) and isinstance(node.lhs, Col)):
+            return False
+        if node.lhs.alias != query.base_table or hasattr(node.rhs, "resolve_expression"):
+            return False
+        columns.add(node.lhs.target.column)
+        return True
+
+    return columns if plain(query.where) else None
+
+
 def names_used(function: Callable) -> set[str]:
     """Attribute and global names a function's code uses, nested functions included."""
     names: set[str] = set()

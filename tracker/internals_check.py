@@ -30,6 +30,7 @@ from .internals import (
     choice_iterator_class,
     compile_values,
     compiled_sql,
+    condition_columns,
     convert_row,
     drf_datetime_writes_default_iso,
     drf_utc_iso,
@@ -340,6 +341,27 @@ def _probe_conditions_replaced() -> None:
     replaced = with_conditions_replaced(original, Value, lambda e: condition(False))
     _expect(found(replaced) == [False, False], "a condition was not replaced")
     _expect(found(original) == [True, True], "the original queryset was changed")
+
+
+@_internal(
+    "tracker.E014",
+    "Query.where and Query.base_table: plain conditions as Lookup(Col, value)",
+    "tracker.counting.EstimatedCountPaginator (deep pages read by their keys)",
+)
+def _probe_condition_columns() -> None:
+    from django.db.models import F
+
+    from .models import Actor
+
+    plain = Actor.objects.filter(kind="state").exclude(publication_status="draft")
+    _expect(
+        condition_columns(plain) == {"kind", "publication_status"},
+        "plain conditions were not found as their columns",
+    )
+    _expect(condition_columns(Actor.objects.all()) == set(), "an unfiltered list has conditions")
+    _expect(condition_columns(Actor.objects.filter(name=F("slug"))) is None, "an F() passed")
+    joined = Actor.objects.filter(statements_made__kind="direct_quote")
+    _expect(condition_columns(joined) is None, "a joined table's column passed")
 
 
 @checks.register()

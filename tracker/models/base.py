@@ -130,6 +130,20 @@ def slug_constraint(prefix: str) -> models.CheckConstraint:
     )
 
 
+#: The columns the default order's keys index carries besides its own (``ordering_indexes``).
+KEYS_INDEX_INCLUDES = ["publication_status", "id"]
+
+
+def keys_index_columns(model: type[models.Model]) -> set[str]:
+    """The columns the model's default order keys index holds, its carried ones included
+    (none for a model without one)."""
+    for index in model._meta.indexes:
+        if index.name.endswith("_order_keys"):
+            names = [name.lstrip("-") for name in index.fields] + list(index.include)
+            return {model._meta.get_field(name).column for name in names}
+    return set()
+
+
 def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -> list:
     """Indexes serving a list's default ordering and the ascending ``ordering`` the API offers.
 
@@ -141,8 +155,19 @@ def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -
     database (a search for "naval": 273 ms). Descending orders need ``DESC
     NULLS LAST`` indexes, which SQLite cannot create: they are made on
     PostgreSQL only, by migration 0004.
+
+    A second index of the default order carries the publication status and
+    the key (:data:`KEYS_INDEX_INCLUDES`; PostgreSQL's ``INCLUDE``, other
+    databases leave them out): a deep page reads the keys of the rows before it
+    from that index alone (``tracker.counting.DEEP_OFFSET``). It is not the
+    order index made wider: the planner then priced walks of the order index
+    higher and chose the first column's index and a sort (exercises searched in
+    the admin at a million: 7.9 -> 18.8 ms a page).
     """
-    indexes = [models.Index(fields=default, name=f"{prefix}_order_idx")]
+    indexes = [
+        models.Index(fields=default, name=f"{prefix}_order_idx"),
+        models.Index(fields=default, include=KEYS_INDEX_INCLUDES, name=f"{prefix}_order_keys"),
+    ]
     for field in fields:
         if field != "updated_at" and default != [field, "slug"]:
             indexes.append(models.Index(fields=[field, "slug"], name=f"{prefix}_{field}_a"))
