@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.db.models.query import EmptyQuerySet
 
 from . import search, substrings
-from .internals import condition_columns, is_filtered, without_select_related
+from .internals import condition_columns, is_filtered, ordering_of, without_select_related
 from .models.base import keys_index_columns
 
 
@@ -175,25 +175,27 @@ def keyed_count_limit(table_rows: int | None, per_page: int) -> int:
     return max(KEYED_COUNT_LIMIT, math.isqrt(WALK_MARGIN * table_rows * per_page))
 
 
-#: From this many rows in, a page's rows are read in two steps: the keys of the rows
-#: up to its end, then the page's rows by their keys. ``OFFSET`` reads every row it
-#: passes over; for the keys alone a list reads them from its default order's keys
-#: index (which carries the status and key: ``ordering_indexes``) and not from the
-#: table. Statements' page 100 at a million: 41 ms (cold) for the keys as part of
-#: the rows, 1.4 ms from the index alone.
+#: From this many rows in, a page's rows are read by their keys, which a subquery
+#: reads up to the page's end (``pk IN (SELECT id ... OFFSET)``). ``OFFSET`` reads
+#: every row it passes over; for the keys alone a list reads them from its default
+#: order's keys index (which carries the status and key: ``ordering_indexes``) and
+#: not from the table. Statements' page 100 at a million: 41 ms (cold) for the keys
+#: as part of the rows, 1.4 ms from the index alone.
 DEEP_OFFSET = 1_000
 
 
 def keys_from_index(queryset: QuerySet) -> bool:
-    """Whether the list's keys can be read from its model's default order keys index alone:
-    on PostgreSQL (which keeps the carried columns), with no condition on a column the
-    index does not hold. Other conditions send the key read to the table as the page's
-    read went, and the page then costs one query more (statements of one kind, page
-    50 at a million: 22.1 -> 24.6 ms)."""
+    """Whether the list's keys can be read in its order from its model's default order
+    keys index alone: on PostgreSQL (which keeps the carried columns), in the default
+    order, with no condition on a column the index does not hold. Otherwise the keys
+    would be read from the table as the page's rows are, for nothing."""
     if connections[queryset.db].vendor != "postgresql":
         return False
+    held = keys_index_columns(queryset.model)
+    if not held or ordering_of(queryset) not in ((), tuple(queryset.model._meta.ordering)):
+        return False
     columns = condition_columns(queryset)
-    return columns is not None and columns <= keys_index_columns(queryset.model)
+    return columns is not None and columns <= held
 
 
 class LookaheadPage(Page):
@@ -400,9 +402,11 @@ class EstimatedCountPaginator(Paginator):
         rank = self._ranked_in_part()
         if rank is None:
             if bottom >= DEEP_OFFSET and keys_from_index(self.object_list):
-                # The rows passed over are read for their keys alone; the page by its keys.
+                # The rows passed over are read for their keys alone, in a subquery: one
+                # statement, so one snapshot (read apart, a row unpublished in between
+                # left the page short, and an estimated list then ended early).
                 keys = self.object_list.prefetch_related(None).values_list("pk", flat=True)
-                return search.rows_of(self.object_list, list(keys[bottom:top]))
+                return self.object_list.filter(pk__in=keys[bottom:top])
             return self.object_list[bottom:top]
         return search.bounded_rows(
             self.object_list, rank, bottom, top, self._usual_keys, head=self.head

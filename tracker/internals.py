@@ -264,14 +264,17 @@ def condition_columns(queryset: QuerySet) -> set[str] | None:
     Django 5.2.19 keeps the conditions in ``Query.where``, a tree of ``WhereNode``
     whose leaves are lookups; a plain one is a ``Lookup`` whose ``lhs`` is a ``Col``
     (its table's ``alias`` and ``target`` field) and whose ``rhs`` is a value, not
-    an expression. ``Query.base_table`` is the alias of the queryset's own table.
-    If they change, see ``Query.build_filter`` in ``django/db/models/sql/query.py``.
+    an expression. ``Query.base_table`` is the alias of the queryset's own table;
+    a combined query (``Query.combinator``) keeps its parts' conditions apart. If
+    they change, see ``Query.build_filter`` in ``django/db/models/sql/query.py``.
     """
     from django.db.models.expressions import Col
     from django.db.models.lookups import Lookup
     from django.db.models.sql.where import WhereNode
 
     query = queryset.query
+    if query.combinator:  # union() and the like: the conditions are in its parts
+        return None
     columns: set[str] = set()
 
     def plain(node) -> bool:
