@@ -1,4 +1,4 @@
-"""Deep pages: the keys of the rows passed over are read first, then the page by its keys."""
+"""Deep pages: the rows are read by their keys, which a subquery reads from the keys index."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.factories import StatementFactory
 from tracker import counting
 from tracker.dates import Precision
 from tracker.models import Citation, Statement
-from tracker.models.base import PublicationStatus
+from tracker.models.base import PublicationStatus, keys_index_columns
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
@@ -100,8 +100,6 @@ def test_a_deep_page_filtered_on_a_column_the_keys_index_lacks_is_read_as_before
 
 
 def test_the_keys_index_holds_the_order_status_and_key():
-    from tracker.models.base import keys_index_columns
-
     assert keys_index_columns(Statement) == {
         "date",
         "date_precision",

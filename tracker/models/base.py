@@ -132,13 +132,15 @@ def slug_constraint(prefix: str) -> models.CheckConstraint:
 
 #: The columns the default order's keys index carries besides its own (``ordering_indexes``).
 KEYS_INDEX_INCLUDES = ["publication_status", "id"]
+#: How that index's name ends (``statement_order_keys``).
+KEYS_INDEX_SUFFIX = "_order_keys"
 
 
 def keys_index_columns(model: type[models.Model]) -> set[str]:
     """The columns the model's default order keys index holds, its carried ones included
     (none for a model without one)."""
     for index in model._meta.indexes:
-        if index.name.endswith("_order_keys"):
+        if index.name.endswith(KEYS_INDEX_SUFFIX):
             names = [name.lstrip("-") for name in index.fields] + list(index.include)
             return {model._meta.get_field(name).column for name in names}
     return set()
@@ -166,7 +168,9 @@ def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -
     """
     indexes = [
         models.Index(fields=default, name=f"{prefix}_order_idx"),
-        models.Index(fields=default, include=KEYS_INDEX_INCLUDES, name=f"{prefix}_order_keys"),
+        models.Index(
+            fields=default, include=KEYS_INDEX_INCLUDES, name=f"{prefix}{KEYS_INDEX_SUFFIX}"
+        ),
     ]
     for field in fields:
         if field != "updated_at" and default != [field, "slug"]:
