@@ -256,10 +256,14 @@ def with_conditions_replaced(
     return clone
 
 
-def condition_columns(queryset: QuerySet) -> set[str] | None:
+def condition_columns(queryset: QuerySet, column_tests: tuple[type, ...] = ()) -> set[str] | None:
     """The columns of the queryset's own table its conditions compare with plain values
     (``filter(kind="news")``: ``{"kind"}``), or None where any condition is something
     else (an expression, a subquery, a column of a joined table).
+
+    ``column_tests``: condition expressions (types) that test one column of the
+    table, their one source expression, on each row (``tracker.search.AnyOf``):
+    taken as conditions on that column.
 
     Django 5.2.19 keeps the conditions in ``Query.where``, a tree of ``WhereNode``
     whose leaves are lookups; a plain one is a ``Lookup`` whose ``lhs`` is a ``Col``
@@ -280,6 +284,18 @@ def condition_columns(queryset: QuerySet) -> set[str] | None:
     def plain(node) -> bool:
         if isinstance(node, WhereNode):
             return all(plain(child) for child in node.children)
+        if isinstance(node, Lookup) and isinstance(node.lhs, column_tests):
+            # filter(expression) keeps Exact(expression, True) (as with_conditions_replaced
+            # finds it; probed there, E013).
+            node = node.lhs if node.rhs is True else None
+        if column_tests and isinstance(node, column_tests):
+            sources = node.get_source_expressions()
+            if len(sources) != 1 or not isinstance(sources[0], Col):
+                return False
+            if sources[0].alias != query.base_table:
+                return False
+            columns.add(sources[0].target.column)
+            return True
         if not (isinstance(node, Lookup) and isinstance(node.lhs, Col)):
             return False
         if node.lhs.alias != query.base_table or hasattr(node.rhs, "resolve_expression"):

@@ -321,7 +321,8 @@ _BOOLEAN = BooleanField()
 @_internal(
     "tracker.E013",
     "Query.where: filter(expression) kept as Exact(expression, True) in WhereNode.children",
-    "tracker.substrings.answered_from_index and read_checked",
+    "tracker.substrings.answered_from_index and read_checked, tracker.search.walked_rows, "
+    "condition_columns' column tests",
 )
 def _probe_conditions_replaced() -> None:
     from django.db.models import Q, Value
@@ -346,7 +347,7 @@ def _probe_conditions_replaced() -> None:
 @_internal(
     "tracker.E014",
     "Query.where and Query.base_table: plain conditions as Lookup(Col, value)",
-    "tracker.counting.EstimatedCountPaginator (deep pages read by their keys)",
+    "tracker.counting.EstimatedCountPaginator (pages read by their keys)",
 )
 def _probe_condition_columns() -> None:
     from django.db.models import F
