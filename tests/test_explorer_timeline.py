@@ -211,8 +211,22 @@ def test_a_period_ending_in_the_year_it_starts_shows_that_year_once(client, seed
     )
 
 
+@pytest.fixture
+def links_probed_per_row(monkeypatch):
+    """A country's links are looked up row by row wherever they could be (PostgreSQL):
+    every actor set counts as many, and every count of links as enough."""
+    from tracker import search
+
+    monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", 0)
+    monkeypatch.setattr(timeline, "table_estimate", lambda queryset: 1)
+    monkeypatch.setattr(timeline, "PER_ROW_LINKS", 0)
+
+
 @pytest.mark.django_db
-def test_the_country_filter_finds_records_through_every_role_of_an_actor(client):
+@pytest.mark.parametrize("probed", [False, True], ids=["links-read-first", "links-per-row"])
+def test_the_country_filter_finds_records_through_every_role_of_an_actor(client, request, probed):
+    if probed:
+        request.getfixturevalue("links_probed_per_row")
     from tests.factories import (
         ActorFactory,
         AgreementFactory,
@@ -240,3 +254,24 @@ def test_the_country_filter_finds_records_through_every_role_of_an_actor(client)
     html = client.get("/timeline/?country=in").content.decode()
 
     assert slugs_on(html) == ["spoken", "about", "supplied", "received", "built", "drill", "treaty"]
+
+
+@pytest.mark.django_db
+def test_a_window_by_country_looks_up_each_rows_links_on_postgresql(client, links_probed_per_row):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ActorFactory, StatementFactory
+
+    indian = ActorFactory(country="IN")
+    about = StatementFactory(slug="about", date=dt.date(2002, 1, 1), date_precision=Precision.DAY)
+    about.about_actors.add(indian)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/timeline/?country=in&type=statements").content.decode()
+    probed = [q["sql"] for q in queries if "OFFSET 0)" in q["sql"]]
+
+    # The window, and the overview's first and last date and its count.
+    assert (slugs_on(html), len(probed)) == (
+        ["about"],
+        4 if connection.vendor == "postgresql" else 0,
+    )
