@@ -27,7 +27,7 @@ from tracker.dates import FuzzyDate, Precision, overlap_q
 from tracker.models import Actor
 from tracker.public import published
 from tracker.references import references_to
-from tracker.search import linked_to_any
+from tracker.search import linked_to_any_forms
 
 from .records import gate_keys, with_keys
 
@@ -124,9 +124,9 @@ class Item:
 #: A window read walking a date index looks up each row's links to a country's actors
 #: for that row where the links number at least this many times the square root of
 #: the table's rows; below, they are read into a hash first. At a million statements
-#: a row walked so cost 17 µs, and a link hashed 0.5 µs (Russia: 84,505 links, 44 ms,
-#: against 5.5 ms to walk 320 rows for a window of 51): for a window of 51 among L
-#: links of T rows, walking costs less where 51 × T / L × 17 < 0.5 × L, that is
+#: a row walked so cost 17 µs, and a link read and hashed 0.5 µs (Russia's 84,505
+#: links: a window took 44 ms, against 5.5 ms walking 320 rows). For a window of 51
+#: among L links of T rows, walking costs less where 51 × T / L × 17 < 0.5 × L, that is
 #: where L > 41 × √T.
 PER_ROW_LINKS = 41
 
@@ -140,14 +140,20 @@ def per_row_from(model) -> int | None:
     return PER_ROW_LINKS * math.isqrt(table_rows) if table_rows else None
 
 
-def actor_condition(model, actor=None, country: str = "", walked: bool = False) -> Q | None:
-    """Rows of ``model`` linked to ``actor`` (or to any actor of ``country``) in any role.
+def actor_condition(model, actor=None, country: str = "") -> Q | None:
+    """Rows of ``model`` linked to ``actor`` (or to any actor of ``country``) in any role."""
+    conditions = actor_conditions(model, actor, country)
+    return None if conditions is None else conditions[0]
+
+
+def actor_conditions(model, actor=None, country: str = "") -> tuple[Q, Q] | None:
+    """:func:`actor_condition`, and the same for rows read walking an index until a
+    window is full (:data:`PER_ROW_LINKS`).
 
     A country names many actors: their records are found as the API's ``country``
     filter finds them (:func:`tracker.search.linked_to_any`). Each actor's records
     as an array of keys made the timeline of Russia at a million statements take
-    1.4 s (docs/scale.md). ``walked``: for rows read walking an index until a
-    window is full (:data:`PER_ROW_LINKS`).
+    1.4 s (docs/scale.md).
     """
     references = [reference for reference in references_to(Actor) if reference.model is model]
     if not references:
@@ -155,36 +161,39 @@ def actor_condition(model, actor=None, country: str = "", walked: bool = False) 
     if actor is None:
         fields = tuple(dict.fromkeys(reference.own_field for reference in references))
         actors = Actor.objects.filter(country=country)
-        threshold = partial(per_row_from, model) if walked else None
-        return linked_to_any(model, fields, actors, threshold)
+        return linked_to_any_forms(model, fields, actors, partial(per_row_from, model))
     condition = Q()
     for reference in references:
         condition |= reference.condition(actor)
-    return condition
+    return condition, condition
 
 
-def filtered(rt: registry.RecordType, data: dict, actor=None, walked: bool = False):
-    """Each (start, end, queryset) placing records of ``rt``, the filters applied;
-    ``walked``: for reading in date order until a few are found (see ``actor_condition``)."""
-    queryset = with_keys(published(rt.model._default_manager.all()))
+def filtered(rt: registry.RecordType, data: dict, actor=None) -> list[tuple]:
+    """Each (start, end, rows, walked) placing records of ``rt``, the filters applied:
+    ``walked`` the same rows as ``rows``, for reading in date order until a few are
+    found, ``rows`` for counting (see :func:`actor_conditions`)."""
+    counted = walked = with_keys(published(rt.model._default_manager.all()))
     country = data.get("country")
-    if actor is not None or country:
-        for condition in (
-            actor_condition(rt.model, actor) if actor is not None else None,
-            actor_condition(rt.model, country=country, walked=walked) if country else None,
-        ):
-            if condition is not None:
-                queryset = queryset.filter(condition)
+    for conditions in (
+        actor_conditions(rt.model, actor) if actor is not None else None,
+        actor_conditions(rt.model, country=country) if country else None,
+    ):
+        if conditions is not None:
+            counted, walked = counted.filter(conditions[0]), walked.filter(conditions[1])
     parts, earlier = [], Q()
     for start, end in rt.timeline_dates:
-        rows = queryset.filter(earlier, **{f"{start}__isnull": False})
+        placed = Q(earlier, **{f"{start}__isnull": False})
         if data.get("date_from") or data.get("date_to"):
-            rows = rows.filter(overlap_q(start, end, data.get("date_from"), data.get("date_to")))
+            placed &= overlap_q(start, end, data.get("date_from"), data.get("date_to"))
+        rows, walk = counted.filter(placed), walked.filter(placed)
         if data.get("date_from"):
             # Same rows; lets the start's index begin its scan where matches can begin.
-            first = earliest_start(rows, start, end, data["date_from"])
-            rows = rows.filter(**{f"{start}__gte": first}) if first else rows.none()
-        parts.append((start, end, rows))
+            first = earliest_start(walk, start, end, data["date_from"])
+            begins = Q(**{f"{start}__gte": first})
+            rows, walk = (
+                (rows.filter(begins), walk.filter(begins)) if first else (rows.none(), walk.none())
+            )
+        parts.append((start, end, rows, walk))
         earlier &= Q(**{f"{start}__isnull": True})
     return parts
 
@@ -222,7 +231,7 @@ def window(data: dict, actor=None) -> tuple[list[Item], bool]:
     """
     items = []
     for rt in chosen_types(data):
-        for start, end, rows in filtered(rt, data, actor, walked=True):
+        for start, end, _, rows in filtered(rt, data, actor):
             rows = _after(rows, start, rt, data.get("after"))
             # Exactly the order of the (date, precision, slug) indexes: a year is stored
             # as 1 January, and ordering by (date, slug) sorted every record of that day.
@@ -248,11 +257,11 @@ def decade_counts(data: dict, actor=None) -> list[dict]:
     counts: dict[int, dict[str, int]] = {}
     exact = True
     for rt in types:
-        # The first and last dates are walks in date order. The counts are of few rows
-        # (OVERVIEW_EXACT), or the planner's estimate, the same for either form.
-        for start, _end, rows in filtered(rt, data, actor, walked=True):
+        # The first and last dates are walks in date order; the counts read the links
+        # first: the planner takes a row-by-row lookup for half the rows.
+        for start, _end, rows, walked in filtered(rt, data, actor):
             rows = rows.order_by()
-            dates = rows.values_list(start, flat=True)
+            dates = walked.order_by().values_list(start, flat=True)
             first, last = dates.order_by(start).first(), dates.order_by(f"-{start}").first()
             if first is None:
                 continue

@@ -129,3 +129,24 @@ def test_tested_per_row_gives_the_same_rows_under_exclude_with_a_null_key(cited)
         [],
         [f"said-{n}" for n in range(9)],
     ]
+
+
+def test_a_walked_page_of_a_list_excluding_a_link_lists_the_others(cited, always_walked):
+    # Left out of the rows' query, a negated link would be NOT true: no row at all.
+    excluding = Statement.objects.exclude(
+        search.AnyOf("pk", Citation.objects.filter(footnote=7).values("statement_id"))
+    )
+
+    page = counting.EstimatedCountPaginator(excluding, 3).page(1)
+
+    assert sorted(s.slug for s in page.object_list) == ["said-6", "said-7", "said-8"]
+
+
+def test_a_deep_page_of_a_link_filter_is_not_read_by_its_keys_from_the_index(db):
+    # Its keys would be read by the link's keys and sorted, then again for the rows.
+    citing = Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("statement_id")))
+
+    assert (
+        counting.keys_from_index(citing),
+        counting.keys_from_index(citing, links=True),
+    ) == (False, ON_POSTGRESQL)

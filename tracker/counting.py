@@ -184,18 +184,19 @@ def keyed_count_limit(table_rows: int | None, per_page: int) -> int:
 DEEP_OFFSET = 1_000
 
 
-def keys_from_index(queryset: QuerySet) -> bool:
+def keys_from_index(queryset: QuerySet, links: bool = False) -> bool:
     """Whether the list's keys can be read in its order from its model's default order
     keys index alone: on PostgreSQL (which keeps the carried columns), in the default
     order, with no condition on a column the index does not hold. Otherwise the keys
-    would be read from the table as the page's rows are, for nothing."""
+    would be read from the table as the page's rows are, for nothing. ``links``: a
+    link condition (``tracker.search.AnyOf``) tests the key, which the index holds,
+    where it is tested on each key read (``search.tested_per_row``)."""
     if connections[queryset.db].vendor != "postgresql":
         return False
     held = keys_index_columns(queryset.model)
     if not held or ordering_of(queryset) not in ((), tuple(queryset.model._meta.ordering)):
         return False
-    # A link condition (search.AnyOf) tests the key, which the index holds.
-    columns = condition_columns(queryset, (search.AnyOf,))
+    columns = condition_columns(queryset, (search.AnyOf,) if links else ())
     return columns is not None and columns <= held
 
 
@@ -214,7 +215,7 @@ def walks_to_page(queryset: QuerySet, matches: int, top: int) -> bool:
     a link condition (``tracker.search.AnyOf``), are best found by walking its keys
     index and testing the condition on each key (``tracker.search.tested_per_row``):
     where the matches are many in their table (:data:`WALKED_PAGE_SHARE`)."""
-    if condition_columns(queryset) is not None or not keys_from_index(queryset):
+    if condition_columns(queryset) is not None or not keys_from_index(queryset, links=True):
         return False  # no link condition (the planner knows how many rows match), or no index
     table_rows = table_estimate(queryset)
     return bool(table_rows) and matches * matches * WALKED_PAGE_SHARE >= table_rows * top

@@ -263,7 +263,8 @@ def condition_columns(queryset: QuerySet, column_tests: tuple[type, ...] = ()) -
 
     ``column_tests``: condition expressions (types) that test one column of the
     table, their one source expression, on each row (``tracker.search.AnyOf``):
-    taken as conditions on that column.
+    taken as conditions on that column, unless negated (``exclude()``, ``~Q``), where
+    a caller leaving them out of a query would select fewer rows instead of more.
 
     Django 5.2.19 keeps the conditions in ``Query.where``, a tree of ``WhereNode``
     whose leaves are lookups; a plain one is a ``Lookup`` whose ``lhs`` is a ``Col``
@@ -281,14 +282,16 @@ def condition_columns(queryset: QuerySet, column_tests: tuple[type, ...] = ()) -
         return None
     columns: set[str] = set()
 
-    def plain(node) -> bool:
+    def plain(node, negated: bool = False) -> bool:
         if isinstance(node, WhereNode):
-            return all(plain(child) for child in node.children)
+            return all(plain(child, negated or node.negated) for child in node.children)
         if isinstance(node, Lookup) and isinstance(node.lhs, column_tests):
             # filter(expression) keeps Exact(expression, True) (as with_conditions_replaced
             # finds it; probed there, E013).
             node = node.lhs if node.rhs is True else None
         if column_tests and isinstance(node, column_tests):
+            if negated:
+                return False
             sources = node.get_source_expressions()
             if len(sources) != 1 or not isinstance(sources[0], Col):
                 return False

@@ -65,7 +65,8 @@ from .public import PUBLISHED, is_record_model
 
 
 class AnyOf(Expression):
-    """``column = ANY(ARRAY(subquery))`` on PostgreSQL, ``column IN (subquery)`` elsewhere.
+    """``column = ANY(ARRAY(subquery))`` on PostgreSQL, ``column IN (subquery)`` elsewhere;
+    ``(column IN (subquery)) = true`` on PostgreSQL once :meth:`tested_per_row`.
 
     With several querysets, the column is in any of them: ``ANY(ARRAY(q1) ||
     ARRAY(q2))``, or ``IN`` each, OR-ed. A sliced queryset keeps its order (which
@@ -166,7 +167,7 @@ def tested_per_row(queryset: QuerySet) -> QuerySet:
 
     ``= ANY(ARRAY(subquery))`` hides how many rows match (the planner takes ten),
     so a list with such a condition is read by the keys it names and sorted: at a
-    million statements the 17,331 citing footnote 1, for a page of 100. Tested on
+    million statements the 17,331 citing footnote 1, for a page of 50. Tested on
     each row, the list's order index can be walked until the page is full. Only
     worth it where the matches are many (``tracker.counting.walks_to_page``).
     """
@@ -267,20 +268,16 @@ class ProbedPerRow(Exists):
 
     Under an ``OR``, PostgreSQL makes an ``EXISTS`` a hashed ``IN`` where it expects
     many rows to test: the whole subquery is read into a hash first (the 84,505
-    statements linked to a Russian actor at a million, 18 ms), even for a walk
-    that stops a few hundred rows in. It leaves a subquery with an ``OFFSET``
-    as it is (``simplify_EXISTS_query``); ``OFFSET 0`` changes no result.
+    statements linked to a Russian actor at a million: a timeline window took 44 ms,
+    5.5 looking up each row's links), even for a walk that stops a few hundred rows
+    in. It leaves a subquery with an ``OFFSET`` as it is (``simplify_EXISTS_query``);
+    ``OFFSET 0`` changes no result.
     """
 
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
-def linked_to_any(
-    model: type[Model],
-    paths,
-    targets: QuerySet,
-    per_row_from: Callable[[], int | None] | None = None,
-) -> Q:
+def linked_to_any(model: type[Model], paths, targets: QuerySet) -> Q:
     """Rows of ``model`` linked through any of ``paths`` to one of the records ``targets``.
 
     Few targets (and, through a link table, few linked rows) are named by their
@@ -290,44 +287,62 @@ def linked_to_any(
     is full. ``ANY(ARRAY(subquery))`` hid the count either way: a country of a
     fifth of all deals was planned as a few hundred rows and every match was
     sorted (116 ms at 150,000 deals against 9 ms for the first hundred in order).
+    """
+    return linked_to_any_forms(model, paths, targets)[0]
 
-    ``per_row_from``: for rows read walking an index until a few are found, the
-    links of a row are looked up for that row (:class:`ProbedPerRow`) where the
-    planner expects at least as many links in all as it answers (None: never),
-    rather than all read first. Asked only where the linked rows are many.
+
+def linked_to_any_forms(
+    model: type[Model],
+    paths,
+    targets: QuerySet,
+    per_row_from: Callable[[], int | None] | None = None,
+) -> tuple[Q, Q]:
+    """:func:`linked_to_any`'s condition, and the same for rows read walking an index
+    until a few are found: there, the links of a row are looked up for that row
+    (:class:`ProbedPerRow`) where the planner expects at least as many links in all
+    as ``per_row_from()`` answers (None: never; asked only where the linked rows are
+    many), rather than all read first. The first form is for counts: the planner
+    takes a row-by-row lookup for half the rows.
     """
     targets = targets.order_by()
     keys = list(targets.values_list("pk", flat=True)[: LISTED_KEYS_LIMIT + 1])
     if not keys:
-        return Q(pk__in=[])
+        return Q(pk__in=[]), Q(pk__in=[])
     listed = len(keys) <= LISTED_KEYS_LIMIT
-    condition = Q()
+    condition, walked = Q(), Q()
     for path in paths:
         field = model._meta.get_field(path)
         if field.many_to_one or field.one_to_one:
             column = field.attname
-            condition |= Q(InKeys(column, keys)) if listed else Q(**{f"{column}__in": targets})
+            own = Q(InKeys(column, keys)) if listed else Q(**{f"{column}__in": targets})
+            condition, walked = condition | own, walked | own
             continue
         if not isinstance(field, ManyToManyField):
             raise TypeError(f"{model.__name__}.{path}: not a foreign key or many-to-many link")
         through = field.remote_field.through
         target = through._meta.get_field(field.m2m_reverse_field_name()).attname
         source = through._meta.get_field(field.m2m_field_name()).attname
-        if not listed:  # many targets: many linked rows (reading them costs what they number)
+        if listed:
+            links = through._default_manager.filter(InKeys(target, keys)).order_by()
+            owners = links.values_list(source, flat=True).distinct()
+            owners = list(owners[: LISTED_KEYS_LIMIT + 1])
+            if len(owners) <= LISTED_KEYS_LIMIT:
+                if owners:
+                    condition, walked = (
+                        condition | Q(InKeys("pk", owners)),
+                        walked | Q(InKeys("pk", owners)),
+                    )
+                continue
+        else:  # many targets: many linked rows (reading them costs what they number)
             links = through._default_manager.filter(**{f"{target}__in": targets})
-            condition |= _linked_rows(links, source, per_row_from)
-            continue
-        links = through._default_manager.filter(InKeys(target, keys)).order_by()
-        owners = list(links.values_list(source, flat=True).distinct()[: LISTED_KEYS_LIMIT + 1])
-        if len(owners) > LISTED_KEYS_LIMIT:
-            condition |= _linked_rows(links, source, per_row_from)
-        elif owners:
-            condition |= Q(InKeys("pk", owners))
-    return condition or Q(pk__in=[])
+        condition |= Q(pk__in=links.values(source))
+        walked |= _linked_rows(links, source, per_row_from)
+    return condition or Q(pk__in=[]), walked or Q(pk__in=[])
 
 
 def _linked_rows(links: QuerySet, source: str, per_row_from: Callable[[], int | None] | None) -> Q:
-    """Rows that ``links`` (rows of a link table) name in their column ``source``."""
+    """Rows that ``links`` (rows of a link table) name in their column ``source``, for a
+    walk (see :func:`linked_to_any_forms`)."""
     # (The planner's estimate is PostgreSQL's; elsewhere the links are read first.)
     on_postgresql = connections[links.db].vendor == "postgresql"
     threshold = per_row_from() if per_row_from is not None and on_postgresql else None
