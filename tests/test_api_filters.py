@@ -481,3 +481,57 @@ def test_each_filterset_has_filters_of_its_own_and_the_declared_ones_stay_untouc
         first.form.__class__ is second.form.__class__,
         first.form.fields["actor"] is not second.form.fields["actor"],
     ) == ([["zapad-2021"], ["vostok-2018"]], True, True, None, True, True)
+
+
+@pytest.fixture
+def cited_twice(db):
+    """Statements citing footnotes 12 and 13 (one of them twice), 12 only (from two
+    sources), 13 only; and an actor citing both."""
+    from tests.factories import CitationFactory, StatementFactory
+
+    first, second = SourceFactory(slug="first-source"), SourceFactory(slug="second-source")
+    both = StatementFactory(slug="cites-both")
+    CitationFactory(statement=both, source=first, footnote=12)
+    CitationFactory(statement=both, source=second, footnote=13)
+    CitationFactory(statement=both, source=second, footnote=12)
+    twelve = StatementFactory(slug="cites-twelve")
+    CitationFactory(statement=twelve, source=first, footnote=12)
+    CitationFactory(statement=twelve, source=second, footnote=12)
+    CitationFactory(statement=StatementFactory(slug="cites-thirteen"), source=first, footnote=13)
+    actor = ActorFactory(slug="cited-actor")
+    CitationFactory(actor=actor, source=first, footnote=12)
+    CitationFactory(actor=actor, source=second, footnote=13)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("footnote=12&footnote=13", ["cites-both"]),
+        ("footnote=13&footnote=12", ["cites-both"]),
+        ("footnote=12&footnote=12", ["cites-both", "cites-twelve"]),
+        ("footnote=12&footnote=14", []),
+        ("source=first-source&source=second-source", ["cites-both", "cites-twelve"]),
+    ],
+)
+def test_repeated_citation_filters_list_records_citing_all(api, cited_twice, query, expected):
+    response = api.get(f"/api/v1/statements/?{query}")
+
+    assert sorted(slugs(response)) == expected
+
+
+def test_several_footnotes_are_one_set_of_keys(api, cited_twice):
+    # One set per footnote, each an array, had PostgreSQL test each row against the
+    # second one element at a time: 14 s for two footnotes at a million statements.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        api.get("/api/v1/statements/?footnote=12&footnote=13")
+    key_sets = [
+        q["sql"].count('"tracker_statement"."id" = ANY(')
+        + q["sql"].count('"tracker_statement"."id" IN (')
+        for q in queries
+        if 'FROM "tracker_citation"' in q["sql"] and 'FROM "tracker_statement"' in q["sql"]
+    ]
+
+    assert key_sets and set(key_sets) == {1}

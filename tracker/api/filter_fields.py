@@ -117,8 +117,17 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
 
     field_class = SlugListField
 
-    def __init__(self, *args, queryset: QuerySet, condition: Callable[[object], Q], **kwargs):
-        self.condition = condition
+    def __init__(
+        self,
+        *args,
+        queryset: QuerySet,
+        condition: Callable[[object], Q] | None = None,
+        every: Callable[[list], Q] | None = None,
+        **kwargs,
+    ):
+        """``condition(record)``: rows linked to one record; or ``every(records)``:
+        rows linked to all of them, as one condition."""
+        self.condition, self.every = condition, every
         self.records = queryset
         super().__init__(*args, **kwargs)
         # Described for OpenAPI as identifiers (the model field cannot be guessed).
@@ -141,6 +150,8 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
         found = list(records.filter(slug__in=wanted))
         if len(found) < len(wanted):
             return qs.none()
+        if self.every is not None:
+            return qs.filter(self.every(found))
         for item in found:
             qs = qs.filter(self.condition(item))
         return qs
@@ -179,19 +190,17 @@ class FootnoteField(forms.Field):
 
 
 class FootnoteFilter(django_filters.MultipleChoiceFilter):
-    """Records citing every one of the given footnotes."""
+    """Records citing every one of the given footnotes (``condition(numbers)``)."""
 
     field_class = FootnoteField
 
-    def __init__(self, *args, condition: Callable[[object], Q], **kwargs):
+    def __init__(self, *args, condition: Callable[[list[int]], Q], **kwargs):
         self.condition = condition
         super().__init__(*args, **kwargs)
         extend_schema_field({"type": "integer", "minimum": 1, "maximum": 32767})(self)
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
-        for item in value or ():
-            qs = qs.filter(self.condition(item))
-        return qs
+        return qs.filter(self.condition(list(value))) if value else qs
 
 
 class UTCDateTimeField(django_filters.fields.IsoDateTimeField):

@@ -191,15 +191,28 @@ def of_country(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
     return lambda code: linked_to_any(model, paths, models.Actor.objects.filter(country=code))
 
 
-def citing(model, key: str) -> Callable[[object], Q]:
-    """Condition: ``model`` rows with a citation whose ``key`` is the value."""
-    target = citation_target_field(model())
+def citing_every(model, key: str) -> Callable[[list], Q]:
+    """Condition: ``model`` rows with a citation whose ``key`` is each of the values.
 
-    def condition(value) -> Q:
+    One set of keys, those citing every value (the first value's, semi-joined to
+    each other's): a set per value, each named by ``= ANY(ARRAY(...))``, left
+    PostgreSQL testing each row against the second set one element at a time
+    (statements citing footnotes 1 and 2 at a million, 17,331 and 17,402 keys:
+    14 s; one set of the keys counted per record, 109 ms; semi-joined, 38 ms).
+    """
+    target = f"{citation_target_field(model())}_id"
+
+    def keys(value) -> QuerySet:
         # Only this type's citations: the others' hold no key of it (a footnote's
         # citations of statements were read to find the actors citing it).
         citations = models.Citation.objects.filter(**{key: value, f"{target}__isnull": False})
-        rows = citations.values(f"{target}_id")
+        return citations.values(target)
+
+    def condition(values: list) -> Q:
+        first, *others = dict.fromkeys(values)
+        rows = keys(first)
+        for value in others:
+            rows = rows.filter(**{f"{target}__in": keys(value)})
         return Q(AnyOf("pk", rows))
 
     return condition
@@ -229,12 +242,12 @@ def citation_filters(model) -> dict[str, django_filters.Filter]:
         "source": AllOfFilter(
             field_name="citations__source__slug",
             queryset=models.Source.objects.all(),
-            condition=citing(model, "source"),
+            every=citing_every(model, "source"),
             help_text="Identifier of a cited source. Repeat for records citing all of them.",
         ),
         "footnote": FootnoteFilter(
             field_name="citations__footnote",
-            condition=citing(model, "footnote"),
+            condition=citing_every(model, "footnote"),
             help_text="Footnote number in the citing article. Repeat for records citing all.",
         ),
     }
