@@ -535,3 +535,27 @@ def test_several_footnotes_are_one_set_of_keys(api, cited_twice):
     ]
 
     assert key_sets and set(key_sets) == {1}
+
+
+def test_a_second_actor_is_tested_on_the_rows_the_first_names(api):
+    # Each actor's links named by an array, PostgreSQL tested every row of the first
+    # against the second one element at a time; the second is a hash of its keys.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import StatementFactory
+
+    first, second = ActorFactory(slug="first-actor"), ActorFactory(slug="second-actor")
+    StatementFactory(slug="about-both").about_actors.add(first, second)
+    StatementFactory(slug="about-first").about_actors.add(first)
+    StatementFactory(slug="said-by-first", speaker=first).about_actors.add(second)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/statements/?actor=first-actor&actor=second-actor")
+    hashed = [
+        q["sql"].count(") = true") for q in queries if "tracker_statement_about_actors" in q["sql"]
+    ]
+
+    assert (sorted(slugs(response)), max(hashed)) == (
+        ["about-both", "said-by-first"],
+        1 if connection.vendor == "postgresql" else 0,
+    )

@@ -216,7 +216,9 @@ class InKeys(Expression):
         return f"{column_sql} IN ({marks})", (*column_params, *self.keys)
 
 
-def field_condition(model: type[Model], path: str, lookup: str, value, public: bool = False) -> Q:
+def field_condition(
+    model: type[Model], path: str, lookup: str, value, public: bool = False, per_row: bool = False
+) -> Q:
     """Rows of ``model`` whose ``path__lookup`` matches ``value``, on its own columns.
 
     A column of the table stays a plain condition; a path through a foreign
@@ -226,7 +228,14 @@ def field_condition(model: type[Model], path: str, lookup: str, value, public: b
 
     ``public``: a path through a linked record matches only published ones
     (:mod:`tracker.public`), so that a public search never answers to a draft's name.
+    ``per_row``: the keys tested on each row (:meth:`AnyOf.tested_per_row`), for a
+    condition joined to another that names the rows to read.
     """
+
+    def any_of(column: str, rows: QuerySet) -> AnyOf:
+        condition = AnyOf(column, rows)
+        return condition.tested_per_row() if per_row else condition
+
     first, _, rest = path.partition(LOOKUP_SEP)
     field = model._meta.get_field(first)
     gated = public and field.is_relation and is_record_model(field.related_model)
@@ -241,19 +250,19 @@ def field_condition(model: type[Model], path: str, lookup: str, value, public: b
         if gated:
             related = related.filter(publication_status=PUBLISHED)
         links = through._default_manager.filter(AnyOf(target, related.values("pk")))
-        return Q(AnyOf("pk", links.values(source)))
+        return Q(any_of("pk", links.values(source)))
     if field.many_to_many or field.one_to_many:
         condition = {f"{path}__{lookup}": value}
         if gated:
             # In the same filter() call: the same join, the same linked row.
             condition[f"{first}__publication_status"] = PUBLISHED
         matching = model._default_manager.filter(**condition)
-        return Q(AnyOf("pk", matching.values("pk")))
+        return Q(any_of("pk", matching.values("pk")))
     if rest and (field.many_to_one or field.one_to_one):
         related = field.related_model._default_manager.filter(**{f"{rest}__{lookup}": value})
         if gated:
             related = related.filter(publication_status=PUBLISHED)
-        return Q(AnyOf(field.attname, related.values("pk")))
+        return Q(any_of(field.attname, related.values("pk")))
     return Q(**{f"{path}__{lookup}": value})
 
 

@@ -109,6 +109,12 @@ class SlugListField(forms.Field):
 class AllOfFilter(django_filters.MultipleChoiceFilter):
     """Records linked to every one of the given records, one subquery per value.
 
+    The rows are found by the first record's links; each other record's are
+    tested on each of those rows (``condition(record, per_row=True)``, a hash of
+    its keys). Each named by an array, PostgreSQL tested each row against the
+    second one element at a time: two records with 17,000 links each at a
+    million statements took 14 s.
+
     An identifier no record has matches nothing: the list is empty (200), as
     for any other value no record is linked to. For the public, a draft's
     identifier is one no record has (:mod:`tracker.public`): filtering by it
@@ -121,12 +127,12 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
         self,
         *args,
         queryset: QuerySet,
-        condition: Callable[[object], Q] | None = None,
+        condition: Callable[..., Q] | None = None,
         every: Callable[[list], Q] | None = None,
         **kwargs,
     ):
-        """``condition(record)``: rows linked to one record; or ``every(records)``:
-        rows linked to all of them, as one condition."""
+        """``condition(record, per_row=False)``: rows linked to one record; or
+        ``every(records)``: rows linked to all of them, as one condition."""
         self.condition, self.every = condition, every
         self.records = queryset
         super().__init__(*args, **kwargs)
@@ -152,8 +158,8 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
             return qs.none()
         if self.every is not None:
             return qs.filter(self.every(found))
-        for item in found:
-            qs = qs.filter(self.condition(item))
+        for number, item in enumerate(found):
+            qs = qs.filter(self.condition(item, per_row=number > 0))
         return qs
 
 

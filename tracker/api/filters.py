@@ -168,18 +168,25 @@ def date_filters() -> tuple[PartialDateFilter, PartialDateFilter]:
     )
 
 
-def linked_to(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
+def own_key(field: str) -> Callable[..., Q]:
+    """Condition: rows whose foreign key ``field`` is the record (a column of their own,
+    tested on each row as it is: ``per_row`` changes nothing)."""
+    return lambda record, per_row=False: Q(**{field: record})
+
+
+def linked_to(model, paths: tuple[str, ...]) -> Callable[..., Q]:
     """Condition: ``model`` rows linked to a value through any of ``paths``.
 
     Each path is a condition on the model's own columns (``tracker.search``), so
     an ``OR`` of a foreign key and a to-many link is answered from indexes
-    instead of a scan of the whole table.
+    instead of a scan of the whole table. ``per_row``: for a value after the
+    first (see :class:`~.filter_fields.AllOfFilter`).
     """
 
-    def condition(value) -> Q:
+    def condition(value, per_row: bool = False) -> Q:
         result = Q()
         for path in paths:
-            result |= field_condition(model, path, "exact", value)
+            result |= field_condition(model, path, "exact", value, per_row=per_row)
         return result
 
     return condition
@@ -310,7 +317,7 @@ class ActorFilterSet(RecordFilterSet):
     parent = AllOfFilter(
         field_name="parent__slug",
         queryset=models.Actor.objects.all(),
-        condition=lambda actor: Q(parent=actor),
+        condition=own_key("parent"),
         help_text="Identifier of the actor these belong to (direct children only).",
     )
     source, footnote = citation_filters(models.Actor).values()
@@ -375,13 +382,13 @@ class ArmsDealFilterSet(RecordFilterSet):
     supplier = AllOfFilter(
         field_name="supplier__slug",
         queryset=models.Actor.objects.all(),
-        condition=lambda actor: Q(supplier=actor),
+        condition=own_key("supplier"),
         help_text="Identifier of the supplying actor.",
     )
     recipient = AllOfFilter(
         field_name="recipient__slug",
         queryset=models.Actor.objects.all(),
-        condition=lambda actor: Q(recipient=actor),
+        condition=own_key("recipient"),
         help_text="Identifier of the receiving actor.",
     )
     actor, country = actor_filters(
@@ -406,7 +413,7 @@ class StatementFilterSet(RecordFilterSet):
     speaker = AllOfFilter(
         field_name="speaker__slug",
         queryset=models.Actor.objects.all(),
-        condition=lambda actor: Q(speaker=actor),
+        condition=own_key("speaker"),
         help_text="Identifier of the speaker.",
     )
     language = text_filter(8, "ISO 639-1 code: en, ru, zh.")
