@@ -513,7 +513,14 @@ def cited_twice(db):
         ("source=first-source&source=second-source", ["cites-both", "cites-twelve"]),
     ],
 )
-def test_repeated_citation_filters_list_records_citing_all(api, cited_twice, query, expected):
+@pytest.mark.parametrize("semi_joined", [4, 1], ids=["semi-joined", "counted"])
+def test_repeated_citation_filters_list_records_citing_all(
+    api, cited_twice, monkeypatch, query, expected, semi_joined
+):
+    # Past SEMI_JOINED_VALUES, each record's distinct values are counted instead.
+    from tracker.api import filters
+
+    monkeypatch.setattr(filters, "SEMI_JOINED_VALUES", semi_joined)
     response = api.get(f"/api/v1/statements/?{query}")
 
     assert sorted(slugs(response)) == expected
