@@ -337,10 +337,8 @@ def linked_to_any_forms(
             owners = list(owners[: LISTED_KEYS_LIMIT + 1])
             if len(owners) <= LISTED_KEYS_LIMIT:
                 if owners:
-                    condition, walked = (
-                        condition | Q(InKeys("pk", owners)),
-                        walked | Q(InKeys("pk", owners)),
-                    )
+                    own = Q(InKeys("pk", owners))
+                    condition, walked = condition | own, walked | own
                 continue
         else:  # many targets: many linked rows (reading them costs what they number)
             links = through._default_manager.filter(**{f"{target}__in": targets})
