@@ -76,3 +76,13 @@ MONTH, YEAR, DAY = Precision.MONTH, Precision.YEAR, Precision.DAY
 def if_match(client, url: str) -> dict[str, str]:
     """The If-Match header an update of the record at ``url`` needs: its ETag, as read."""
     return {"HTTP_IF_MATCH": client.get(url)["ETag"]}
+
+
+def slugs_page_by_page(client, query: str) -> list[list[str]]:
+    """The statements list's slugs, two a page, following ``next`` to the end."""
+    pages, url = [], f"/api/v1/statements/?page_size=2&{query}"
+    while url:
+        body = client.get(url).json()
+        pages.append([row["slug"] for row in body["results"]])
+        url = body["next"]
+    return pages

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.api_factories import slugs_page_by_page
 from tests.factories import StatementFactory
 from tracker import counting
 from tracker.dates import Precision
@@ -31,15 +32,6 @@ def statements(db, monkeypatch):
             kind="direct_quote" if n % 2 else "paraphrase",
             publication_status=status,
         )
-
-
-def slugs_page_by_page(client, query: str) -> list[list[str]]:
-    pages, url = [], f"/api/v1/statements/?page_size=2&{query}"
-    while url:
-        body = client.get(url).json()
-        pages.append([row["slug"] for row in body["results"]])
-        url = body["next"]
-    return pages
 
 
 def keys_reads(queries) -> list[str]:

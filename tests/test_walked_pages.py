@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.api_factories import slugs_page_by_page
 from tests.factories import CitationFactory, ExerciseFactory, SourceFactory, StatementFactory
 from tracker import counting, search
 from tracker.dates import Precision
@@ -37,15 +38,6 @@ def cited(db):
 def always_walked(monkeypatch):
     """Every page of a list with a link condition is walked (on PostgreSQL)."""
     monkeypatch.setattr(counting, "table_estimate", lambda queryset: 1)
-
-
-def slugs_page_by_page(client, query: str) -> list[list[str]]:
-    pages, url = [], f"/api/v1/statements/?page_size=2&{query}"
-    while url:
-        body = client.get(url).json()
-        pages.append([row["slug"] for row in body["results"]])
-        url = body["next"]
-    return pages
 
 
 def walked_reads(queries) -> list[str]:
