@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db.models import BooleanField, ExpressionWrapper, Q, expressions
 from django.db.models.query import QuerySet
+from django.db.models.sql import where
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import WhereNode
@@ -176,6 +177,13 @@ BREAKAGES = [
         "tracker.E014",
         "InternalChanged: plain conditions were not found as their columns",
         id="query-plain-condition-stored-otherwise",
+    ),
+    pytest.param(
+        # Another name for the connector of AND-ed conditions than the one the wrapper knows.
+        lambda mp: mp.setattr(where, "AND", "ALL"),
+        "tracker.E015",
+        "InternalChanged: AND-ed conditions were not found",
+        id="query-and-connector-named-otherwise",
     ),
 ]
 

@@ -25,6 +25,7 @@ from django.db.models.query import EmptyQuerySet
 
 from . import search, substrings
 from .internals import condition_columns, is_filtered, ordering_of, without_select_related
+from .link_counts import count_linked_keys
 from .models.base import keys_index_columns
 
 
@@ -67,7 +68,11 @@ TRUSTED_MARGIN = 2
 
 
 def count_keys(queryset: QuerySet, number: int) -> int:
-    """How many of the first ``number`` rows there are, counting only their keys."""
+    """How many of the first ``number`` rows there are, counting only their keys (a list
+    filtered by a link alone, the link's keys: :mod:`tracker.link_counts`)."""
+    linked = count_linked_keys(queryset, number)
+    if linked is not None:
+        return linked
     # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery; only the
     # key in it: its rows are counted, not read.
     read = queryset.order_by().values("pk")[:number]

@@ -309,6 +309,40 @@ def condition_columns(queryset: QuerySet, column_tests: tuple[type, ...] = ()) -
     return columns if plain(query.where) else None
 
 
+def and_conditions(queryset: QuerySet) -> list | None:
+    """The queryset's conditions where they are all required (AND-ed, none negated): each
+    a lookup (``filter(kind="news")``: ``Exact(Col, "news")``) or, for
+    ``filter(expression)``, the expression itself. None where any is OR-ed or negated,
+    or the query is combined (``union()``); ``[]`` for an unfiltered queryset.
+
+    Django 5.2.19 keeps the conditions in ``Query.where``, a tree of ``WhereNode``
+    (``connector``, ``negated``, ``children``) whose leaves are lookups;
+    ``filter(expression)`` is kept as ``Exact(expression, True)`` (as
+    :func:`with_conditions_replaced` finds it). See ``Query.build_filter``.
+    """
+    from django.db.models.expressions import Col
+    from django.db.models.lookups import Exact
+    from django.db.models.sql.where import AND, WhereNode
+
+    query = queryset.query
+    if query.combinator:
+        return None
+    leaves: list = []
+
+    def collect(node) -> bool:
+        if isinstance(node, WhereNode):
+            if node.negated or (node.connector != AND and len(node.children) > 1):
+                return False
+            return all(collect(child) for child in node.children)
+        if isinstance(node, Exact) and node.rhs is True and not isinstance(node.lhs, Col):
+            leaves.append(node.lhs)  # filter(expression); a boolean column stays a lookup
+        else:
+            leaves.append(node)
+        return True
+
+    return leaves if collect(query.where) else None
+
+
 def names_used(function: Callable) -> set[str]:
     """Attribute and global names a function's code uses, nested functions included."""
     names: set[str] = set()

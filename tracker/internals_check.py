@@ -26,6 +26,7 @@ from django.utils import timezone
 from .internals import (
     InternalChanged,
     admin_routes_autocomplete_view,
+    and_conditions,
     annotation_of,
     choice_iterator_class,
     compile_values,
@@ -322,7 +323,7 @@ _BOOLEAN = BooleanField()
     "tracker.E013",
     "Query.where: filter(expression) kept as Exact(expression, True) in WhereNode.children",
     "tracker.substrings.answered_from_index and read_checked, tracker.search.walked_rows, "
-    "condition_columns' column tests",
+    "condition_columns' column tests, and_conditions' expressions",
 )
 def _probe_conditions_replaced() -> None:
     from django.db.models import Q, Value
@@ -363,6 +364,29 @@ def _probe_condition_columns() -> None:
     _expect(condition_columns(Actor.objects.filter(name=F("slug"))) is None, "an F() passed")
     joined = Actor.objects.filter(statements_made__kind="direct_quote")
     _expect(condition_columns(joined) is None, "a joined table's column passed")
+
+
+@_internal(
+    "tracker.E015",
+    "Query.where: AND-ed conditions as the children of WhereNodes (connector, negated)",
+    "tracker.link_counts (a link-filtered list counted from its keys)",
+)
+def _probe_and_conditions() -> None:
+    # filter(expression) kept as Exact(expression, True) is E013's.
+    from django.db.models import Q
+
+    from .models import Actor
+
+    leaves = and_conditions(Actor.objects.filter(kind="state").filter(country="RU"))
+    _expect(leaves is not None and len(leaves) == 2, "AND-ed conditions were not found")
+    _expect(
+        [leaf.lhs.target.name for leaf in leaves] == ["kind", "country"],
+        "plain conditions were not found as their lookups",
+    )
+    _expect(and_conditions(Actor.objects.all()) == [], "an unfiltered list has conditions")
+    or_ed = Actor.objects.filter(Q(kind="state") | Q(kind="person"))
+    _expect(and_conditions(or_ed) is None, "OR-ed conditions passed")
+    _expect(and_conditions(Actor.objects.exclude(kind="state")) is None, "a negation passed")
 
 
 @checks.register()

@@ -15,6 +15,7 @@ from .base import (
     ordering_indexes,
     publication_constraints,
     slug_constraint,
+    unpublished_keys_index,
 )
 
 
@@ -76,6 +77,7 @@ class Actor(TrackedModel):
         constraints = [slug_constraint("actor"), *publication_constraints("actor", ())]
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="actor_sync_idx"),
+            unpublished_keys_index("actor"),
             *ordering_indexes(
                 "actor", ["name", "slug"], ("name", "kind", "country", "created_at", "updated_at")
             ),

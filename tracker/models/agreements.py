@@ -22,6 +22,7 @@ from .base import (
     ordering_indexes,
     publication_constraints,
     slug_constraint,
+    unpublished_keys_index,
 )
 
 
@@ -122,6 +123,7 @@ class Agreement(TrackedModel):
         indexes = [
             models.Index(fields=["updated_at", "slug"], name="agreement_sync_idx"),
             precision_index("agreement", "concluded"),
+            unpublished_keys_index("agreement"),
             *ordering_indexes(
                 "agreement",
                 ["concluded", "concluded_precision", "slug"],

@@ -27,6 +27,7 @@ from .base import (
     ordering_indexes,
     publication_constraints,
     slug_constraint,
+    unpublished_keys_index,
 )
 
 
@@ -213,6 +214,7 @@ class ArmsDeal(TrackedModel):
             precision_index("deal", "contract_date"),
             precision_index("deal", "period_start"),
             span_index("deal", "period_start", "period_end"),
+            unpublished_keys_index("armsdeal"),
             *ordering_indexes(
                 "armsdeal",
                 ["contract_date", "period_start", "slug"],

@@ -178,6 +178,22 @@ def ordering_indexes(prefix: str, default: list[str], fields: tuple[str, ...]) -
     return indexes
 
 
+def unpublished_keys_index(prefix: str) -> models.Index:
+    """The keys of the rows that are not published, a partial index: few rows.
+
+    A list filtered by a link alone is counted from the link's keys, less those
+    of rows not published (``tracker.link_counts``): checked against this
+    index, no row is read. A published list's condition (``= 'published'``)
+    cannot use it, so the plans of the public lists are as they were (a partial
+    index of the published keys changed the searches' plans: ``docs/scale.md``).
+    """
+    return models.Index(
+        fields=["id"],
+        name=f"{prefix}_unpublished",
+        condition=~models.Q(publication_status=PublicationStatus.PUBLISHED),
+    )
+
+
 def by_actor_index(prefix: str, record: str) -> models.Index:
     """``(actor, record)`` on a link table: the records linked to some actors, read
     from the index alone.

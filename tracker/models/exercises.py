@@ -22,6 +22,7 @@ from .base import (
     ordering_indexes,
     publication_constraints,
     slug_constraint,
+    unpublished_keys_index,
 )
 
 
@@ -102,6 +103,7 @@ class Exercise(TrackedModel):
             # A date range's probes (tracker.date_ranges.earliest_start).
             precision_index("exercise", "start_date"),
             span_index("exercise", "start_date", "end_date"),
+            unpublished_keys_index("exercise"),
             *ordering_indexes(
                 "exercise",
                 ["start_date", "start_date_precision", "slug"],

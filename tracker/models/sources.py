@@ -15,6 +15,7 @@ from .base import (
     ordering_indexes,
     publication_constraints,
     slug_constraint,
+    unpublished_keys_index,
 )
 
 
@@ -68,6 +69,7 @@ class Source(TrackedModel):
             models.Index(fields=["language"], name="source_language_idx"),
             models.Index(fields=["updated_at", "slug"], name="source_sync_idx"),
             precision_index("source", "published"),
+            unpublished_keys_index("source"),
             *ordering_indexes(
                 "source", ["title", "slug"], ("title", "published", "created_at", "updated_at")
             ),

@@ -16,6 +16,7 @@ from .base import (
     ordering_indexes,
     publication_constraints,
     slug_constraint,
+    unpublished_keys_index,
 )
 
 
@@ -104,6 +105,7 @@ class Statement(TrackedModel):
             models.Index(fields=["language"], name="statement_language_idx"),
             models.Index(fields=["updated_at", "slug"], name="statement_sync_idx"),
             precision_index("statement", "date"),
+            unpublished_keys_index("statement"),
             *ordering_indexes(
                 "statement",
                 ["date", "date_precision", "slug"],

@@ -1,0 +1,110 @@
+"""A list filtered by a link alone is counted from the link's keys (tracker.link_counts)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import CitationFactory, SourceFactory, StatementFactory
+from tracker import link_counts, search
+from tracker.models import Citation, Statement
+from tracker.models.base import PublicationStatus
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
+CITING_SEVEN = search.AnyOf("pk", Citation.objects.filter(footnote=7).values("statement_id"))
+PUBLISHED = PublicationStatus.PUBLISHED
+
+
+@pytest.fixture
+def cited(db):
+    """Six statements cite footnote 7, two of them drafts; said-0 cites it twice (two
+    pages), said-6 cites footnote 8 only."""
+    source = SourceFactory()
+    for n in range(7):
+        status = PublicationStatus.DRAFT if n in (2, 5) else PUBLISHED
+        statement = StatementFactory(slug=f"said-{n}", publication_status=status)
+        CitationFactory(statement=statement, source=source, footnote=7 if n < 6 else 8)
+    CitationFactory(
+        statement=Statement.objects.get(slug="said-0"), source=source, footnote=7, locator="p. 9"
+    )
+
+
+def link_count_reads(queries) -> int:
+    return sum("WITH linked(key) AS MATERIALIZED" in q["sql"] for q in queries)
+
+
+def test_the_public_count_of_a_footnote_is_its_published_citing_statements(api, cited):
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/statements/?page_size=2&footnote=7")
+
+    assert (response.json()["count"], link_count_reads(queries)) == (4, int(ON_POSTGRESQL))
+
+
+def test_an_editors_count_of_a_footnote_includes_drafts(editor_api, cited):
+    response = editor_api.get("/api/v1/statements/?page_size=2&footnote=7")
+
+    assert response.json()["count"] == 6
+
+
+def test_a_link_count_is_capped_at_the_rows_asked_for(cited):
+    citing = Statement.objects.filter(CITING_SEVEN, publication_status=PUBLISHED)
+
+    assert [link_counts.count_linked_keys(citing, n) for n in (2, 10)] == (
+        [2, 4] if ON_POSTGRESQL else [None, None]
+    )
+
+
+def test_a_link_naming_no_key_counts_none(cited):
+    nothing = search.AnyOf("pk", Citation.objects.none().values("statement_id"))
+
+    assert link_counts.count_linked_keys(Statement.objects.filter(nothing), 10) == (
+        0 if ON_POSTGRESQL else None
+    )
+
+
+def test_a_link_with_a_published_condition_is_found_with_it(db):
+    found = link_counts.linked_keys(
+        Statement.objects.filter(CITING_SEVEN, publication_status=PUBLISHED)
+    )
+
+    assert (type(found[0]), found[1]) == (search.AnyOf, True)
+
+
+def test_a_link_alone_is_found_without_a_published_condition(db):
+    assert link_counts.linked_keys(Statement.objects.filter(CITING_SEVEN))[1] is False
+
+
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        Statement.objects.all(),
+        Statement.objects.filter(CITING_SEVEN, kind="paraphrase"),
+        Statement.objects.filter(CITING_SEVEN, publication_status=PublicationStatus.DRAFT),
+        Statement.objects.exclude(CITING_SEVEN),
+        Statement.objects.filter(Q(CITING_SEVEN) | Q(kind="paraphrase")),
+        Statement.objects.filter(
+            CITING_SEVEN,
+            search.AnyOf("pk", Citation.objects.filter(footnote=8).values("statement_id")),
+        ),
+        Statement.objects.filter(
+            search.AnyOf("speaker_id", Statement.objects.values("speaker_id"))
+        ),
+        Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("footnote"))),
+        Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("exercise_id"))),
+    ],
+    ids=[
+        "no-condition",
+        "another-condition",
+        "draft-condition",
+        "negated",
+        "or-ed",
+        "two-links",
+        "link-on-a-foreign-key",
+        "values-not-keys",
+        "keys-of-another-table",
+    ],
+)
+def test_other_lists_are_counted_as_rows(db, queryset):
+    assert link_counts.linked_keys(queryset) is None

@@ -1,0 +1,117 @@
+"""Counting a list filtered by a link from the link's keys, not from its rows.
+
+A list filtered by a link (``?footnote=1``, ``?source=``, ``?about_exercise=``)
+names its rows by their keys: ``id = ANY(ARRAY(keys))``, the keys read from an
+index of the link (the citations' ``(footnote, id)`` index carries the cited
+records' keys). Counted as rows, each key was looked up in the record's table
+for its publication status: statements citing footnote 1 at a million, 10,001
+rows read for 24 ms of a 47 ms request.
+
+Every key a link names is a row of the table (a foreign key, or the table's own
+key), so the list's rows are its distinct keys, less those whose row is not
+published where the list shows published rows only. The unpublished rows' keys
+have an index of their own (``unpublished_keys_index``): few rows, so the
+unpublished keys are a small hash the link's keys are checked against, and no
+row is read.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import ForeignKey, Model, QuerySet
+from django.db.models.expressions import Col
+from django.db.models.lookups import Exact
+
+from .internals import and_conditions
+from .public import PUBLISHED
+from .search import AnyOf
+
+
+def _is_published_test(leaf, queryset: QuerySet) -> bool:
+    """Whether a condition is ``publication_status = 'published'`` on the list's own table."""
+    return (
+        isinstance(leaf, Exact)
+        and isinstance(leaf.lhs, Col)
+        and leaf.lhs.alias == queryset.query.base_table
+        and leaf.lhs.target.name == "publication_status"
+        and leaf.rhs == PUBLISHED
+    )
+
+
+def _names_rows_of(model: type[Model], keys: QuerySet) -> bool:
+    """Whether every value ``keys`` (a one-column ``values()``) reads is a key of a row of
+    ``model``: the model's own key, or a foreign key to it that the database enforces."""
+    names = keys.query.values_select
+    if len(names) != 1:
+        return False
+    if names[0] == "pk" or keys.model._meta.get_field(names[0]).primary_key:
+        return keys.model is model
+    field = keys.model._meta.get_field(names[0])
+    return (
+        isinstance(field, ForeignKey)
+        and field.related_model is model
+        and field.db_constraint
+        and field.target_field.primary_key
+    )
+
+
+def linked_keys(queryset: QuerySet) -> tuple[AnyOf, bool] | None:
+    """``(link, published)`` for a list whose conditions are one link condition on its
+    key (:class:`tracker.search.AnyOf`) naming rows of its table, and perhaps
+    ``publication_status = 'published'`` (``published``); None for any other list."""
+    leaves = and_conditions(queryset)
+    if not leaves:
+        return None
+    links = [leaf for leaf in leaves if isinstance(leaf, AnyOf)]
+    published = [leaf for leaf in leaves if _is_published_test(leaf, queryset)]
+    if len(links) != 1 or len(links) + len(published) != len(leaves):
+        return None
+    (link,) = links
+    (column,) = link.get_source_expressions()
+    model = queryset.model
+    if not isinstance(column, Col) or column.alias != queryset.query.base_table:
+        return None
+    if column.target != model._meta.pk:
+        return None
+    if not all(_names_rows_of(model, keys) for keys in link.querysets):
+        return None
+    return link, bool(published)
+
+
+def count_linked_keys(queryset: QuerySet, number: int) -> int | None:
+    """How many of the first ``number`` rows a link-filtered list has, counted from the
+    link's keys (PostgreSQL); None where the list is not one (:func:`linked_keys`)."""
+    connection = connections[queryset.db]
+    found = linked_keys(queryset) if connection.vendor == "postgresql" else None
+    if found is None:
+        return None
+    link, published = found
+    try:
+        arms = link.subqueries(connection)
+    except EmptyResultSet:  # it names no key
+        return 0
+    params: list = [param for _, arm_params in arms for param in arm_params]
+    # MATERIALIZED: the keys are read as the link's own query would read them (the
+    # citations' footnote index). Planned with the rest, exercises citing footnote 1
+    # at a million walked the citations' exercise index in key order for a merge
+    # join, the footnote tested on 224,896 rows: 21.7 ms, against 5.0.
+    keys = " UNION ALL ".join(f"({sql})" for sql, _ in arms)
+    sql = "SELECT DISTINCT linked.key FROM linked WHERE linked.key IS NOT NULL"
+    if published:
+        meta = queryset.model._meta
+        quote = connection.ops.quote_name
+        status = quote(meta.get_field("publication_status").column)
+        # Written as the partial index's condition, so that the planner reads that index.
+        sql += (
+            f" AND NOT EXISTS (SELECT 1 FROM {quote(meta.db_table)} AS listed"
+            f" WHERE listed.{quote(meta.pk.column)} = linked.key AND NOT (listed.{status} = %s))"
+        )
+        params.append(PUBLISHED)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH linked(key) AS MATERIALIZED ({keys}) "
+            f"SELECT count(*) FROM ({sql} LIMIT %s) AS counted",
+            [*params, number],
+        )
+        return cursor.fetchone()[0]
