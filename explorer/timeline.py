@@ -11,23 +11,22 @@ million. The windows of the types are merged in Python. Counts per decade
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from functools import partial
 
 from django import forms
-from django.db import connection
 from django.db.models import Q
 
 from tracker import registry
 from tracker.api.filter_fields import PartialDateField
-from tracker.counting import count_rows, table_estimate
+from tracker.counting import count_rows
 from tracker.date_ranges import earliest_start
 from tracker.dates import FuzzyDate, Precision, overlap_q
 from tracker.models import Actor
 from tracker.public import published
 from tracker.references import references_to
 from tracker.search import linked_to_any_forms
+from tracker.walked import per_row_from
 
 from .records import gate_keys, with_keys
 
@@ -121,25 +120,6 @@ class Item:
         return str(self.start.value.year)
 
 
-#: A window read walking a date index looks up each row's links to a country's actors
-#: for that row where the links number at least this many times the square root of
-#: the table's rows; below, they are read into a hash first. At a million statements
-#: a row walked so cost 17 µs, and a link read and hashed 0.5 µs (Russia's 84,505
-#: links: a window took 44 ms, against 5.5 ms walking 320 rows). For a window of 51
-#: among L links of T rows, walking costs less where 51 × T / L × 17 < 0.5 × L, that is
-#: where L > 41 × √T.
-PER_ROW_LINKS = 41
-
-
-def per_row_from(model) -> int | None:
-    """The links above which walking ``model``'s rows looks up each row's links
-    (:data:`PER_ROW_LINKS`); None where that is never so (SQLite, or no statistics)."""
-    if connection.vendor != "postgresql":
-        return None
-    table_rows = table_estimate(model._default_manager.all())
-    return PER_ROW_LINKS * math.isqrt(table_rows) if table_rows else None
-
-
 def actor_condition(model, actor=None, country: str = "") -> Q | None:
     """Rows of ``model`` linked to ``actor`` (or to any actor of ``country``) in any role."""
     conditions = actor_conditions(model, actor, country)
@@ -148,7 +128,7 @@ def actor_condition(model, actor=None, country: str = "") -> Q | None:
 
 def actor_conditions(model, actor=None, country: str = "") -> tuple[Q, Q] | None:
     """:func:`actor_condition`, and the same for rows read walking an index until a
-    window is full (:data:`PER_ROW_LINKS`).
+    window is full (:data:`tracker.walked.PER_ROW_LINKS`).
 
     A country names many actors: their records are found as the API's ``country``
     filter finds them (:func:`tracker.search.linked_to_any`). Each actor's records

@@ -18,11 +18,14 @@ from tests.api_factories import (
 )
 from tests.factories import ActorFactory, ExerciseFactory, SourceFactory
 from tracker import search
+from tracker.api import filters
 from tracker.api.filters import ExerciseFilterSet
 from tracker.dates import Precision
 from tracker.models import Exercise
 
 pytestmark = pytest.mark.django_db
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
 def slugs(response) -> list[str]:
@@ -440,13 +443,25 @@ def deals_by_country(db):
     linked_deal("ru-to-cn", ru, cn)
 
 
-@pytest.mark.parametrize("listed_keys_limit", [500, 2, 0])
+@pytest.fixture
+def links_probed_per_row(monkeypatch):
+    """A page of a country's records looks up each row's links wherever it could
+    (PostgreSQL): every count of links is taken as enough."""
+    monkeypatch.setattr(filters, "per_row_from", lambda model: 0 if ON_POSTGRESQL else None)
+
+
+@pytest.mark.parametrize(
+    ("listed_keys_limit", "probed"), [(500, False), (2, False), (0, False), (2, True), (0, True)]
+)
 def test_country_filter_finds_deals_through_every_role(
-    api, deals_by_country, monkeypatch, listed_keys_limit
+    api, deals_by_country, monkeypatch, request, listed_keys_limit, probed
 ):
     # 500: every key named as a value; 2: the two actors named, the three
     # deals they build for by a subquery; 0: the actors by a subquery too.
+    # Probed: the contractors' links looked up for each row the page reads.
     monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", listed_keys_limit)
+    if probed:
+        request.getfixturevalue("links_probed_per_row")
 
     response = api.get("/api/v1/arms-deals/?country=KZ&ordering=slug")
 
@@ -457,6 +472,18 @@ def test_country_filter_finds_deals_through_every_role(
         "kz-receives",
         "kz-supplies",
     ]
+
+
+def test_a_page_of_a_country_looks_up_each_rows_links_and_its_count_does_not(
+    api, deals_by_country, monkeypatch, links_probed_per_row
+):
+    monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", 0)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/arms-deals/?country=KZ&page_size=2")
+    deals = [q["sql"] for q in queries if 'FROM "tracker_armsdeal"' in q["sql"]]
+    probing = ["COUNT(*)" in sql for sql in deals if "OFFSET 0)" in sql]
+
+    assert (response.json()["count"], probing) == (5, [False] if ON_POSTGRESQL else [])
 
 
 def test_country_without_actors_matches_nothing(api, deals_by_country):

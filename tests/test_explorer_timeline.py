@@ -7,10 +7,13 @@ import re
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 
 from explorer import timeline
 from tests.factories import ExerciseFactory
 from tracker.dates import Precision
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
 def slugs_on(html: str) -> list[str]:
@@ -218,8 +221,7 @@ def links_probed_per_row(monkeypatch):
     from tracker import search
 
     monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", 0)
-    monkeypatch.setattr(timeline, "table_estimate", lambda queryset: 1)
-    monkeypatch.setattr(timeline, "PER_ROW_LINKS", 0)
+    monkeypatch.setattr(timeline, "per_row_from", lambda model: 0 if ON_POSTGRESQL else None)
 
 
 @pytest.mark.django_db

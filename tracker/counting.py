@@ -27,6 +27,7 @@ from . import search, substrings
 from .internals import condition_columns, is_filtered, ordering_of, without_select_related
 from .link_counts import count_linked_keys
 from .models.base import keys_index_columns
+from .walked import walked_form
 
 
 def table_estimate(queryset: QuerySet) -> int | None:
@@ -437,7 +438,7 @@ class EstimatedCountPaginator(Paginator):
                 # left the page short, and an estimated list then ended early).
                 keys = self.object_list.prefetch_related(None).values_list("pk", flat=True)
                 return self.object_list.filter(pk__in=keys[bottom:top])
-            return self.object_list[bottom:top]
+            return walked_form(self.object_list)[bottom:top]
         return search.bounded_rows(
             self.object_list, rank, bottom, top, self._usual_keys, head=self.head
         )

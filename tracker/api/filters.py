@@ -18,6 +18,7 @@ The fields and filters that check each parameter are in
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import django_filters
 from django import forms
@@ -27,8 +28,9 @@ from .. import claims, models, registry
 from ..date_ranges import bounded_by_start
 from ..dates import overlap_q
 from ..public import sees_drafts
-from ..search import AnyOf, contains_any, field_condition, linked_to_any, rank_by_name
+from ..search import AnyOf, contains_any, field_condition, linked_to_any_forms, rank_by_name
 from ..services import citation_target_field
+from ..walked import Walkable, per_row_from
 from .filter_fields import (
     COUNTRY_CHOICES,
     AllOfFilter,
@@ -194,8 +196,15 @@ def linked_to(model, paths: tuple[str, ...]) -> Callable[..., Q]:
 
 def of_country(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
     """Condition: ``model`` rows linked through any of ``paths`` to an actor of a country
-    (written so that the planner can tell how many match: :func:`tracker.search.linked_to_any`)."""
-    return lambda code: linked_to_any(model, paths, models.Actor.objects.filter(country=code))
+    (written so that the planner can tell how many match: :func:`tracker.search.linked_to_any`),
+    with a form for a page read walking the list's order (:class:`tracker.walked.Walkable`)."""
+
+    def condition(code) -> Q:
+        actors = models.Actor.objects.filter(country=code)
+        forms = linked_to_any_forms(model, paths, actors, partial(per_row_from, model))
+        return Q(Walkable(*forms))
+
+    return condition
 
 
 #: Up to this many values, :func:`citing_every` semi-joins each value's citations;
