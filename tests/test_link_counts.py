@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CitationFactory, SourceFactory, StatementFactory
 from tracker import link_counts, search
-from tracker.models import Citation, Statement
+from tracker.models import Citation, Source, Statement
 from tracker.models.base import PublicationStatus
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
@@ -35,7 +35,12 @@ def link_count_reads(queries) -> int:
     return sum("WITH linked(key) AS MATERIALIZED" in q["sql"] for q in queries)
 
 
-def test_the_public_count_of_a_footnote_is_its_published_citing_statements(api, cited):
+@pytest.mark.parametrize("keys_read", [2, 0], ids=["from-its-keys", "as-rows"])
+def test_the_public_count_of_a_footnote_is_its_published_citing_statements(
+    api, cited, monkeypatch, keys_read
+):
+    # 0: the link names too many keys for them to be read (all of them are too many).
+    monkeypatch.setattr(link_counts, "KEYS_READ", keys_read)
     with CaptureQueriesContext(connection) as queries:
         response = api.get("/api/v1/statements/?page_size=2&footnote=7")
 
@@ -48,11 +53,24 @@ def test_an_editors_count_of_a_footnote_includes_drafts(editor_api, cited):
     assert response.json()["count"] == 6
 
 
-def test_a_link_count_is_capped_at_the_rows_asked_for(cited):
+def test_a_link_count_is_capped_at_the_rows_asked_for(cited, monkeypatch):
+    monkeypatch.setattr(link_counts, "KEYS_READ", 100)
     citing = Statement.objects.filter(CITING_SEVEN, publication_status=PUBLISHED)
 
     assert [link_counts.count_linked_keys(citing, n) for n in (2, 10)] == (
         [2, 4] if ON_POSTGRESQL else [None, None]
+    )
+
+
+def test_a_link_naming_as_many_keys_as_may_be_read_is_left_to_be_counted_as_rows(
+    cited, monkeypatch
+):
+    # Footnote 7 is cited seven times: fewer than 8 keys may be read, not fewer than 7.
+    monkeypatch.setattr(link_counts, "KEYS_READ", 1)
+    citing = Statement.objects.filter(CITING_SEVEN, publication_status=PUBLISHED)
+
+    assert [link_counts.count_linked_keys(citing, n) for n in (7, 8)] == (
+        [None, 4] if ON_POSTGRESQL else [None, None]
     )
 
 
@@ -93,6 +111,12 @@ def test_a_link_alone_is_found_without_a_published_condition(db):
         ),
         Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("footnote"))),
         Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("exercise_id"))),
+        Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("statement__id"))),
+        Source.objects.filter(search.AnyOf("pk", Statement.objects.values("citations"))),
+        Statement.objects.filter(CITING_SEVEN).distinct("speaker_id"),
+        Statement.objects.filter(CITING_SEVEN)[:5],
+        Statement.objects.filter(CITING_SEVEN).annotate(cited=F("citations__footnote")),
+        Statement.objects.filter(CITING_SEVEN).extra(tables=["tracker_source"]),
     ],
     ids=[
         "no-condition",
@@ -104,6 +128,12 @@ def test_a_link_alone_is_found_without_a_published_condition(db):
         "link-on-a-foreign-key",
         "values-not-keys",
         "keys-of-another-table",
+        "a-path-through-a-relation",
+        "a-reverse-relation",
+        "distinct",
+        "sliced",
+        "annotated-through-a-to-many-join",
+        "extra-tables",
     ],
 )
 def test_other_lists_are_counted_as_rows(db, queryset):

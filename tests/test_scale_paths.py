@@ -360,7 +360,8 @@ def test_the_footnote_filter_reads_the_citing_records_keys_from_the_order_index(
     analyse(Citation)
     with CaptureQueriesContext(connection) as queries:
         response = api.get("/api/v1/statements/?footnote=3")
-    counted = next(q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)"))
+    # Counted from the link's keys (tracker.link_counts).
+    counted = next(q["sql"] for q in queries if "count(*)" in q["sql"].lower())
 
     # The statements' keys come from the index (INCLUDE), not from the table.
     plan = plan_of(counted, "seqscan", "bitmapscan")

@@ -158,13 +158,19 @@ def is_reshaped(queryset: QuerySet) -> bool:
     from paging through its rows as they are, each once.
 
     Django 5.2.19 keeps these in ``Query.is_sliced``, ``distinct``,
-    ``combinator``, ``annotations`` and ``extra``. If they change, see
-    ``Query.set_limits``, ``add_distinct_fields``, ``QuerySet._combinator_query``,
-    ``add_annotation`` and ``add_extra`` in ``django/db/models/``.
+    ``combinator``, ``annotations``, ``extra`` and ``extra_tables``. If they
+    change, see ``Query.set_limits``, ``add_distinct_fields``,
+    ``QuerySet._combinator_query``, ``add_annotation`` and ``add_extra`` in
+    ``django/db/models/``.
     """
     query = queryset.query
     return bool(
-        query.is_sliced or query.distinct or query.combinator or query.annotations or query.extra
+        query.is_sliced
+        or query.distinct
+        or query.combinator
+        or query.annotations
+        or query.extra
+        or query.extra_tables
     )
 
 

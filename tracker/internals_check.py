@@ -275,6 +275,7 @@ def _probe_is_reshaped() -> None:
         ("union()", plain.union(plain)),
         ("annotate()", plain.annotate(one=Value(1))),
         ("extra()", plain.extra(select={"one": "1"})),
+        ("extra(tables=...)", plain.extra(tables=["tracker_source"])),
     ):
         _expect(is_reshaped(reshaped), f"{label} is not noticed")
     _expect(is_sliced(plain[:2]) and not is_sliced(plain), "a slice is not told apart")

@@ -12,18 +12,25 @@ key), so the list's rows are its distinct keys, less those whose row is not
 published where the list shows published rows only. The unpublished rows' keys
 have an index of their own (``unpublished_keys_index``): few rows, so the
 unpublished keys are a small hash the link's keys are checked against, and no
-row is read.
+row is read. (A key whose row a transaction has not yet written, its foreign key
+checked only at its commit, would be counted by that transaction alone; nothing
+counts while it writes.)
+
+Only where the link names few keys (:data:`KEYS_READ`): its keys must all be read
+before any is counted, where rows are counted only up to the limit. A review
+measured sources cited 62,000 to 700,000 times, with 30% of the records drafts:
+140 to 672 ms counted from the keys against 59 to 202 ms as rows.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import ForeignKey, Model, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.lookups import Exact
 
-from .internals import and_conditions
+from .internals import and_conditions, is_reshaped
 from .public import PUBLISHED
 from .search import AnyOf
 
@@ -45,9 +52,14 @@ def _names_rows_of(model: type[Model], keys: QuerySet) -> bool:
     names = keys.query.values_select
     if len(names) != 1:
         return False
-    if names[0] == "pk" or keys.model._meta.get_field(names[0]).primary_key:
+    if names[0] == "pk":
         return keys.model is model
-    field = keys.model._meta.get_field(names[0])
+    try:  # a path through a relation ("statement__id") names no field of its own
+        field = keys.model._meta.get_field(names[0])
+    except FieldDoesNotExist:
+        return False
+    if getattr(field, "primary_key", False):
+        return keys.model is model
     return (
         isinstance(field, ForeignKey)
         and field.related_model is model
@@ -60,6 +72,8 @@ def linked_keys(queryset: QuerySet) -> tuple[AnyOf, bool] | None:
     """``(link, published)`` for a list whose conditions are one link condition on its
     key (:class:`tracker.search.AnyOf`) naming rows of its table, and perhaps
     ``publication_status = 'published'`` (``published``); None for any other list."""
+    if is_reshaped(queryset):  # distinct(), sliced, annotated (perhaps joined): not its rows
+        return None
     leaves = and_conditions(queryset)
     if not leaves:
         return None
@@ -79,9 +93,17 @@ def linked_keys(queryset: QuerySet) -> tuple[AnyOf, bool] | None:
     return link, bool(published)
 
 
+#: A link is counted from its keys where it names fewer than this many times the rows
+#: counted (20,002 for the API's exact count). Statements citing footnote 1 at a
+#: million, 17,397 citations: 15 ms from the keys, 50 ms as rows (EXPLAIN ANALYZE).
+KEYS_READ = 2
+
+
 def count_linked_keys(queryset: QuerySet, number: int) -> int | None:
     """How many of the first ``number`` rows a link-filtered list has, counted from the
-    link's keys (PostgreSQL); None where the list is not one (:func:`linked_keys`)."""
+    link's keys (PostgreSQL); None where the list is not one (:func:`linked_keys`), or
+    its link names ``KEYS_READ × number`` keys or more (counted as rows, the count
+    stops at the limit)."""
     connection = connections[queryset.db]
     found = linked_keys(queryset) if connection.vendor == "postgresql" else None
     if found is None:
@@ -91,27 +113,32 @@ def count_linked_keys(queryset: QuerySet, number: int) -> int | None:
         arms = link.subqueries(connection)
     except EmptyResultSet:  # it names no key
         return 0
-    params: list = [param for _, arm_params in arms for param in arm_params]
+    read_at_most = KEYS_READ * number
     # MATERIALIZED: the keys are read as the link's own query would read them (the
     # citations' footnote index). Planned with the rest, exercises citing footnote 1
     # at a million walked the citations' exercise index in key order for a merge
     # join, the footnote tested on 224,896 rows: 21.7 ms, against 5.0.
-    keys = " UNION ALL ".join(f"({sql})" for sql, _ in arms)
-    sql = "SELECT DISTINCT linked.key FROM linked WHERE linked.key IS NOT NULL"
+    named = " UNION ALL ".join(f"({sql})" for sql, _ in arms)
+    params: list = [param for _, arm_params in arms for param in arm_params]
+    params.append(read_at_most)
+    distinct = "SELECT DISTINCT linked.key FROM linked WHERE linked.key IS NOT NULL"
     if published:
         meta = queryset.model._meta
         quote = connection.ops.quote_name
         status = quote(meta.get_field("publication_status").column)
         # Written as the partial index's condition, so that the planner reads that index.
-        sql += (
+        distinct += (
             f" AND NOT EXISTS (SELECT 1 FROM {quote(meta.db_table)} AS listed"
             f" WHERE listed.{quote(meta.pk.column)} = linked.key AND NOT (listed.{status} = %s))"
         )
         params.append(PUBLISHED)
+    params.append(number)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH linked(key) AS MATERIALIZED ({keys}) "
-            f"SELECT count(*) FROM ({sql} LIMIT %s) AS counted",
-            [*params, number],
+            f"WITH linked(key) AS MATERIALIZED (SELECT * FROM ({named}) AS named LIMIT %s) "
+            "SELECT (SELECT count(*) FROM linked), count(*) "
+            f"FROM ({distinct} LIMIT %s) AS counted",
+            params,
         )
-        return cursor.fetchone()[0]
+        read, counted = cursor.fetchone()
+    return None if read >= read_at_most else counted
