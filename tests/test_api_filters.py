@@ -486,6 +486,23 @@ def test_a_page_of_a_country_looks_up_each_rows_links_and_its_count_does_not(
     assert (response.json()["count"], probing) == (5, [False] if ON_POSTGRESQL else [])
 
 
+@pytest.mark.parametrize(("page", "probed"), [(2, True), (3, False)])
+def test_a_page_past_the_walks_reach_reads_a_countrys_links_first(
+    api, deals_by_country, monkeypatch, links_probed_per_row, page, probed
+):
+    # Each row's links are worth looking up for the first two rows only.
+    monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", 0)
+    monkeypatch.setattr(search, "walks_up_to", lambda links, threshold: 2)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/v1/arms-deals/?country=KZ&page_size=1&ordering=slug&page={page}")
+    deals = [q["sql"] for q in queries if 'FROM "tracker_armsdeal"' in q["sql"]]
+
+    assert (slugs(response), any("OFFSET 0)" in sql for sql in deals)) == (
+        [["kz-builds-2", "kz-builds-3"][page - 2]],
+        probed and ON_POSTGRESQL,
+    )
+
+
 def test_country_without_actors_matches_nothing(api, deals_by_country):
     response = api.get("/api/v1/arms-deals/?country=AF")
 

@@ -438,7 +438,7 @@ class EstimatedCountPaginator(Paginator):
                 # left the page short, and an estimated list then ended early).
                 keys = self.object_list.prefetch_related(None).values_list("pk", flat=True)
                 return self.object_list.filter(pk__in=keys[bottom:top])
-            return walked_form(self.object_list)[bottom:top]
+            return walked_form(self.object_list, top)[bottom:top]
         return search.bounded_rows(
             self.object_list, rank, bottom, top, self._usual_keys, head=self.head
         )

@@ -62,6 +62,7 @@ from .internals import (
     without_alias,
 )
 from .public import PUBLISHED, is_record_model
+from .walked import walks_up_to
 
 
 class AnyOf(Expression):
@@ -284,6 +285,9 @@ class ProbedPerRow(Exists):
     """
 
     template = "EXISTS(%(subquery)s OFFSET 0)"
+    #: The last row a walk looking up each row's links is worth reading to (see
+    #: :func:`tracker.walked.walks_up_to`); None: any.
+    walks_up_to: int | None = None
 
 
 def linked_to_any(model: type[Model], paths, targets: QuerySet) -> Q:
@@ -356,8 +360,11 @@ def _linked_rows(links: QuerySet, source: str, per_row_from: Callable[[], int | 
     if threshold is not None:
         from .counting import plan_estimate  # (counting reads lists searched here)
 
-        if plan_estimate(links) >= threshold:
-            return Q(ProbedPerRow(links.filter(**{source: OuterRef("pk")})))
+        links_expected = plan_estimate(links)
+        if links_expected >= threshold:
+            probe = ProbedPerRow(links.filter(**{source: OuterRef("pk")}))
+            probe.walks_up_to = walks_up_to(links_expected, threshold)
+            return Q(probe)
     return Q(pk__in=links.values(source))
 
 
