@@ -349,6 +349,30 @@ def and_conditions(queryset: QuerySet) -> list | None:
     return leaves if collect(query.where) else None
 
 
+def own_field(expression, queryset: QuerySet) -> models.Field | None:
+    """The field of the queryset's own table that a resolved condition's ``expression``
+    reads as a plain column (a lookup's ``lhs``, an expression's source), or None.
+
+    Django 5.2.19 resolves a column to a ``Col`` (``alias``, ``target``), and
+    ``Query.base_table`` is the alias of the queryset's own table (as
+    :func:`condition_columns` reads them).
+    """
+    from django.db.models.expressions import Col
+
+    if isinstance(expression, Col) and expression.alias == queryset.query.base_table:
+        return expression.target
+    return None
+
+
+def values_names(queryset: QuerySet) -> tuple[str, ...]:
+    """The field names a ``values()`` or ``values_list()`` queryset reads, as given
+    (``"pk"``, ``"statement_id"``, ``"statement__id"``).
+
+    Django 5.2.19 keeps them in ``Query.values_select`` (``Query.set_values``).
+    """
+    return tuple(queryset.query.values_select)
+
+
 def names_used(function: Callable) -> set[str]:
     """Attribute and global names a function's code uses, nested functions included."""
     names: set[str] = set()

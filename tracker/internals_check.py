@@ -41,9 +41,11 @@ from .internals import (
     is_sliced,
     names_used,
     ordering_of,
+    own_field,
     raw_delete_function,
     url_with_param,
     url_without_param,
+    values_names,
     with_conditions_replaced,
     without_alias,
     without_select_related,
@@ -349,7 +351,8 @@ def _probe_conditions_replaced() -> None:
 @_internal(
     "tracker.E014",
     "Query.where and Query.base_table: plain conditions as Lookup(Col, value)",
-    "tracker.counting.EstimatedCountPaginator (pages read by their keys)",
+    "tracker.counting.EstimatedCountPaginator (pages read by their keys), "
+    "tracker.link_counts (own_field)",
 )
 def _probe_condition_columns() -> None:
     from django.db.models import F
@@ -365,11 +368,16 @@ def _probe_condition_columns() -> None:
     _expect(condition_columns(Actor.objects.filter(name=F("slug"))) is None, "an F() passed")
     joined = Actor.objects.filter(statements_made__kind="direct_quote")
     _expect(condition_columns(joined) is None, "a joined table's column passed")
+    listed = Actor.objects.filter(kind="state")
+    kind = listed.query.where.children[0]
+    _expect(own_field(kind.lhs, listed) is Actor._meta.get_field("kind"), "a column not found")
+    _expect(own_field(kind.rhs, listed) is None, "a value taken for a column")
 
 
 @_internal(
     "tracker.E015",
-    "Query.where: AND-ed conditions as the children of WhereNodes (connector, negated)",
+    "Query.where: AND-ed conditions as the children of WhereNodes (connector, negated); "
+    "Query.values_select",
     "tracker.link_counts (a link-filtered list counted from its keys)",
 )
 def _probe_and_conditions() -> None:
@@ -388,6 +396,7 @@ def _probe_and_conditions() -> None:
     or_ed = Actor.objects.filter(Q(kind="state") | Q(kind="person"))
     _expect(and_conditions(or_ed) is None, "OR-ed conditions passed")
     _expect(and_conditions(Actor.objects.exclude(kind="state")) is None, "a negation passed")
+    _expect(values_names(Actor.objects.values("pk")) == ("pk",), "values() names not found")
 
 
 @checks.register()

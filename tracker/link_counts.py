@@ -27,29 +27,25 @@ from __future__ import annotations
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import ForeignKey, Model, QuerySet
-from django.db.models.expressions import Col
 from django.db.models.lookups import Exact
 
-from .internals import and_conditions, is_reshaped
+from .internals import and_conditions, is_reshaped, own_field, values_names
 from .public import PUBLISHED
 from .search import AnyOf
 
 
 def _is_published_test(leaf, queryset: QuerySet) -> bool:
     """Whether a condition is ``publication_status = 'published'`` on the list's own table."""
-    return (
-        isinstance(leaf, Exact)
-        and isinstance(leaf.lhs, Col)
-        and leaf.lhs.alias == queryset.query.base_table
-        and leaf.lhs.target.name == "publication_status"
-        and leaf.rhs == PUBLISHED
-    )
+    if not isinstance(leaf, Exact) or leaf.rhs != PUBLISHED:
+        return False
+    field = own_field(leaf.lhs, queryset)
+    return field is not None and field.name == "publication_status"
 
 
 def _names_rows_of(model: type[Model], keys: QuerySet) -> bool:
     """Whether every value ``keys`` (a one-column ``values()``) reads is a key of a row of
     ``model``: the model's own key, or a foreign key to it that the database enforces."""
-    names = keys.query.values_select
+    names = values_names(keys)
     if len(names) != 1:
         return False
     if names[0] == "pk":
@@ -84,9 +80,7 @@ def linked_keys(queryset: QuerySet) -> tuple[AnyOf, bool] | None:
     (link,) = links
     (column,) = link.get_source_expressions()
     model = queryset.model
-    if not isinstance(column, Col) or column.alias != queryset.query.base_table:
-        return None
-    if column.target != model._meta.pk:
+    if own_field(column, queryset) != model._meta.pk:
         return None
     if not all(_names_rows_of(model, keys) for keys in link.querysets):
         return None
