@@ -15,7 +15,7 @@ from tests import factories as f
 from tests.api_factories import linked_agreement, linked_deal, linked_exercise, linked_statement
 from tracker import models, registry, services
 from tracker.exports.snapshot import export_snapshot
-from tracker.public import published, sees_drafts
+from tracker.public import published, sees_drafts, without_draft_ends
 
 MARK = "zzdraft"
 
@@ -202,3 +202,21 @@ def test_editors_filter_by_a_draft_s_identifier(editor_api, drafts):
     body = editor_api.get(f"/api/v1/exercises/?actor={MARK}-actor").json()
 
     assert [e["slug"] for e in body["results"]] == ["vostok-2018"]
+
+
+def test_link_rows_without_draft_ends_keep_the_rows_whose_end_is_unset_or_published(db):
+    draft = f.StatementFactory(slug="said-draft", draft=True)
+    published_statement = f.StatementFactory(slug="said")
+    exercise = f.ExerciseFactory(slug="vostok")
+    made = [
+        f.CitationFactory(**record, footnote=40).pk
+        for record in (
+            {"statement": draft},
+            {"statement": published_statement},
+            {"exercise": exercise},
+        )
+    ]
+
+    kept = without_draft_ends(models.Citation.objects.filter(pk__in=made), "statement")
+
+    assert sorted((c.statement or c.exercise).slug for c in kept) == ["said", "vostok"]

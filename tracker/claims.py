@@ -28,20 +28,36 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
 
+from . import public as gate
 from . import registry
-from .models import Rank, ReportedValue, StatusUpdate, TrackedModel
-
-#: The ranks that make a record disputed: a value some source reports and the record does not show.
-DISPUTING_RANKS = (Rank.NORMAL, Rank.DEPRECATED)
+from .models import DISPUTING_RANKS, Rank, ReportedValue, StatusUpdate, TrackedModel
 
 
-def disputed(model: type[TrackedModel]) -> Exists:
-    """``Exists`` expression: the record has a reported value that is not preferred."""
+def disputing_values(model: type[TrackedModel], public: bool = False) -> models.QuerySet:
+    """The reported values that make records of ``model`` disputed: ranked normal or
+    deprecated (:data:`~tracker.models.DISPUTING_RANKS`).
+
+    ``public``: only those the public reads of a published record (citing no draft
+    source), so that its ``disputed`` flag, the filter and the CSV column agree. The
+    record itself is the caller's to gate: each asks of the published records it lists.
+    """
     key = registry.for_model(model).key
     # ``key`` not null changes no result; it lets the other types' values be skipped by
     # the index on ``key`` (statements with none: 7.8 ms reading every arms deal's).
     values = ReportedValue.objects.filter(**{f"{key}__isnull": False}, rank__in=DISPUTING_RANKS)
-    return Exists(values.filter(**{key: OuterRef("pk")}))
+    return gate.without_draft_ends(values, "source") if public else values
+
+
+def disputed(model: type[TrackedModel], public: bool = False) -> Exists:
+    """``Exists`` expression: the record has a disputing value (:func:`disputing_values`)."""
+    key = registry.for_model(model).key
+    return Exists(disputing_values(model, public).filter(**{key: OuterRef("pk")}))
+
+
+def disputed_keys(model: type[TrackedModel], public: bool = False) -> models.QuerySet:
+    """The keys of the disputed records of ``model`` (a one-column ``values()``, with
+    repeats: a record with two disputing values is named twice)."""
+    return disputing_values(model, public).values(registry.for_model(model).key)
 
 
 def is_disputed(values: Iterable[Mapping[str, Any]]) -> bool:

@@ -60,6 +60,24 @@ def public_links(queryset: models.QuerySet) -> models.QuerySet:
     return queryset.filter(condition)
 
 
+def unpublished_keys(model: type[models.Model]) -> models.QuerySet:
+    """The keys of the records of ``model`` the public does not read: few, and held by a
+    partial index of their own (``models.base.unpublished_keys_index``)."""
+    return model._default_manager.exclude(is_published()).values("pk")
+
+
+def without_draft_ends(queryset: models.QuerySet, *ends: str) -> models.QuerySet:
+    """Link rows of ``queryset`` none of whose ``ends`` (foreign keys to records) is a
+    draft: :func:`public_links` for those ends alone, each tested against
+    :func:`unpublished_keys` rather than joined. For a caller that knows the other
+    ends published (its list's own records): joined, the disputed exercises' values
+    at a million read all 100,000 sources, 40 ms against 10."""
+    for end in ends:
+        target = queryset.model._meta.get_field(end).related_model
+        queryset = queryset.exclude(**{f"{end}__in": unpublished_keys(target)})
+    return queryset
+
+
 def sees_drafts(user) -> bool:
     """Whether ``user`` reads drafts too: an editor (Editors group) or a superuser.
 

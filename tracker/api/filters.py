@@ -302,21 +302,27 @@ def about_filters() -> dict[str, AllOfFilter]:
     return filters
 
 
-def disputed_filter(model) -> django_filters.BooleanFilter:
+class DisputedFilter(StrictBooleanFilter):
     """``disputed``: records with (true) or without (false) a value some source reports
-    other than the one shown (``tracker.claims.disputed``)."""
+    other than the one shown (``tracker.claims``). For the public, only the values it
+    reads count, as for each record's ``disputed`` flag."""
 
-    def method(queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def __init__(self, **kwargs):
+        super().__init__(
+            help_text="true: records some source reports another value for (a reported "
+            "value ranked normal or deprecated); false: the others.",
+            **kwargs,
+        )
+
+    def filter(self, queryset: QuerySet, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        condition = claims.disputed(model)
-        return queryset.filter(condition if value else ~condition)
-
-    return StrictBooleanFilter(
-        method=method,
-        help_text="true: records some source reports another value for (a reported value "
-        "ranked normal or deprecated); false: the others.",
-    )
+        public = not sees_drafts(getattr(self.parent.request, "user", None))
+        if value:
+            # Named by the disputed records' keys, as a link names its rows: counted
+            # from them (``tracker.link_counts``), its pages walked like a link's.
+            return queryset.filter(AnyOf("pk", claims.disputed_keys(queryset.model, public)))
+        return queryset.filter(~claims.disputed(queryset.model, public))
 
 
 def choices_filter(choices, help_text: str) -> django_filters.MultipleChoiceFilter:
@@ -369,7 +375,7 @@ class AgreementFilterSet(RecordFilterSet):
     kind = choices_filter(models.AgreementKind.choices, "Kind of agreement.")
     status = choices_filter(models.AgreementStatus.choices, "Status.")
     actor, country = actor_filters(models.Agreement, ("parties",)).values()
-    disputed = disputed_filter(models.Agreement)
+    disputed = DisputedFilter()
     source, footnote = citation_filters(models.Agreement).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("concluded", "title", "created_at", "updated_at", "slug")
@@ -386,7 +392,7 @@ class ExerciseFilterSet(RecordFilterSet):
     series = text_filter(100, "Series, e.g. Peace Mission (any case).", lookup_expr="iexact")
     region = text_filter(100, "Broad region, e.g. Central Asia.", lookup_expr="iexact")
     actor, country = actor_filters(models.Exercise, ("participants",)).values()
-    disputed = disputed_filter(models.Exercise)
+    disputed = DisputedFilter()
     source, footnote = citation_filters(models.Exercise).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("start_date", "name", "created_at", "updated_at", "slug")
@@ -417,7 +423,7 @@ class ArmsDealFilterSet(RecordFilterSet):
     actor, country = actor_filters(
         models.ArmsDeal, ("supplier", "recipient", "contractors")
     ).values()
-    disputed = disputed_filter(models.ArmsDeal)
+    disputed = DisputedFilter()
     source, footnote = citation_filters(models.ArmsDeal).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter(
@@ -442,7 +448,7 @@ class StatementFilterSet(RecordFilterSet):
     language = text_filter(8, "ISO 639-1 code: en, ru, zh.")
     actor, country = actor_filters(models.Statement, ("speaker", "about_actors")).values()
     about_actor, about_agreement, about_exercise, about_arms_deal = about_filters().values()
-    disputed = disputed_filter(models.Statement)
+    disputed = DisputedFilter()
     source, footnote = citation_filters(models.Statement).values()
     date_from, date_to = date_filters()
     ordering = ordering_filter("date", "created_at", "updated_at", "slug")

@@ -14,10 +14,9 @@ from typing import Any
 
 from django.db import models
 
-from .. import public as gate
 from .. import registry
-from ..claims import DISPUTING_RANKS
-from ..models import AgreementStatus, DealStatus, Rank, ReportedValue
+from ..claims import disputing_values
+from ..models import AgreementStatus, DealStatus, Rank
 from .cells import BOOLEAN, INTEGER, NUMBER, STRING
 from .columns import Column, Flagged, ForeignKey, col, fk_slug_column, fuzzy_columns
 from .links import Attach, Row, SlugCache
@@ -25,14 +24,6 @@ from .tables import Table
 
 #: Row key of the flag :func:`disputed_flags` loads.
 DISPUTED = "+disputed"
-
-
-def disputing_values(model: type[models.Model], public: bool) -> models.QuerySet:
-    """Reported values that make a record of ``model`` disputed (ranked normal or
-    deprecated); ``public``: only those reported_values.csv shows (published source)."""
-    fk = registry.for_model(model).key
-    values = ReportedValue.objects.filter(**{f"{fk}__isnull": False}, rank__in=DISPUTING_RANKS)
-    return gate.published(values) if public else values
 
 
 def disputed_flags(model: type[models.Model]) -> Attach:

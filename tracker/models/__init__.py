@@ -6,7 +6,14 @@ from .arms import ArmsCategory, ArmsDeal, ArmsDealContractor, ContractorRole, De
 from .base import DeletedRecord, PublicationStatus, TrackedModel
 from .changes import Change, Import
 from .chart_counts import ChartCount
-from .claims import CLAIM_TARGETS, STATUS_TARGETS, Rank, ReportedValue, StatusUpdate
+from .claims import (
+    CLAIM_TARGETS,
+    DISPUTING_RANKS,
+    STATUS_TARGETS,
+    Rank,
+    ReportedValue,
+    StatusUpdate,
+)
 from .exercises import Exercise, ExerciseDomain, ExerciseParticipant, ParticipantRole
 from .sources import CITATION_TARGETS, Citation, Source, SourceKind, normalise_locator
 from .statements import Statement, StatementKind
@@ -14,6 +21,7 @@ from .statements import Statement, StatementKind
 __all__ = [
     "CITATION_TARGETS",
     "CLAIM_TARGETS",
+    "DISPUTING_RANKS",
     "STATUS_TARGETS",
     "Actor",
     "ActorKind",

@@ -51,6 +51,10 @@ class Rank(models.TextChoices):
     DEPRECATED = "deprecated", "deprecated (reported, but held wrong)"
 
 
+#: The ranks that make a record disputed: a value some source reports and the record does not show.
+DISPUTING_RANKS = (Rank.NORMAL, Rank.DEPRECATED)
+
+
 def _exactly_one(targets: tuple[str, ...]) -> Q:
     condition = Q()
     for target in targets:
@@ -216,6 +220,17 @@ class ReportedValue(EvidenceFields):
                 )
                 for target in CLAIM_TARGETS
             ],
+        ]
+        # The disputed records' keys, and the sources that gate them for the public,
+        # read without the rows (``?disputed=true``, counted from its keys:
+        # ``tracker.link_counts``).
+        indexes = [
+            models.Index(
+                fields=[target, "source"],
+                condition=Q(**{f"{target}__isnull": False}, rank__in=DISPUTING_RANKS),
+                name=f"disputing_{target}",
+            )
+            for target in CLAIM_TARGETS
         ]
 
     def __str__(self) -> str:
