@@ -22,10 +22,10 @@ from tracker.api.filter_fields import PartialDateField
 from tracker.counting import count_rows
 from tracker.date_ranges import earliest_start
 from tracker.dates import FuzzyDate, Precision, overlap_q
+from tracker.key_conditions import linked_to_any_forms
 from tracker.models import Actor
 from tracker.public import published
 from tracker.references import references_to
-from tracker.search import linked_to_any_forms
 from tracker.walked import per_row_from
 
 from .records import gate_keys, with_keys
@@ -131,7 +131,7 @@ def actor_conditions(model, actor=None, country: str = "") -> tuple[Q, Q] | None
     window is full (:data:`tracker.walked.PER_ROW_LINKS`).
 
     A country names many actors: their records are found as the API's ``country``
-    filter finds them (:func:`tracker.search.linked_to_any`). Each actor's records
+    filter finds them (:func:`tracker.key_conditions.linked_to_any`). Each actor's records
     as an array of keys made the timeline of Russia at a million statements take
     1.4 s (docs/scale.md).
     """

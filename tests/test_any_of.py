@@ -1,4 +1,4 @@
-"""``tracker.search.AnyOf``: a column in the keys of other querysets, each compiled once."""
+"""``tracker.key_conditions.AnyOf``: a column in the keys of other querysets, each compiled once."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from django.db.models import OuterRef, Q
 
 from tests.factories import ActorFactory, StatementFactory
-from tracker import search
+from tracker import key_conditions
+from tracker.key_conditions import AnyOf
 from tracker.models import Actor, Statement
-from tracker.search import AnyOf
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +60,9 @@ def test_a_subquery_of_the_outer_querys_own_table_reads_its_own_rows():
 
 def test_each_queryset_is_compiled_once_however_often_the_condition_is_used(monkeypatch):
     calls = []
-    compile_once = search.compiled_sql
+    compile_once = key_conditions.compiled_sql
     monkeypatch.setattr(
-        search, "compiled_sql", lambda *args: calls.append(1) or compile_once(*args)
+        key_conditions, "compiled_sql", lambda *args: calls.append(1) or compile_once(*args)
     )
     ActorFactory(slug="navy", name="Navy")
     listed = Actor.objects.filter(AnyOf("pk", Actor.objects.filter(name="Navy").values("pk")))

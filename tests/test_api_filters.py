@@ -17,7 +17,7 @@ from tests.api_factories import (
     linked_statement,
 )
 from tests.factories import ActorFactory, ExerciseFactory, SourceFactory
-from tracker import search
+from tracker import key_conditions
 from tracker.api import filters
 from tracker.api.filters import ExerciseFilterSet
 from tracker.dates import Precision
@@ -459,7 +459,7 @@ def test_country_filter_finds_deals_through_every_role(
     # 500: every key named as a value; 2: the two actors named, the three
     # deals they build for by a subquery; 0: the actors by a subquery too.
     # Probed: the contractors' links looked up for each row the page reads.
-    monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", listed_keys_limit)
+    monkeypatch.setattr(key_conditions, "LISTED_KEYS_LIMIT", listed_keys_limit)
     if probed:
         request.getfixturevalue("links_probed_per_row")
 
@@ -477,7 +477,7 @@ def test_country_filter_finds_deals_through_every_role(
 def test_a_page_of_a_country_looks_up_each_rows_links_and_its_count_does_not(
     api, deals_by_country, monkeypatch, links_probed_per_row
 ):
-    monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", 0)
+    monkeypatch.setattr(key_conditions, "LISTED_KEYS_LIMIT", 0)
     with CaptureQueriesContext(connection) as queries:
         response = api.get("/api/v1/arms-deals/?country=KZ&page_size=2")
     deals = [q["sql"] for q in queries if 'FROM "tracker_armsdeal"' in q["sql"]]
@@ -491,8 +491,8 @@ def test_a_page_past_the_walks_reach_reads_a_countrys_links_first(
     api, deals_by_country, monkeypatch, links_probed_per_row, page, probed
 ):
     # Each row's links are worth looking up for the first two rows only.
-    monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", 0)
-    monkeypatch.setattr(search, "walks_up_to", lambda links, threshold: 2)
+    monkeypatch.setattr(key_conditions, "LISTED_KEYS_LIMIT", 0)
+    monkeypatch.setattr(key_conditions, "walks_up_to", lambda links, threshold: 2)
     with CaptureQueriesContext(connection) as queries:
         response = api.get(f"/api/v1/arms-deals/?country=KZ&page_size=1&ordering=slug&page={page}")
     deals = [q["sql"] for q in queries if 'FROM "tracker_armsdeal"' in q["sql"]]

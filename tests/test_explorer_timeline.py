@@ -218,9 +218,9 @@ def test_a_period_ending_in_the_year_it_starts_shows_that_year_once(client, seed
 def links_probed_per_row(monkeypatch):
     """A country's links are looked up row by row wherever they could be (PostgreSQL):
     every actor set counts as many, and every count of links as enough."""
-    from tracker import search
+    from tracker import key_conditions
 
-    monkeypatch.setattr(search, "LISTED_KEYS_LIMIT", 0)
+    monkeypatch.setattr(key_conditions, "LISTED_KEYS_LIMIT", 0)
     monkeypatch.setattr(timeline, "per_row_from", lambda model: 0 if ON_POSTGRESQL else None)
 
 

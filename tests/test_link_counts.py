@@ -8,12 +8,13 @@ from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CitationFactory, SourceFactory, StatementFactory
-from tracker import link_counts, search
+from tracker import link_counts
+from tracker.key_conditions import AnyOf
 from tracker.models import Citation, Source, Statement
 from tracker.models.base import PublicationStatus
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
-CITING_SEVEN = search.AnyOf("pk", Citation.objects.filter(footnote=7).values("statement_id"))
+CITING_SEVEN = AnyOf("pk", Citation.objects.filter(footnote=7).values("statement_id"))
 PUBLISHED = PublicationStatus.PUBLISHED
 
 
@@ -75,7 +76,7 @@ def test_a_link_naming_as_many_keys_as_may_be_read_is_left_to_be_counted_as_rows
 
 
 def test_a_link_naming_no_key_counts_none(cited):
-    nothing = search.AnyOf("pk", Citation.objects.none().values("statement_id"))
+    nothing = AnyOf("pk", Citation.objects.none().values("statement_id"))
 
     assert link_counts.count_linked_keys(Statement.objects.filter(nothing), 10) == (
         0 if ON_POSTGRESQL else None
@@ -87,7 +88,7 @@ def test_a_link_with_a_published_condition_is_found_with_it(db):
         Statement.objects.filter(CITING_SEVEN, publication_status=PUBLISHED)
     )
 
-    assert (type(found[0]), found[1]) == (search.AnyOf, True)
+    assert (type(found[0]), found[1]) == (AnyOf, True)
 
 
 def test_a_link_alone_is_found_without_a_published_condition(db):
@@ -104,15 +105,13 @@ def test_a_link_alone_is_found_without_a_published_condition(db):
         Statement.objects.filter(Q(CITING_SEVEN) | Q(kind="paraphrase")),
         Statement.objects.filter(
             CITING_SEVEN,
-            search.AnyOf("pk", Citation.objects.filter(footnote=8).values("statement_id")),
+            AnyOf("pk", Citation.objects.filter(footnote=8).values("statement_id")),
         ),
-        Statement.objects.filter(
-            search.AnyOf("speaker_id", Statement.objects.values("speaker_id"))
-        ),
-        Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("footnote"))),
-        Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("exercise_id"))),
-        Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("statement__id"))),
-        Source.objects.filter(search.AnyOf("pk", Statement.objects.values("citations"))),
+        Statement.objects.filter(AnyOf("speaker_id", Statement.objects.values("speaker_id"))),
+        Statement.objects.filter(AnyOf("pk", Citation.objects.values("footnote"))),
+        Statement.objects.filter(AnyOf("pk", Citation.objects.values("exercise_id"))),
+        Statement.objects.filter(AnyOf("pk", Citation.objects.values("statement__id"))),
+        Source.objects.filter(AnyOf("pk", Statement.objects.values("citations"))),
         Statement.objects.filter(CITING_SEVEN).distinct("speaker_id"),
         Statement.objects.filter(CITING_SEVEN)[:5],
         Statement.objects.filter(CITING_SEVEN).annotate(cited=F("citations__footnote")),

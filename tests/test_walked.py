@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import OuterRef, Q
 
-from tracker import search
+from tracker import key_conditions
 from tracker.internals import and_conditions
 from tracker.models import Citation, Statement
 from tracker.walked import Walkable, walked_form, walks_up_to
@@ -23,7 +23,7 @@ def test_a_walk_is_worth_rows_with_the_square_of_the_links_over_the_threshold(
 
 
 def walkable_reaching(reach: int | None) -> Walkable:
-    probe = search.ProbedPerRow(Citation.objects.filter(statement=OuterRef("pk")))
+    probe = key_conditions.ProbedPerRow(Citation.objects.filter(statement=OuterRef("pk")))
     probe.walks_up_to = reach
     return Walkable(Q(pk__in=Citation.objects.values("statement_id")), Q(probe) | Q(pk=0))
 

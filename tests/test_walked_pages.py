@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.api_factories import slugs_page_by_page
 from tests.factories import CitationFactory, ExerciseFactory, SourceFactory, StatementFactory
-from tracker import counting, search
+from tracker import counting, key_conditions
 from tracker.dates import Precision
+from tracker.key_conditions import AnyOf
 from tracker.models import Citation, Statement
 from tracker.models.base import PublicationStatus
 
@@ -81,7 +82,7 @@ def test_a_page_is_walked_where_matches_are_many_in_their_table(
     db, monkeypatch, matches, top, table_rows, expected
 ):
     monkeypatch.setattr(counting, "table_estimate", lambda queryset: table_rows)
-    citing = Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("statement_id")))
+    citing = Statement.objects.filter(AnyOf("pk", Citation.objects.values("statement_id")))
 
     assert counting.walks_to_page(citing, matches, top) is (expected and ON_POSTGRESQL)
 
@@ -90,12 +91,10 @@ def test_a_page_is_walked_where_matches_are_many_in_their_table(
     "queryset",
     [
         Statement.objects.filter(kind="paraphrase"),
-        Statement.objects.filter(
-            search.AnyOf("pk", Citation.objects.values("statement_id"))
-        ).order_by("-date"),
-        Statement.objects.filter(
-            search.AnyOf("speaker_id", Statement.objects.values("speaker_id"))
+        Statement.objects.filter(AnyOf("pk", Citation.objects.values("statement_id"))).order_by(
+            "-date"
         ),
+        Statement.objects.filter(AnyOf("speaker_id", Statement.objects.values("speaker_id"))),
     ],
     ids=["no-link", "other-order", "column-the-index-lacks"],
 )
@@ -109,13 +108,15 @@ def test_tested_per_row_gives_the_same_rows_under_exclude_with_a_null_key(cited)
     CitationFactory(exercise=ExerciseFactory(), footnote=9)
     keys = Citation.objects.values("statement_id")
     lists = [
-        Statement.objects.filter(search.AnyOf("pk", keys.filter(footnote=7))),
-        Statement.objects.exclude(search.AnyOf("pk", keys.filter(footnote=7))),
-        Statement.objects.exclude(search.AnyOf("pk", keys.filter(footnote__in=[7, 9]))),
-        Statement.objects.exclude(search.AnyOf("pk", keys.filter(footnote=99))),
+        Statement.objects.filter(AnyOf("pk", keys.filter(footnote=7))),
+        Statement.objects.exclude(AnyOf("pk", keys.filter(footnote=7))),
+        Statement.objects.exclude(AnyOf("pk", keys.filter(footnote__in=[7, 9]))),
+        Statement.objects.exclude(AnyOf("pk", keys.filter(footnote=99))),
     ]
 
-    assert [sorted(search.tested_per_row(q).values_list("slug", flat=True)) for q in lists] == [
+    assert [
+        sorted(key_conditions.tested_per_row(q).values_list("slug", flat=True)) for q in lists
+    ] == [
         ["said-0", "said-1", "said-2", "said-3", "said-4", "said-5"],
         ["said-6", "said-7", "said-8"],
         [],
@@ -126,7 +127,7 @@ def test_tested_per_row_gives_the_same_rows_under_exclude_with_a_null_key(cited)
 def test_a_walked_page_of_a_list_excluding_a_link_lists_the_others(cited, always_walked):
     # Left out of the rows' query, a negated link would be NOT true: no row at all.
     excluding = Statement.objects.exclude(
-        search.AnyOf("pk", Citation.objects.filter(footnote=7).values("statement_id"))
+        AnyOf("pk", Citation.objects.filter(footnote=7).values("statement_id"))
     )
 
     page = counting.EstimatedCountPaginator(excluding, 3).page(1)
@@ -136,7 +137,7 @@ def test_a_walked_page_of_a_list_excluding_a_link_lists_the_others(cited, always
 
 def test_a_deep_page_of_a_link_filter_is_not_read_by_its_keys_from_the_index(db):
     # Its keys would be read by the link's keys and sorted, then again for the rows.
-    citing = Statement.objects.filter(search.AnyOf("pk", Citation.objects.values("statement_id")))
+    citing = Statement.objects.filter(AnyOf("pk", Citation.objects.values("statement_id")))
 
     assert (
         counting.keys_from_index(citing),

@@ -23,10 +23,11 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import EmptyQuerySet
 
-from . import search, substrings
+from . import key_conditions, search, substrings
 from .internals import condition_columns, is_filtered, ordering_of, without_select_related
 from .link_counts import count_linked_keys
 from .models.base import keys_index_columns
+from .published_counts import count_published
 from .walked import walked_form
 
 
@@ -70,10 +71,13 @@ TRUSTED_MARGIN = 2
 
 def count_keys(queryset: QuerySet, number: int) -> int:
     """How many of the first ``number`` rows there are, counting only their keys (a list
-    filtered by a link alone, the link's keys: :mod:`tracker.link_counts`)."""
-    linked = count_linked_keys(queryset, number)
-    if linked is not None:
-        return linked
+    filtered by a link alone, the link's keys: :mod:`tracker.link_counts`; a published
+    list of plain conditions, its matches less the unpublished ones:
+    :mod:`tracker.published_counts`)."""
+    for count_from_keys in (count_linked_keys, count_published):
+        counted = count_from_keys(queryset, number)
+        if counted is not None:
+            return counted
     # Django counts a sliced queryset as COUNT(*) over a LIMIT subquery; only the
     # key in it: its rows are counted, not read.
     read = queryset.order_by().values("pk")[:number]
@@ -195,14 +199,14 @@ def keys_from_index(queryset: QuerySet, links: bool = False) -> bool:
     keys index alone: on PostgreSQL (which keeps the carried columns), in the default
     order, with no condition on a column the index does not hold. Otherwise the keys
     would be read from the table as the page's rows are, for nothing. ``links``: a
-    link condition (``tracker.search.AnyOf``) tests the key, which the index holds,
-    where it is tested on each key read (``search.tested_per_row``)."""
+    link condition (``tracker.key_conditions.AnyOf``) tests the key, which the index holds,
+    where it is tested on each key read (``key_conditions.tested_per_row``)."""
     if connections[queryset.db].vendor != "postgresql":
         return False
     held = keys_index_columns(queryset.model)
     if not held or ordering_of(queryset) not in ((), tuple(queryset.model._meta.ordering)):
         return False
-    columns = condition_columns(queryset, (search.AnyOf,) if links else ())
+    columns = condition_columns(queryset, (key_conditions.AnyOf,) if links else ())
     return columns is not None and columns <= held
 
 
@@ -218,8 +222,8 @@ WALKED_PAGE_SHARE = 5
 
 def walks_to_page(queryset: QuerySet, matches: int, top: int) -> bool:
     """Whether rows up to ``top`` of a list with ``matches`` rows, one of its conditions
-    a link condition (``tracker.search.AnyOf``), are best found by walking its keys
-    index and testing the condition on each key (``tracker.search.tested_per_row``):
+    a link condition (``tracker.key_conditions.AnyOf``), are best found by walking its keys
+    index and testing the condition on each key (``tracker.key_conditions.tested_per_row``):
     where the matches are many in their table (:data:`WALKED_PAGE_SHARE`)."""
     if condition_columns(queryset) is not None or not keys_from_index(queryset, links=True):
         return False  # no link condition (the planner knows how many rows match), or no index
@@ -431,7 +435,7 @@ class EstimatedCountPaginator(Paginator):
         rank = self._ranked_in_part()
         if rank is None:
             if walks_to_page(self.object_list, self.count, top):
-                return search.walked_rows(self.object_list, bottom, top)
+                return key_conditions.walked_rows(self.object_list, bottom, top)
             if bottom >= DEEP_OFFSET and keys_from_index(self.object_list):
                 # The rows passed over are read for their keys alone, in a subquery: one
                 # statement, so one snapshot (read apart, a row unpublished in between

@@ -119,7 +119,7 @@ def compile_values(queryset: QuerySet) -> CompiledValues:
 def compiled_sql(queryset: QuerySet, connection) -> tuple[str, tuple]:
     """A queryset's SQL and parameters as Django would send them to ``connection``.
 
-    For SQL embedded in other queries as it stands (``tracker.search.AnyOf``).
+    For SQL embedded in other queries as it stands (``tracker.key_conditions.AnyOf``).
     The same internals as :func:`compile_values`; raises ``EmptyResultSet``
     where the queryset can match nothing.
     """
@@ -268,7 +268,7 @@ def condition_columns(queryset: QuerySet, column_tests: tuple[type, ...] = ()) -
     else (an expression, a subquery, a column of a joined table).
 
     ``column_tests``: condition expressions (types) that test one column of the
-    table, their one source expression, on each row (``tracker.search.AnyOf``):
+    table, their one source expression, on each row (``tracker.key_conditions.AnyOf``):
     taken as conditions on that column, unless negated (``exclude()``, ``~Q``), where
     a caller leaving them out of a query would select fewer rows instead of more.
 
@@ -315,11 +315,13 @@ def condition_columns(queryset: QuerySet, column_tests: tuple[type, ...] = ()) -
     return columns if plain(query.where) else None
 
 
-def and_conditions(queryset: QuerySet) -> list | None:
+def and_conditions(queryset: QuerySet, keep_groups: bool = False) -> list | None:
     """The queryset's conditions where they are all required (AND-ed, none negated): each
     a lookup (``filter(kind="news")``: ``Exact(Col, "news")``) or, for
     ``filter(expression)``, the expression itself. None where any is OR-ed or negated,
     or the query is combined (``union()``); ``[]`` for an unfiltered queryset.
+    ``keep_groups``: an OR-ed or negated group is one condition of the list, whole
+    (its ``WhereNode``), instead of None.
 
     Django 5.2.19 keeps the conditions in ``Query.where``, a tree of ``WhereNode``
     (``connector``, ``negated``, ``children``) whose leaves are lookups;
@@ -338,7 +340,9 @@ def and_conditions(queryset: QuerySet) -> list | None:
     def collect(node) -> bool:
         if isinstance(node, WhereNode):
             if node.negated or (node.connector != AND and len(node.children) > 1):
-                return False
+                if keep_groups:
+                    leaves.append(node)
+                return keep_groups
             return all(collect(child) for child in node.children)
         if isinstance(node, Exact) and node.rhs is True and not isinstance(node.lhs, Col):
             leaves.append(node.lhs)  # filter(expression); a boolean column stays a lookup

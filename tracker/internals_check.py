@@ -102,7 +102,7 @@ def _probe_followed_objects() -> None:
 @_internal(
     "tracker.E002",
     "Query.get_compiler / SQLCompiler.as_sql, select, get_converters",
-    "tracker.api.readers.IdQuery, tracker.models.base.distinct_years, tracker.search.AnyOf",
+    "tracker.api.readers.IdQuery, tracker.models.base.distinct_years, tracker.key_conditions.AnyOf",
 )
 def _probe_compile_values() -> None:
     from django.db import connections
@@ -262,7 +262,7 @@ def _probe_raw_delete() -> None:
 @_internal(
     "tracker.E010",
     "Query.is_sliced, distinct, combinator, annotations, extra",
-    "tracker.exports.tables.Table.iter_rows, tracker.search.AnyOf",
+    "tracker.exports.tables.Table.iter_rows, tracker.key_conditions.AnyOf",
 )
 def _probe_is_reshaped() -> None:
     from django.db.models import Value
@@ -325,7 +325,7 @@ _BOOLEAN = BooleanField()
 @_internal(
     "tracker.E013",
     "Query.where: filter(expression) kept as Exact(expression, True) in WhereNode.children",
-    "tracker.substrings.answered_from_index and read_checked, tracker.search.walked_rows, "
+    "tracker.substrings.answered_from_index and read_checked, tracker.key_conditions.walked_rows, "
     "condition_columns' column tests, and_conditions' expressions",
 )
 def _probe_conditions_replaced() -> None:
@@ -378,7 +378,8 @@ def _probe_condition_columns() -> None:
     "tracker.E015",
     "Query.where: AND-ed conditions as the children of WhereNodes (connector, negated); "
     "Query.values_select",
-    "tracker.link_counts (a link-filtered list counted from its keys)",
+    "tracker.link_counts (a link-filtered list counted from its keys), "
+    "tracker.published_counts (a published list counted less its unpublished matches)",
 )
 def _probe_and_conditions() -> None:
     # filter(expression) kept as Exact(expression, True) is E013's.
@@ -396,6 +397,11 @@ def _probe_and_conditions() -> None:
     or_ed = Actor.objects.filter(Q(kind="state") | Q(kind="person"))
     _expect(and_conditions(or_ed) is None, "OR-ed conditions passed")
     _expect(and_conditions(Actor.objects.exclude(kind="state")) is None, "a negation passed")
+    grouped = and_conditions(or_ed.filter(country="RU"), keep_groups=True)
+    _expect(
+        grouped is not None and [type(leaf).__name__ for leaf in grouped] == ["WhereNode", "Exact"],
+        "an OR-ed group was not kept whole",
+    )
     _expect(values_names(Actor.objects.values("pk")) == ("pk",), "values() names not found")
 
 

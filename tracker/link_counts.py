@@ -27,19 +27,10 @@ from __future__ import annotations
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import ForeignKey, Model, QuerySet
-from django.db.models.lookups import Exact
 
 from .internals import and_conditions, is_reshaped, own_field, values_names
-from .public import PUBLISHED
-from .search import AnyOf
-
-
-def _is_published_test(leaf, queryset: QuerySet) -> bool:
-    """Whether a condition is ``publication_status = 'published'`` on the list's own table."""
-    if not isinstance(leaf, Exact) or leaf.rhs != PUBLISHED:
-        return False
-    field = own_field(leaf.lhs, queryset)
-    return field is not None and field.name == "publication_status"
+from .key_conditions import AnyOf
+from .public import PUBLISHED, is_published_test
 
 
 def _names_rows_of(model: type[Model], keys: QuerySet) -> bool:
@@ -66,7 +57,7 @@ def _names_rows_of(model: type[Model], keys: QuerySet) -> bool:
 
 def linked_keys(queryset: QuerySet) -> tuple[AnyOf, bool] | None:
     """``(link, published)`` for a list whose conditions are one link condition on its
-    key (:class:`tracker.search.AnyOf`) naming rows of its table, and perhaps
+    key (:class:`tracker.key_conditions.AnyOf`) naming rows of its table, and perhaps
     ``publication_status = 'published'`` (``published``); None for any other list."""
     if is_reshaped(queryset):  # distinct(), sliced, annotated (perhaps joined): not its rows
         return None
@@ -74,7 +65,7 @@ def linked_keys(queryset: QuerySet) -> tuple[AnyOf, bool] | None:
     if not leaves:
         return None
     links = [leaf for leaf in leaves if isinstance(leaf, AnyOf)]
-    published = [leaf for leaf in leaves if _is_published_test(leaf, queryset)]
+    published = [leaf for leaf in leaves if is_published_test(leaf, queryset)]
     if len(links) != 1 or len(links) + len(published) != len(leaves):
         return None
     (link,) = links

@@ -35,6 +35,20 @@ def is_published(path: str = "") -> models.Q:
     return models.Q(**{f"{prefix}publication_status": PUBLISHED})
 
 
+def is_published_test(condition, queryset: models.QuerySet) -> bool:
+    """Whether a resolved condition of ``queryset`` (a lookup, as
+    :func:`tracker.internals.and_conditions` lists them) is :func:`is_published` on the
+    list's own rows."""
+    from django.db.models.lookups import Exact
+
+    from .internals import own_field
+
+    if not isinstance(condition, Exact) or condition.rhs != PUBLISHED:
+        return False
+    field = own_field(condition.lhs, queryset)
+    return field is not None and field.name == "publication_status"
+
+
 def published(queryset: models.QuerySet) -> models.QuerySet:
     """Rows of ``queryset`` that anonymous readers may see.
 

@@ -27,8 +27,8 @@ from django.db.models import Q
 
 from . import registry
 from .history import follow_relations
+from .key_conditions import field_condition
 from .models import Citation, TrackedModel
-from .search import field_condition
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Reference:
     label: str
     #: The model's own foreign key or many-to-many field the path goes through (an
     #: exercise's ``participants`` for ``participations__actor``), as
-    #: :func:`tracker.search.linked_to_any` takes it; the path's first step otherwise.
+    #: :func:`tracker.key_conditions.linked_to_any` takes it; the path's first step otherwise.
     field: str = ""
 
     @property

@@ -71,7 +71,7 @@ class Walkable(Expression):
         self.counted, self.walked = counted, walked
         self.is_walked = False
         #: The last row the walked form is worth reading to (None: any): the nearest of
-        #: its parts' (``walks_up_to`` of each ``tracker.search.ProbedPerRow`` in it).
+        #: its parts' (``walks_up_to`` of each ``tracker.key_conditions.ProbedPerRow`` in it).
         reaches = [reach for reach in _reaches(walked) if reach is not None]
         self.walks_up_to = min(reaches) if reaches else None
 

@@ -27,8 +27,9 @@ from django.db.models import Count, Q, QuerySet
 from .. import claims, models, registry
 from ..date_ranges import bounded_by_start
 from ..dates import overlap_q
+from ..key_conditions import AnyOf, field_condition, linked_to_any_forms
 from ..public import sees_drafts
-from ..search import AnyOf, contains_any, field_condition, linked_to_any_forms, rank_by_name
+from ..search import contains_any, rank_by_name
 from ..services import citation_target_field
 from ..walked import Walkable, per_row_from
 from .filter_fields import (
@@ -196,8 +197,9 @@ def linked_to(model, paths: tuple[str, ...]) -> Callable[..., Q]:
 
 def of_country(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
     """Condition: ``model`` rows linked through any of ``paths`` to an actor of a country
-    (written so that the planner can tell how many match: :func:`tracker.search.linked_to_any`),
-    with a form for a page read walking the list's order (:class:`tracker.walked.Walkable`)."""
+    (written so that the planner can tell how many match:
+    :func:`tracker.key_conditions.linked_to_any`), with a form for a page read walking
+    the list's order (:class:`tracker.walked.Walkable`)."""
 
     def condition(code) -> Q:
         actors = models.Actor.objects.filter(country=code)
