@@ -6,6 +6,7 @@
   ``api`` (anonymous) and ``editor_api`` (the editor's token).
 - **Every test** starts with an empty cache, and API throttling off (it has its
   own test).
+- **Records**: ``records``, one record of each type linked to the others.
 - **The seed**: ``seeded`` is the article fixture, loaded once for all the tests
   that ask for it (see tests/seed.py); ``article_text`` is the article itself.
 - **The browser**: ``browser`` and ``new_page`` drive Chromium against the live
@@ -17,6 +18,7 @@ import them. Missing prerequisites skip locally and fail in CI (tests/ci.py).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -28,9 +30,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import browser as browser_helpers
+from tests import factories as f
 from tests.ci import missing
 from tests.seed import SharedSeed, is_transactional, wants_seed
+from tracker import services
 from tracker.editors import create_user_in_role
+from tracker.models import ParticipantRole
 
 #: Each test's reports by phase ("setup", "call", "teardown"), for fixtures that
 #: act on failure (the browser tests keep screenshots of a failing step).
@@ -195,6 +200,58 @@ def editor_api(editor) -> APIClient:
     token, _ = Token.objects.get_or_create(user=editor)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+# ------------------------------------------------------------------- records
+
+
+@pytest.fixture
+def records(db):
+    """One record of each type, linked to each other, with citations (the export tests'
+    data: a formula-like name, a value with an estimate, a located citation)."""
+    china = f.ActorFactory(slug="china", name="China", country="CN")
+    russia = f.ActorFactory(slug="russia", name="Russia", country="RU")
+    pla = f.ActorFactory(slug="pla", name="=HYPERLINK(1)", parent=china)
+    source = f.SourceFactory(slug="kashin-2022", title="Russia and China: allies?")
+    agreement = services.record_save(
+        f.AgreementFactory.build(slug="treaty-2001", title="Treaty of Good-Neighbourliness"),
+        links=[{"actor": china}, {"actor": russia, "role": "signatory"}],
+        citations=[{"source": source, "footnote": 4}],
+    )
+    exercise = services.record_save(
+        f.ExerciseFactory.build(slug="tsentr-2019", name="Tsentr-2019", summary="-3 brigades"),
+        links=[{"actor": russia, "role": ParticipantRole.HOST}, {"actor": pla}],
+        citations=[{"source": source, "footnote": 7, "locator": "p. 13"}],
+    )
+    deal = services.record_save(
+        f.ArmsDealFactory.build(
+            slug="su-35",
+            title="Su-35 sale",
+            supplier=russia,
+            recipient=china,
+            quantity=24,
+            value_amount=Decimal("2000000000.00"),
+            value_currency="USD",
+            value_is_estimate=True,
+        ),
+        links=[{"actor": russia, "role": "intermediary"}],
+        citations=[{"source": source, "footnote": 5}],
+    )
+    statement = services.record_save(
+        f.StatementFactory.build(slug="shoigu-2019", speaker=russia, text="@allies"),
+        about={"about_exercises": [exercise], "about_actors": [china], "about_arms_deals": [deal]},
+        citations=[{"source": source, "footnote": 9}],
+    )
+    return {
+        "china": china,
+        "russia": russia,
+        "pla": pla,
+        "source": source,
+        "agreement": agreement,
+        "exercise": exercise,
+        "deal": deal,
+        "statement": statement,
+    }
 
 
 # ------------------------------------------------------------------- the browser
