@@ -140,7 +140,8 @@ def actor_conditions(model, actor=None, country: str = "") -> tuple[Q, Q] | None
         return None
     if actor is None:
         fields = tuple(dict.fromkeys(reference.own_field for reference in references))
-        actors = Actor.objects.filter(country=country)
+        # Its published actors: the public reads no link to a draft.
+        actors = published(Actor.objects.filter(country=country))
         return linked_to_any_forms(model, fields, actors, partial(per_row_from, model))
     condition = Q()
     for reference in references:

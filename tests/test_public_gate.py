@@ -220,3 +220,36 @@ def test_link_rows_without_draft_ends_keep_the_rows_whose_end_is_unset_or_publis
     kept = without_draft_ends(models.Citation.objects.filter(pk__in=made), "statement")
 
     assert sorted((c.statement or c.exercise).slug for c in kept) == ["said", "vostok"]
+
+
+@pytest.fixture
+def linked_to_drafts_only(db):
+    """ "vostok": cites footnote 33 only in a draft source, and its one participant from
+    Kazakhstan is a draft; "tsentr" cites footnote 33 in a published source and has a
+    published Kazakh participant."""
+    draft_source = f.SourceFactory(slug=f"{MARK}-source", draft=True)
+    draft_actor = f.ActorFactory(slug=f"{MARK}-actor", country="KZ", draft=True)
+    linked_exercise("vostok", draft_actor, source=draft_source, footnote=33)
+    linked_exercise("tsentr", f.ActorFactory(slug="kazakhstan", country="KZ"), footnote=33)
+
+
+@pytest.mark.parametrize("parameter", ["footnote=33", "country=KZ"])
+def test_the_public_filters_by_the_links_it_reads(api, linked_to_drafts_only, parameter):
+    listed = api.get(f"/api/v1/exercises/?{parameter}").json()
+
+    assert [r["slug"] for r in listed["results"]] == ["tsentr"]
+
+
+@pytest.mark.parametrize("parameter", ["footnote=33", "country=KZ"])
+def test_editors_filter_by_the_links_to_drafts_too(editor_api, linked_to_drafts_only, parameter):
+    listed = editor_api.get(f"/api/v1/exercises/?{parameter}&ordering=slug").json()
+
+    assert [r["slug"] for r in listed["results"]] == ["tsentr", "vostok"]
+
+
+def test_the_public_timeline_of_a_country_leaves_out_records_linked_to_its_drafts(
+    client, linked_to_drafts_only
+):
+    html = client.get("/timeline/?country=kz").content.decode()
+
+    assert ("tsentr" in html, "vostok" in html) == (True, False)

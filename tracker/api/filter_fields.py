@@ -153,9 +153,8 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
         wanted = set(value or ())
         if not wanted:
             return qs
-        request = getattr(getattr(self, "parent", None), "request", None)
         records = self.records
-        if not sees_drafts(getattr(request, "user", None)):
+        if reads_as_public(self):
             records = published(records)
         found = list(records.filter(slug__in=wanted))
         if len(found) < len(wanted):
@@ -167,16 +166,24 @@ class AllOfFilter(django_filters.MultipleChoiceFilter):
         return qs
 
 
-class AllOfValuesFilter(django_filters.MultipleChoiceFilter):
-    """Like :class:`AllOfFilter`, for plain values (country codes)."""
+def reads_as_public(filter_: django_filters.Filter) -> bool:
+    """Whether the request a filter serves reads what the public reads (no drafts)."""
+    request = getattr(getattr(filter_, "parent", None), "request", None)
+    return not sees_drafts(getattr(request, "user", None))
 
-    def __init__(self, *args, condition: Callable[[object], Q], **kwargs):
+
+class AllOfValuesFilter(django_filters.MultipleChoiceFilter):
+    """Like :class:`AllOfFilter`, for plain values (country codes):
+    ``condition(value, public)``, ``public`` as :func:`reads_as_public`."""
+
+    def __init__(self, *args, condition: Callable[[object, bool], Q], **kwargs):
         self.condition = condition
         super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
+        public = reads_as_public(self)
         for item in value or ():
-            qs = qs.filter(self.condition(item))
+            qs = qs.filter(self.condition(item, public))
         return qs
 
 
@@ -200,17 +207,18 @@ class FootnoteField(forms.Field):
 
 
 class FootnoteFilter(django_filters.MultipleChoiceFilter):
-    """Records citing every one of the given footnotes (``condition(numbers)``)."""
+    """Records citing every one of the given footnotes (``condition(numbers, public)``:
+    for the public, in citations it reads, :func:`reads_as_public`)."""
 
     field_class = FootnoteField
 
-    def __init__(self, *args, condition: Callable[[list[int]], Q], **kwargs):
+    def __init__(self, *args, condition: Callable[[list[int], bool], Q], **kwargs):
         self.condition = condition
         super().__init__(*args, **kwargs)
         extend_schema_field({"type": "integer", "minimum": 1, "maximum": 32767})(self)
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
-        return qs.filter(self.condition(list(value))) if value else qs
+        return qs.filter(self.condition(list(value), reads_as_public(self))) if value else qs
 
 
 class UTCDateTimeField(django_filters.fields.IsoDateTimeField):

@@ -28,7 +28,7 @@ from .. import claims, models, registry
 from ..date_ranges import bounded_by_start
 from ..dates import overlap_q
 from ..key_conditions import AnyOf, field_condition, linked_to_any_forms
-from ..public import sees_drafts
+from ..public import published, sees_drafts, without_draft_ends
 from ..search import contains_any, rank_by_name
 from ..services import citation_target_field
 from ..walked import Walkable, per_row_from
@@ -42,6 +42,7 @@ from .filter_fields import (
     StableOrderingFilter,
     StrictBooleanFilter,
     UTCDateTimeFilter,
+    reads_as_public,
     text_filter,
 )
 
@@ -195,14 +196,17 @@ def linked_to(model, paths: tuple[str, ...]) -> Callable[..., Q]:
     return condition
 
 
-def of_country(model, paths: tuple[str, ...]) -> Callable[[object], Q]:
+def of_country(model, paths: tuple[str, ...]) -> Callable[[object, bool], Q]:
     """Condition: ``model`` rows linked through any of ``paths`` to an actor of a country
     (written so that the planner can tell how many match:
     :func:`tracker.key_conditions.linked_to_any`), with a form for a page read walking
-    the list's order (:class:`tracker.walked.Walkable`)."""
+    the list's order (:class:`tracker.walked.Walkable`). ``public``: a published actor
+    (the public reads no link to a draft, so none makes a record match)."""
 
-    def condition(code) -> Q:
+    def condition(code, public: bool) -> Q:
         actors = models.Actor.objects.filter(country=code)
+        if public:
+            actors = published(actors)
         forms = linked_to_any_forms(model, paths, actors, partial(per_row_from, model))
         return Q(Walkable(*forms))
 
@@ -227,16 +231,21 @@ def citing_every(model, key: str) -> Callable[[list], Q]:
     semi-joined to each other's (38 ms); for more, the records whose citations
     hold as many distinct values (:data:`SEMI_JOINED_VALUES`; for two footnotes
     that counting took 109 ms).
+
+    ``public``: only the citations the public reads, of a published source (the
+    citations' order index carries the source, so they are still read from it alone).
     """
     target = f"{citation_target_field(model())}_id"
 
-    def keys(**condition) -> QuerySet:
-        # Only this type's citations: the others' hold no key of it (a footnote's
-        # citations of statements were read to find the actors citing it).
-        citations = models.Citation.objects.filter(**condition, **{f"{target}__isnull": False})
-        return citations.values(target)
+    def condition(values: list, public: bool = False) -> Q:
+        def keys(**condition) -> QuerySet:
+            # Only this type's citations: the others' hold no key of it (a footnote's
+            # citations of statements were read to find the actors citing it).
+            citations = models.Citation.objects.filter(**condition, **{f"{target}__isnull": False})
+            if public:
+                citations = without_draft_ends(citations, "source")
+            return citations.values(target)
 
-    def condition(values: list) -> Q:
         wanted = list(dict.fromkeys(values))
         if len(wanted) > SEMI_JOINED_VALUES:
             rows = keys(**{f"{key}__in": wanted}).annotate(cited=Count(key, distinct=True))
@@ -319,7 +328,7 @@ class DisputedFilter(StrictBooleanFilter):
     def filter(self, queryset: QuerySet, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        public = not sees_drafts(getattr(self.parent.request, "user", None))
+        public = reads_as_public(self)
         if value:
             # Named by the disputed records' keys, as a link names its rows: counted
             # from them (``tracker.link_counts``), its pages walked like a link's.
