@@ -82,6 +82,27 @@ def test_a_published_list_with_as_many_unpublished_matches_as_may_be_read_is_lef
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="counted less the unpublished on PostgreSQL only")
+def test_a_table_holding_more_unpublished_rows_than_may_be_read_is_left_to_rows(
+    sources, monkeypatch
+):
+    # Two drafts in the table by its statistics, none among the matches.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tracker_source")
+    monkeypatch.setattr(published_counts, "UNPUBLISHED_READ", 1)
+
+    assert published_counts.count_published(published_news(slug="news-1"), 10) is None
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="counted less the unpublished on PostgreSQL only")
+def test_a_table_holding_few_unpublished_rows_is_counted_less_them(sources, monkeypatch):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tracker_source")
+    monkeypatch.setattr(published_counts, "UNPUBLISHED_READ", 3)
+
+    assert published_counts.count_published(published_news(slug="news-1"), 10) == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="counted less the unpublished on PostgreSQL only")
 def test_a_condition_matching_nothing_is_left_to_django(sources):
     assert published_counts.count_published(published_news(slug__in=[]), 10) is None
 

@@ -33,25 +33,36 @@ from . import registry
 from .models import DISPUTING_RANKS, Rank, ReportedValue, StatusUpdate, TrackedModel
 
 
-def disputing_values(model: type[TrackedModel], public: bool = False) -> models.QuerySet:
+def disputing_values(
+    model: type[TrackedModel], public: bool = False, tested_by_row: bool = False
+) -> models.QuerySet:
     """The reported values that make records of ``model`` disputed: ranked normal or
     deprecated (:data:`~tracker.models.DISPUTING_RANKS`).
 
     ``public``: only those the public reads of a published record (citing no draft
     source), so that its ``disputed`` flag, the filter and the CSV column agree. The
     record itself is the caller's to gate: each asks of the published records it lists.
+    The source is tested against the few unpublished sources' keys, for many records'
+    values; ``tested_by_row``: by its row, for one record's values at a time (the
+    keys made ``?disputed=false`` test each listed record against every disputed one:
+    exercises' page at a million 5.0 -> 22.4 ms, 6.5 so).
     """
     key = registry.for_model(model).key
     # ``key`` not null changes no result; it lets the other types' values be skipped by
     # the index on ``key`` (statements with none: 7.8 ms reading every arms deal's).
     values = ReportedValue.objects.filter(**{f"{key}__isnull": False}, rank__in=DISPUTING_RANKS)
-    return gate.without_draft_ends(values, "source") if public else values
+    if not public:
+        return values
+    if tested_by_row:
+        return values.filter(gate.is_published("source"))
+    return gate.without_draft_ends(values, "source")
 
 
 def disputed(model: type[TrackedModel], public: bool = False) -> Exists:
     """``Exists`` expression: the record has a disputing value (:func:`disputing_values`)."""
     key = registry.for_model(model).key
-    return Exists(disputing_values(model, public).filter(**{key: OuterRef("pk")}))
+    values = disputing_values(model, public, tested_by_row=True)
+    return Exists(values.filter(**{key: OuterRef("pk")}))
 
 
 def disputed_keys(model: type[TrackedModel], public: bool = False) -> models.QuerySet:

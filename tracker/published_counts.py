@@ -12,8 +12,11 @@ counted as the rows matching those comparisons in any status, read from their
 index, less the unpublished ones among them, read from the unpublished rows' own
 index (``models.base.unpublished_keys_index``): one statement, so one snapshot.
 
-Only where the unpublished matches are few (:data:`UNPUBLISHED_READ`): each is
-read from the table. Where more are found, the list is counted as rows.
+Only where the unpublished rows are few: at most :data:`UNPUBLISHED_READ` in the
+whole table by its statistics (a review measured, with 30% of the records drafts,
+lists counted this way at up to twice their cost as rows), and at most as many
+among the matches (counted first; where there are as many, the matches are not
+counted and the list is counted as rows).
 """
 
 from __future__ import annotations
@@ -30,10 +33,11 @@ from .internals import (
     is_reshaped,
     with_conditions_replaced,
 )
+from .models.base import unpublished_keys_index_name
 from .public import PUBLISHED, is_published_test
 
-#: The unpublished matches read at most; where there are as many, the list is counted
-#: as rows (reading them costs what reading as many published rows would).
+#: The unpublished rows read at most (and in the table, by its statistics); where
+#: there are as many, the list is counted as rows.
 UNPUBLISHED_READ = 1_000
 
 
@@ -41,9 +45,12 @@ def count_published(queryset: QuerySet, number: int) -> int | None:
     """How many of the first ``number`` rows a published list has, counted as its matches
     in any status less the unpublished ones (PostgreSQL); None where the list is not
     one (its conditions other than the published test are not all plain comparisons
-    of its own columns), or its unpublished matches are too many to read."""
+    of its own columns), or its unpublished rows are too many to read."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql" or is_reshaped(queryset):
+        return None
+    index = unpublished_keys_index_name(queryset.model)
+    if index is None:
         return None
     leaves = and_conditions(queryset, keep_groups=True)
     if not leaves or condition_columns(queryset) is None:
@@ -66,15 +73,29 @@ def count_published(queryset: QuerySet, number: int) -> int | None:
         unpublished_sql, unpublished_params = compiled_sql(unpublished, connection)
     except EmptyResultSet:  # a condition that can match nothing: Django counts it for free
         return None
+    # The LIMIT a constant: an expression of the unpublished count hid it from the
+    # planner, which took a tenth of the matches and read a whole table to count
+    # two conditions (statements of a kind, language and year at a million: 48 ms
+    # as rows, 281 ms so).
+    read_at_most = number + UNPUBLISHED_READ
     with connection.cursor() as cursor:
         cursor.execute(
-            "WITH unpublished(n) AS MATERIALIZED"
-            f" (SELECT count(*) FROM ({unpublished_sql} LIMIT %s) AS unpublished)"
-            " SELECT (SELECT n FROM unpublished),"
-            " count(*) - (SELECT n FROM unpublished)"
-            f" FROM (SELECT 1 FROM ({matching_sql}) AS matching"
-            "  LIMIT %s + (SELECT n FROM unpublished)) AS counted",
-            (*unpublished_params, UNPUBLISHED_READ, *matching_params, number),
+            "WITH unpublished(n) AS MATERIALIZED (SELECT CASE"
+            " WHEN (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) <= %s"
+            f" THEN (SELECT count(*) FROM ({unpublished_sql} LIMIT %s) AS unpublished) END)"
+            " SELECT CASE WHEN n < %s THEN (SELECT least(count(*), %s + n) - n"
+            f" FROM (SELECT 1 FROM ({matching_sql}) AS matching LIMIT %s) AS counted) END"
+            " FROM unpublished",
+            (
+                index,
+                UNPUBLISHED_READ,
+                *unpublished_params,
+                UNPUBLISHED_READ,
+                UNPUBLISHED_READ,
+                number,
+                *matching_params,
+                read_at_most,
+            ),
         )
-        read, counted = cursor.fetchone()
-    return None if read >= UNPUBLISHED_READ else counted
+        (counted,) = cursor.fetchone()
+    return counted

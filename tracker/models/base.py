@@ -189,9 +189,19 @@ def unpublished_keys_index(prefix: str) -> models.Index:
     """
     return models.Index(
         fields=["id"],
-        name=f"{prefix}_unpublished",
+        name=f"{prefix}{UNPUBLISHED_KEYS}",
         condition=~models.Q(publication_status=PublicationStatus.PUBLISHED),
     )
+
+
+#: The end of the name of each record type's :func:`unpublished_keys_index`.
+UNPUBLISHED_KEYS = "_unpublished"
+
+
+def unpublished_keys_index_name(model: type[models.Model]) -> str | None:
+    """The name of ``model``'s :func:`unpublished_keys_index`; None if it has none."""
+    names = [index.name for index in model._meta.indexes if index.name.endswith(UNPUBLISHED_KEYS)]
+    return names[0] if names else None
 
 
 def by_actor_index(prefix: str, record: str) -> models.Index:
