@@ -2,7 +2,8 @@
 
 Declared once for the code that reads a column in its order and relies on an
 index for it: the admin's sortable columns (``admin/sorting``) and the skip
-scan of a column's values (``distinct``).
+scan of a column's values (``distinct``); and for a count read from an index
+alone (``published_counts``).
 """
 
 from __future__ import annotations
@@ -33,3 +34,19 @@ def leads_an_index(model: type[models.Model], field_name: str) -> bool:
     """Whether a B-tree index of ``model`` leads with ``field_name``: its values can be
     read from it in order."""
     return any(lead[0] == field_name for lead in index_leads(model))
+
+
+def one_index_holds(model: type[models.Model], columns: set[str]) -> bool:
+    """Whether one of ``model``'s whole-table B-tree indexes holds every one of
+    ``columns`` (database column names; its carried columns count): rows tested on
+    those columns alone can be counted from that index (an index-only scan)."""
+    for index in model._meta.indexes:
+        if not index.fields or index.condition or index.suffix not in BTREE_SUFFIXES:
+            continue
+        names = [name.lstrip("-") for name in index.fields] + list(index.include)
+        if columns <= {model._meta.get_field(name).column for name in names}:
+            return True
+    return any(
+        (field.db_index or field.unique) and columns <= {field.column}
+        for field in model._meta.concrete_fields
+    )
