@@ -15,8 +15,9 @@ and saves a record, with the rows of these sets the save replaces (or
   entered). A save adding an update moves the status with it; a save
   changing the status without an update is refused.
 
-:func:`disputed` is the one definition of a disputed record used by the
-API's ``disputed`` flag and filter and the CSV ``disputed`` column.
+:func:`disputing_values` is the one definition of what disputes a record (and
+:func:`is_disputed`, for values already read), used by the API's ``disputed``
+flag and filter and the CSV ``disputed`` column.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ def disputing_values(
     source), so that its ``disputed`` flag, the filter and the CSV column agree. The
     record itself is the caller's to gate: each asks of the published records it lists.
     The source is tested against the few unpublished sources' keys, for many records'
-    values; ``tested_by_row``: by its row, for one record's values at a time (the
-    keys made ``?disputed=false`` test each listed record against every disputed one:
-    exercises' page at a million 5.0 -> 22.4 ms, 6.5 so).
+    values; ``tested_by_row``: by its row, for one record's values at a time. (Tested
+    against the keys in ``?disputed=false``'s ``NOT EXISTS``, each listed record was
+    tested against every disputed one: the exercises' page query at a million took
+    22.4 ms, 6.5 testing the source by its row.)
     """
     key = registry.for_model(model).key
     # ``key`` not null changes no result; it lets the other types' values be skipped by
