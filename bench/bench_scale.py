@@ -99,6 +99,11 @@ API_CASES = [
     # The searches above whose small database fills no page of 100, with pages both
     # databases fill: the same rows shown, so the ratio is the search's own.
     ("API statements rare, 40 a page", "/api/v1/statements/?page_size=40&search=zhurong"),
+    ("API statements in words, 40 a page", "/api/v1/statements/?page_size=40&search=hurong"),
+    (
+        "API statements by date, 40 a page",
+        "/api/v1/statements/?page_size=40&search=zhurong&ordering=date",
+    ),
     ("API exercises search, 5 a page", "/api/v1/exercises/?page_size=5&search=zhurong"),
     ("API actors common, 20 a page", "/api/v1/actors/?page_size=20&search=naval"),
     ("API statement detail", "/api/v1/statements/{statement}/"),

@@ -86,3 +86,9 @@ def slugs_page_by_page(client, query: str) -> list[list[str]]:
         pages.append([row["slug"] for row in body["results"]])
         url = body["next"]
     return pages
+
+
+def slugs(response) -> list[str]:
+    """The slugs of a list response's rows, in order."""
+    assert response.status_code == 200, response.content
+    return [row["slug"] for row in response.json()["results"]]
