@@ -133,7 +133,7 @@ def actor_conditions(model, actor=None, country: str = "") -> tuple[Q, Q] | None
     A country names many actors: their records are found as the API's ``country``
     filter finds them (:func:`tracker.key_conditions.linked_to_any`). Each actor's records
     as an array of keys made the timeline of Russia at a million statements take
-    1.4 s (docs/scale.md).
+    1.4 s (docs/scale-history.md).
     """
     references = [reference for reference in references_to(Actor) if reference.model is model]
     if not references:

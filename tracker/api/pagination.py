@@ -62,7 +62,7 @@ class RowsAfter(Func):
     One row comparison, so an index on ``(a, b)`` starts reading at the position.
     Written as ``a > x OR (a = x AND b > y)``, the same condition gave PostgreSQL no
     bound on the index: a sync page from the middle of a million statements read the
-    500,001 rows before it (133 ms; docs/scale.md).
+    500,001 rows before it (133 ms; docs/scale-history.md).
     """
 
     conditional = True

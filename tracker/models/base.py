@@ -185,7 +185,7 @@ def unpublished_keys_index(prefix: str) -> models.Index:
     of rows not published (``tracker.link_counts``): checked against this
     index, no row is read. A published list's condition (``= 'published'``)
     cannot use it, so the plans of the public lists are as they were (a partial
-    index of the published keys changed the searches' plans: ``docs/scale.md``).
+    index of the published keys changed the searches' plans: ``docs/scale-history.md``).
     """
     return models.Index(
         fields=["id"],
