@@ -29,7 +29,8 @@ import random
 import statistics
 import time
 
-from bench_scale import floor_page, setup_django
+from bench_scale import setup_django
+from floors import floor_page
 
 
 def main() -> None:
