@@ -28,6 +28,9 @@ SEED_FIXTURE = "article"
 #: The fixture a test asks for to read the seed.
 SEED_FIXTURE_NAME = "seeded"
 
+#: The seed's own source: the article its records are taken from.
+ARTICLE_SLUG = "icds-diplomaatia-2020-07-01-alliance-without-agreement"
+
 
 def load_seed() -> None:
     """Load the seed fixture into the current transaction."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.seed import ARTICLE_SLUG
 from tracker.models import Agreement, Citation, Exercise, Statement, StatementKind
 
-ARTICLE_SLUG = "icds-diplomaatia-2020-07-01-alliance-without-agreement"
 ALIYEV_SLUG = "aliyev-2019-10-22-central-asia"
 
 
