@@ -48,7 +48,7 @@ def child(database_url: str, repeat: int) -> dict:
     for label, url in SEARCH_CASES:
         url = url.format(**names)
         requests, reads = [], []
-        for run in range(repeat + 1):  # the first run warms up
+        for run in range(max(1, repeat) + 1):  # the first run warms up
             spent: list[tuple[float, str]] = []
 
             def timed_sql(execute, sql, params, many, context, spent=spent):
@@ -92,7 +92,8 @@ def run_child(database_url: str, repeat: int) -> dict:
 
 
 def ratio(a: float, b: float) -> str:
-    return f"{b / a:.2f}" if a else "-"
+    """``b / a``; "-" where either read nothing (a count the database estimated)."""
+    return f"{b / a:.2f}" if a and b else "-"
 
 
 def main() -> None:

@@ -24,8 +24,6 @@ from tracker.models import Exercise
 
 pytestmark = pytest.mark.django_db
 
-ON_POSTGRESQL = connection.vendor == "postgresql"
-
 
 @pytest.fixture
 def trio(db):
