@@ -7,15 +7,18 @@ from django.db import connection
 from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import CitationFactory, SourceFactory, StatementFactory
+from tests.api_factories import linked_agreement, linked_deal
+from tests.factories import ActorFactory, CitationFactory, SourceFactory, StatementFactory
 from tracker import link_counts
 from tracker.key_conditions import AnyOf
 from tracker.models import Citation, Source, Statement
 from tracker.models.base import PublicationStatus
+from tracker.walked import Walkable
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
 CITING_SEVEN = AnyOf("pk", Citation.objects.filter(footnote=7).values("statement_id"))
 PUBLISHED = PublicationStatus.PUBLISHED
+DRAFT = PublicationStatus.DRAFT
 
 
 @pytest.fixture
@@ -137,3 +140,69 @@ def test_a_link_alone_is_found_without_a_published_condition(db):
 )
 def test_other_lists_are_counted_as_rows(db, queryset):
     assert link_counts.linked_keys(queryset) is None
+
+
+@pytest.fixture
+def russian_agreements(db):
+    """Agreements with a party of Russia: ru-one (one party), ru-two (two Russian
+    parties), ru-draft (a draft), ru-by-a-draft (its Russian party a draft actor);
+    and cn-only (no Russian party)."""
+    russia = ActorFactory(slug="russia", country="RU")
+    navy = ActorFactory(slug="russian-navy", country="RU")
+    drafted = ActorFactory(slug="drafted", country="RU", publication_status=DRAFT)
+    china = ActorFactory(slug="china", country="CN")
+    linked_agreement("ru-one", russia, china)
+    linked_agreement("ru-two", russia, navy)
+    linked_agreement("ru-draft", russia, publication_status=DRAFT)
+    linked_agreement("ru-by-a-draft", drafted, china)
+    linked_agreement("cn-only", china)
+
+
+def test_the_public_count_of_a_country_is_counted_from_the_links_keys(api, russian_agreements):
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/agreements/?country=RU&page_size=1")
+
+    assert (response.json()["count"], link_count_reads(queries)) == (2, int(ON_POSTGRESQL))
+
+
+def test_an_editors_count_of_a_country_includes_drafts_and_draft_actors(
+    editor_api, russian_agreements
+):
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_api.get("/api/v1/agreements/?country=RU&page_size=1")
+
+    assert (response.json()["count"], link_count_reads(queries)) == (4, int(ON_POSTGRESQL))
+
+
+def test_a_countrys_deals_are_counted_from_the_keys_of_every_role(api, db):
+    kazakhstan = ActorFactory(slug="kazakhstan", country="KZ")
+    plant = ActorFactory(slug="kz-plant", country="KZ")
+    russia, china = ActorFactory(slug="russia", country="RU"), ActorFactory(country="CN")
+    linked_deal("kz-supplies", kazakhstan, china, plant)
+    linked_deal("kz-receives", russia, kazakhstan)
+    linked_deal("kz-builds", russia, china, plant)
+    linked_deal("ru-to-cn", russia, china)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/arms-deals/?country=KZ&page_size=1")
+
+    assert (response.json()["count"], link_count_reads(queries)) == (3, int(ON_POSTGRESQL))
+
+
+def test_a_two_form_condition_without_keys_is_counted_as_rows(db):
+    named = Q(pk__in=Citation.objects.values("statement_id"))
+
+    assert link_counts.linked_keys(Statement.objects.filter(Walkable(named, named))) is None
+
+
+def test_a_two_form_condition_is_counted_from_the_keys_it_carries(db):
+    named = Q(pk__in=Citation.objects.values("statement_id"))
+    keys = (Citation.objects.filter(footnote=7).values("statement_id"),)
+    link, published = link_counts.linked_keys(
+        Statement.objects.filter(Walkable(named, named, keys=keys), publication_status=PUBLISHED)
+    )
+
+    assert (type(link), [str(q.query) for q in link.querysets], published) == (
+        AnyOf,
+        [str(keys[0].order_by().query)],
+        True,
+    )

@@ -329,6 +329,30 @@ def linked_to_any_forms(
     return condition or Q(pk__in=[]), walked or Q(pk__in=[])
 
 
+def keys_linked_to_any(model: type[Model], paths, targets: QuerySet) -> tuple[QuerySet, ...]:
+    """The keys of the rows of ``model`` linked through any of ``paths`` to one of the
+    records ``targets``: one queryset of keys per path (:func:`linked_to_any`'s rows), for
+    counting them from the links (``Walkable.keys``, :mod:`tracker.link_counts`).
+
+    Each reads the link's index for the targets' keys (``= ANY(ARRAY(targets))``). Read
+    as ``IN (targets)``, the agreements of Russia's 1,687 actors at a million were found
+    by hashing all 124,975 parties: 18–25 ms, against 10 ms from the index.
+    """
+    targets = targets.order_by().values("pk")
+    keys = []
+    for path in paths:
+        field = model._meta.get_field(path)
+        if field.many_to_one or field.one_to_one:
+            linked = model._default_manager.filter(AnyOf(field.attname, targets))
+            keys.append(linked.values("pk"))
+            continue
+        through = field.remote_field.through
+        target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+        source = through._meta.get_field(field.m2m_field_name()).attname
+        keys.append(through._default_manager.filter(AnyOf(target, targets)).values(source))
+    return tuple(keys)
+
+
 def _linked_rows(links: QuerySet, source: str, per_row_from: Callable[[], int | None] | None) -> Q:
     """Rows that ``links`` (rows of a link table) name in their column ``source``, for a
     walk (see :func:`linked_to_any_forms`)."""

@@ -61,14 +61,20 @@ def walks_up_to(links: int, threshold: int) -> int | None:
 
 class Walkable(Expression):
     """A condition (``counted``) with a second form giving the same rows, for a page read
-    walking an index (``walked``): see the module's doc and :func:`walked_form`."""
+    walking an index (``walked``): see the module's doc and :func:`walked_form`.
+
+    ``keys``, where given: querysets whose values are the keys of the rows the condition
+    matches (their union), for counting them from the links' keys
+    (:mod:`tracker.link_counts`); never compiled into the list's own queries.
+    """
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, counted: Q, walked: Q):
+    def __init__(self, counted: Q, walked: Q, keys: tuple[QuerySet, ...] = ()):
         super().__init__(output_field=BooleanField())
         self.counted, self.walked = counted, walked
+        self.keys = keys
         self.is_walked = False
         #: The last row the walked form is worth reading to (None: any): the nearest of
         #: its parts' (``walks_up_to`` of each ``tracker.key_conditions.ProbedPerRow`` in it).

@@ -27,7 +27,7 @@ from django.db.models import Count, Q, QuerySet
 from .. import claims, models, registry
 from ..date_ranges import bounded_by_start
 from ..dates import overlap_q
-from ..key_conditions import AnyOf, field_condition, linked_to_any_forms
+from ..key_conditions import AnyOf, field_condition, keys_linked_to_any, linked_to_any_forms
 from ..public import published, sees_drafts, without_draft_ends
 from ..search import contains_any, rank_by_name
 from ..services import citation_target_field
@@ -208,7 +208,7 @@ def of_country(model, paths: tuple[str, ...]) -> Callable[[object, bool], Q]:
         if public:
             actors = published(actors)
         forms = linked_to_any_forms(model, paths, actors, partial(per_row_from, model))
-        return Q(Walkable(*forms))
+        return Q(Walkable(*forms, keys=keys_linked_to_any(model, paths, actors)))
 
     return condition
 
