@@ -31,11 +31,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from urllib.parse import urlencode
 
-from bench_scale import ROOT, setup_django, timed
+from bench_scale import run_script, setup_django, timed
 
 #: API parameters not swept here: the page's length is fixed, searches are
 #: bench_scale.py's, and paging has cases of its own.
@@ -266,13 +265,9 @@ def child(database_url: str, repeat: int, groups: tuple[str, ...] = GROUPS) -> d
 
 
 def run_child(database_url: str, repeat: int, groups: tuple[str, ...]) -> dict:
-    command = [sys.executable, __file__, "--child", "--db", database_url, "--repeat", str(repeat)]
-    command += ["--only", ",".join(groups)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode:
-        sys.stderr.write(done.stderr + done.stdout)
-        raise SystemExit(f"bench_filters: the run against {database_url} failed")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    arguments = ["--child", "--db", database_url, "--repeat", str(repeat)]
+    arguments += ["--only", ",".join(groups)]
+    return run_script(__file__, arguments, f"the run against {database_url}")
 
 
 def main() -> None:

@@ -299,14 +299,21 @@ def child_export(database_url: str, python: bool = False) -> dict:
     return write_statements(python)
 
 
-def run_child(mode: str, database_url: str, repeat: int, groups: tuple[str, ...] = GROUPS) -> dict:
-    command = [sys.executable, __file__, "--child", mode, "--db", database_url]
-    command += ["--repeat", str(repeat), "--only", ",".join(groups)]
+def run_script(script: str, arguments: list[str], what: str) -> dict:
+    """Run ``script`` (a benchmark, in a child process of its own) with ``arguments``
+    and return the JSON its last line prints; exit naming ``what`` if it fails."""
+    command = [sys.executable, script, *arguments]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"bench_scale: the {mode} run against {database_url} failed")
+        sys.stderr.write(done.stderr + done.stdout)
+        raise SystemExit(f"{Path(script).name}: {what} failed")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_child(mode: str, database_url: str, repeat: int, groups: tuple[str, ...] = GROUPS) -> dict:
+    arguments = ["--child", mode, "--db", database_url, "--repeat", str(repeat)]
+    arguments += ["--only", ",".join(groups)]
+    return run_script(__file__, arguments, f"the {mode} run against {database_url}")
 
 
 def ratio(a: float, b: float) -> str:

@@ -26,11 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
 
-from bench_scale import API_CASES, ROOT, case_names, setup_django
+from bench_scale import API_CASES, case_names, ratio, run_script, setup_django
 
 #: The cases measured: ``bench_scale.py``'s API cases that search.
 SEARCH_CASES = [(label, url) for label, url in API_CASES if "search=" in url]
@@ -83,17 +81,13 @@ def child(database_url: str, repeat: int) -> dict:
 
 
 def run_child(database_url: str, repeat: int) -> dict:
-    command = [sys.executable, __file__, "--child", "--db", database_url, "--repeat", str(repeat)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"bench_search_reads: the run against {database_url} failed")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    arguments = ["--child", "--db", database_url, "--repeat", str(repeat)]
+    return run_script(__file__, arguments, f"the run against {database_url}")
 
 
-def ratio(a: float, b: float) -> str:
-    """``b / a``; "-" where either read nothing (a count the database estimated)."""
-    return f"{b / a:.2f}" if a and b else "-"
+def grown(small: float, large: float) -> str:
+    """``large / small``; "-" where either read nothing (a count the database estimated)."""
+    return ratio(large, small) if large else "-"
 
 
 def main() -> None:
@@ -126,8 +120,8 @@ def main() -> None:
         print(
             f"{label:36} {a['request']:7.1f} {b['request']:7.1f} {a['reads']:10.1f} "
             f"{b['reads']:10.1f} {rest_a:7.1f} {rest_b:7.1f} "
-            f"{ratio(a['request'], b['request']):>5} {ratio(a['reads'], b['reads']):>5} "
-            f"{ratio(rest_a, rest_b):>5} {a['matches'] + '/' + b['matches']:>17}"
+            f"{grown(a['request'], b['request']):>5} {grown(a['reads'], b['reads']):>5} "
+            f"{grown(rest_a, rest_b):>5} {a['matches'] + '/' + b['matches']:>17}"
         )
     print("ratios: request, reads of every match, rest (large/small)")
 

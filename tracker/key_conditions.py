@@ -222,9 +222,7 @@ def field_condition(
         # Through the link table's index on the linked record's key: joining this
         # table to the link table read the whole link table (a million rows for
         # statements' about_actors, 0.4 s) to find the few thousand links.
-        through = field.remote_field.through
-        target = through._meta.get_field(field.m2m_reverse_field_name()).attname
-        source = through._meta.get_field(field.m2m_field_name()).attname
+        through, target, source = link_table(field)
         related = field.related_model._default_manager.filter(**{f"{rest}__{lookup}": value})
         if gated:
             related = related.filter(publication_status=PUBLISHED)
@@ -266,6 +264,15 @@ class ProbedPerRow(Exists):
     #: The last row a walk looking up each row's links is worth reading to (see
     #: :func:`tracker.walked.walks_up_to`); None: any.
     walks_up_to: int | None = None
+
+
+def link_table(field: ManyToManyField) -> tuple[type[Model], str, str]:
+    """A many-to-many ``field``'s link table: its model, the column holding the linked
+    record's key (``target``), and the column holding the owner's (``source``)."""
+    through = field.remote_field.through
+    target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+    source = through._meta.get_field(field.m2m_field_name()).attname
+    return through, target, source
 
 
 def linked_to_any(model: type[Model], paths, targets: QuerySet) -> Q:
@@ -310,9 +317,7 @@ def linked_to_any_forms(
             continue
         if not isinstance(field, ManyToManyField):
             raise TypeError(f"{model.__name__}.{path}: not a foreign key or many-to-many link")
-        through = field.remote_field.through
-        target = through._meta.get_field(field.m2m_reverse_field_name()).attname
-        source = through._meta.get_field(field.m2m_field_name()).attname
+        through, target, source = link_table(field)
         if listed:
             links = through._default_manager.filter(InKeys(target, keys)).order_by()
             owners = links.values_list(source, flat=True).distinct()
@@ -346,9 +351,7 @@ def keys_linked_to_any(model: type[Model], paths, targets: QuerySet) -> tuple[Qu
             linked = model._default_manager.filter(AnyOf(field.attname, targets))
             keys.append(linked.values("pk"))
             continue
-        through = field.remote_field.through
-        target = through._meta.get_field(field.m2m_reverse_field_name()).attname
-        source = through._meta.get_field(field.m2m_field_name()).attname
+        through, target, source = link_table(field)
         keys.append(through._default_manager.filter(AnyOf(target, targets)).values(source))
     return tuple(keys)
 
